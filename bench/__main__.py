@@ -1,0 +1,85 @@
+"""Run the benchmark suite and write docs/benchmarks.md.
+
+Usage: ``python -m bench [NAME ...]`` (names are the parts after ``bench_``; default all).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import os
+import platform
+import re
+import sys
+import time
+from datetime import datetime, timezone
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+OUTPUT = ROOT / "docs" / "benchmarks.md"
+
+
+def available() -> list[str]:
+    return sorted(p.stem[len("bench_"):] for p in Path(__file__).parent.glob("bench_*.py"))
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
+
+
+HEADER = (
+    "# Benchmarks\n\n"
+    "Written by `python -m bench` (all) or `python -m bench NAME` (one section) from the\n"
+    "repository root; every figure is a ratio against a baseline measured in the same run.\n"
+)
+SECTION = re.compile(r"<!-- bench:(\w+) -->\n(.*?)\n<!-- /bench:\1 -->", re.S)
+
+
+def read_sections(path: Path) -> dict[str, str]:
+    """Sections of an earlier run, so running one benchmark keeps the others' figures."""
+    try:
+        return {m.group(1): m.group(2) for m in SECTION.finditer(path.read_text(encoding="utf-8"))}
+    except FileNotFoundError:
+        return {}
+
+
+def render(sections: dict[str, str]) -> str:
+    parts = [f"<!-- bench:{name} -->\n{body}\n<!-- /bench:{name} -->" for name, body in sorted(sections.items())]
+    return HEADER + "\n" + "\n\n".join(parts) + "\n"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("names", nargs="*", help=f"benchmarks to run (default all: {', '.join(available())})")
+    parser.add_argument("--output", type=Path, default=OUTPUT)
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    names = args.names or available()
+    unknown = sorted(set(names) - set(available()))
+    if unknown:
+        parser.error(f"unknown benchmark {unknown[0]!r}; available: {', '.join(available())}")
+    sections = read_sections(args.output)
+    for name in names:
+        started = time.perf_counter()
+        print(f"bench: {name} ...", file=sys.stderr)
+        module = importlib.import_module(f"bench.bench_{name}")
+        body = module.run().strip()
+        stamp = f"_Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}; reproduce with `python -m bench {name}`._"
+        sections[name] = f"{body}\n\n{stamp}"
+        print(f"bench: {name} done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
+    args.output.write_text(render(sections), encoding="utf-8")
+    print(f"bench: wrote {args.output}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

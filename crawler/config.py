@@ -1,0 +1,330 @@
+"""Read and validate ``sources.toml``: the registry of sources and the archive settings.
+
+Lives in ``crawler`` because both the spider (``scrapy crawl news``) and the CLI read it.
+Every mistake a user can make becomes a :class:`ConfigError` whose message names the file
+and the key.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+from storage.db import default_database_url
+
+DEFAULT_CONFIG = Path("sources.toml")
+DEFAULT_DATA_DIR = Path("data")
+NAME_RE = re.compile(r"^[a-z0-9_-]+$")
+EVERY_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
+EVERY_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
+
+ARCHIVE_KEYS = {"database", "data_dir"}
+RELEVANCE_KEYS = {"min_score"}
+CRAWL_KEYS = {
+    "download_delay",
+    "concurrent_requests_per_domain",
+    "autothrottle",
+    "listing_depth",
+    "backfill_depth",
+}
+SOURCE_KEYS = {
+    "name",
+    "url",
+    "feeds",
+    "sitemaps",
+    "listings",
+    "article_pattern",
+    "region",
+    "schedule",
+}
+TOP_KEYS = {"archive", "relevance", "crawl", "sources"}
+
+
+class ConfigError(Exception):
+    """A configuration the user wrote cannot be used; the message says why."""
+
+
+@dataclass(frozen=True)
+class Schedule:
+    """When a source is crawled by the daemon: a fixed interval or a cron expression."""
+
+    every: timedelta | None = None
+    cron: str | None = None
+
+
+@dataclass(frozen=True)
+class SourceConfig:
+    """One ``[[sources]]`` entry."""
+
+    name: str
+    url: str
+    feeds: tuple[str, ...] = ()
+    sitemaps: tuple[str, ...] = ()
+    listings: tuple[str, ...] = ()
+    article_pattern: str | None = None
+    region: str | None = None
+    schedule: Schedule | None = None
+
+    @property
+    def article_regex(self) -> re.Pattern[str] | None:
+        return re.compile(self.article_pattern) if self.article_pattern else None
+
+
+@dataclass(frozen=True)
+class CrawlConfig:
+    """Politeness and depth; the defaults are polite, the example config lifts them."""
+
+    download_delay: float = 1.0
+    concurrent_requests_per_domain: int = 2
+    autothrottle: bool = True
+    listing_depth: int = 3
+    backfill_depth: int = 200
+
+
+@dataclass(frozen=True)
+class Config:
+    """The whole file, with paths resolved."""
+
+    path: Path | None
+    database: str | None = None
+    data_dir: Path | None = None
+    min_score: float = 1.0
+    crawl: CrawlConfig = field(default_factory=CrawlConfig)
+    sources: tuple[SourceConfig, ...] = ()
+
+    def source(self, name: str) -> SourceConfig:
+        for source in self.sources:
+            if source.name == name:
+                return source
+        known = ", ".join(s.name for s in self.sources) or "none"
+        raise ConfigError(f"{self._where}: no source named {name!r} (known: {known})")
+
+    @property
+    def _where(self) -> str:
+        return str(self.path) if self.path else "configuration"
+
+
+def load_config(path: Path | str) -> Config:
+    """Parse and validate a ``sources.toml``; raise :class:`ConfigError` on any mistake."""
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {path}") from None
+    except OSError as exc:
+        raise ConfigError(f"cannot read config file {path}: {exc.strerror}") from None
+    try:
+        data = tomllib.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise ConfigError(f"{path}: not UTF-8 text") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: invalid TOML: {exc}") from None
+    return parse_config(data, path=path)
+
+
+def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
+    """Validate an already parsed TOML document."""
+    where = str(path) if path else "configuration"
+    base = path.parent.resolve() if path else Path.cwd()
+    _check_keys(data, TOP_KEYS, where)
+
+    archive = _table(data, "archive", where)
+    _check_keys(archive, ARCHIVE_KEYS, f"{where} [archive]")
+    database = archive.get("database")
+    if database is not None:
+        database = _resolve_sqlite(_str(database, f"{where} [archive] database"), base)
+    data_dir = archive.get("data_dir")
+    if data_dir is not None:
+        data_dir = base / _str(data_dir, f"{where} [archive] data_dir")
+
+    relevance = _table(data, "relevance", where)
+    _check_keys(relevance, RELEVANCE_KEYS, f"{where} [relevance]")
+    min_score = relevance.get("min_score", 1.0)
+    if isinstance(min_score, bool) or not isinstance(min_score, (int, float)) or min_score < 0:
+        raise ConfigError(f"{where} [relevance] min_score: expected a number >= 0")
+
+    crawl = _parse_crawl(_table(data, "crawl", where), f"{where} [crawl]")
+
+    raw_sources = data.get("sources", [])
+    if not isinstance(raw_sources, list):
+        raise ConfigError(f"{where}: 'sources' must be an array of tables ([[sources]])")
+    sources = tuple(
+        _parse_source(entry, f"{where} [[sources]] #{i + 1}") for i, entry in enumerate(raw_sources)
+    )
+    seen: set[str] = set()
+    for source in sources:
+        if source.name in seen:
+            raise ConfigError(f"{where}: source name {source.name!r} is used twice")
+        seen.add(source.name)
+    return Config(
+        path=path,
+        database=database,
+        data_dir=data_dir,
+        min_score=float(min_score),
+        crawl=crawl,
+        sources=sources,
+    )
+
+
+def parse_every(text: str) -> timedelta:
+    """``"30m"`` -> 30 minutes; units s, m, h, d."""
+    match = EVERY_RE.match(text)
+    if not match or int(match.group(1)) == 0:
+        raise ValueError(f"{text!r} is not an interval like '30m', '2h' or '1d'")
+    return timedelta(**{EVERY_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def _parse_crawl(table: dict[str, Any], where: str) -> CrawlConfig:
+    _check_keys(table, CRAWL_KEYS, where)
+    defaults = CrawlConfig()
+    values: dict[str, Any] = {}
+    for key in CRAWL_KEYS & table.keys():
+        value = table[key]
+        expected = type(getattr(defaults, key))
+        if expected is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
+            raise ConfigError(f"{where} {key}: expected {expected.__name__}")
+        if expected in (int, float) and value < 0:
+            raise ConfigError(f"{where} {key}: must not be negative")
+        values[key] = value
+    return CrawlConfig(**values)
+
+
+def _parse_source(entry: Any, where: str) -> SourceConfig:
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: expected a table")
+    _check_keys(entry, SOURCE_KEYS, where)
+    for key in ("name", "url"):
+        if key not in entry:
+            raise ConfigError(f"{where}: missing required key {key!r}")
+    name = _str(entry["name"], f"{where} name")
+    where = f"{where} ({name})"
+    if not NAME_RE.match(name):
+        raise ConfigError(f"{where} name: use only a-z, 0-9, '_' and '-'")
+    url = _url(entry["url"], f"{where} url")
+    lists = {
+        key: tuple(_url(u, f"{where} {key}") for u in _list(entry.get(key, []), f"{where} {key}"))
+        for key in ("feeds", "sitemaps", "listings")
+    }
+    pattern = entry.get("article_pattern")
+    if pattern is not None:
+        pattern = _str(pattern, f"{where} article_pattern")
+        try:
+            re.compile(pattern)
+        except re.error as exc:
+            raise ConfigError(f"{where} article_pattern: invalid regular expression: {exc}") from None
+    region = entry.get("region")
+    if region is not None:
+        region = _str(region, f"{where} region")
+    schedule = _parse_schedule(entry["schedule"], f"{where} schedule") if "schedule" in entry else None
+    return SourceConfig(
+        name=name,
+        url=url,
+        article_pattern=pattern,
+        region=region,
+        schedule=schedule,
+        **lists,
+    )
+
+
+def _parse_schedule(value: Any, where: str) -> Schedule:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected {{ every = \"30m\" }} or {{ cron = \"*/30 * * * *\" }}")
+    _check_keys(value, {"every", "cron"}, where)
+    if len(value) != 1:
+        raise ConfigError(f"{where}: give exactly one of 'every' or 'cron'")
+    if "every" in value:
+        try:
+            return Schedule(every=parse_every(_str(value["every"], f"{where} every")))
+        except ValueError as exc:
+            raise ConfigError(f"{where} every: {exc}") from None
+    cron = _str(value["cron"], f"{where} cron")
+    if len(cron.split()) != 5:
+        raise ConfigError(f"{where} cron: expected five fields like '*/30 * * * *'")
+    return Schedule(cron=cron)
+
+
+def _resolve_sqlite(url: str, base: Path) -> str:
+    """Make a relative SQLite path in the file relative to the file's own directory."""
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
+        return prefix + str(base / url[len(prefix):])
+    return url
+
+
+def _check_keys(table: dict[str, Any], allowed: set[str], where: str) -> None:
+    unknown = sorted(set(table) - allowed)
+    if unknown:
+        raise ConfigError(
+            f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})"
+        )
+
+
+def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
+    value = data.get(key, {})
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: [{key}] must be a table")
+    return value
+
+
+def _str(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: expected a non-empty string")
+    return value.strip()
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: expected a list of URLs")
+    return value
+
+
+def _url(value: Any, where: str) -> str:
+    url = _str(value, where)
+    if not re.match(r"^https?://[^/\s]+", url):
+        raise ConfigError(f"{where}: {url!r} is not an http(s) URL")
+    return url
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Where the archive lives, after flags, environment, file and defaults are weighed."""
+
+    config: Config
+    database_url: str
+    data_dir: Path
+
+
+def resolve(
+    *,
+    db: str | None = None,
+    config: str | Path | None = None,
+    data_dir: str | Path | None = None,
+    env: dict[str, str] | None = None,
+    require_config: bool = True,
+) -> Paths:
+    """Apply the precedence flag > environment > file > default for database, config, data dir."""
+    env = dict(os.environ) if env is None else env
+    config_path = config or env.get("KABAR_CONFIG") or None
+    if config_path is None and DEFAULT_CONFIG.exists():
+        config_path = DEFAULT_CONFIG
+    if config_path is not None:
+        cfg = load_config(config_path)
+    elif require_config:
+        raise ConfigError(
+            f"no config file: give --config FILE, set KABAR_CONFIG, or create {DEFAULT_CONFIG}"
+        )
+    else:
+        cfg = Config(path=None)
+    chosen_dir = data_dir or env.get("KABAR_DATA_DIR") or cfg.data_dir or DEFAULT_DATA_DIR
+    chosen_dir = Path(chosen_dir).resolve()
+    database_url = db or env.get("KABAR_DATABASE_URL") or cfg.database or default_database_url(chosen_dir)
+    return Paths(config=cfg, database_url=database_url, data_dir=chosen_dir)

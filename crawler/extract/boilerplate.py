@@ -1,0 +1,245 @@
+"""Boilerplate on Indonesian news pages, as data: what to prune before trafilatura runs and
+which text lines to drop after it.
+
+Each group says what it is for. Rules describe a phenomenon seen across many templates
+("a paragraph that is only a 'Baca juga' link"), never one site's markup. Adding a site quirk
+should usually mean adding one token or one phrase here; ``prune.py`` and ``lines.py``
+apply them.
+"""
+
+from __future__ import annotations
+
+import re
+
+# ---------------------------------------------------------------------------------------------
+# 1. Pre-extraction pruning: class/id tokens.
+#    class and id values are split into tokens on spaces, "-" and "_" ("baca-juga" ->
+#    "baca", "juga"); an element is pruned when one of its tokens (or a token pair, for the
+#    two-word entries) is listed here, unless it is a protected container (section 2).
+# ---------------------------------------------------------------------------------------------
+
+#: "read also" link boxes inside the story (Indonesian portals' inline related links).
+READ_ALSO_TOKENS: tuple[str, ...] = (
+    "baca", "bacajuga", "baca juga", "bacajg", "lihatjg", "lihatjuga", "lihat juga", "simakjuga",
+    "simak juga", "linksisip", "link sisip", "sisip", "inline related", "related inline",
+    "readalso", "read also", "also read", "alsoread", "baca lainnya", "bacalainnya",
+)
+
+#: related / more-news lists around the story.
+RELATED_TOKENS: tuple[str, ...] = (
+    "terkait", "beritaterkait", "berita terkait", "related", "relatedposts", "related posts",
+    "rekomendasi", "recommended", "recommendation", "populer", "terpopuler", "popular",
+    "most popular", "mostpopular", "terkini", "lainnya", "beritalainnya", "more stories",
+    "yarpp", "jp relatedposts", "crp related", "td related", "post nav", "post navigation",
+    "nav links", "navigation", "prev next", "next prev", "pagination next", "previous post",
+    "next post", "jeg postblock", "also like", "you may like", "outbrain", "taboola", "mgid",
+)
+
+#: share bars and social follow boxes.
+SHARE_TOKENS: tuple[str, ...] = (
+    "share", "shares", "sharing", "sharedaddy", "sharethis", "addtoany", "a2a", "social",
+    "socmed", "sosmed", "bagikan", "follow", "followus", "follow us", "whatsapp", "telegram",
+)
+
+#: comments and comment forms.
+COMMENT_TOKENS: tuple[str, ...] = (
+    "comment", "comments", "komentar", "respond", "comment respond", "reply", "disqus",
+    "fb comments", "comment form", "commentform",
+)
+
+#: advertising slots.
+AD_TOKENS: tuple[str, ...] = (
+    "ads", "ad", "adsbygoogle", "advertisement", "advert", "adv", "iklan", "banner", "dfp",
+    "gpt", "sponsor", "sponsored", "promo", "ad slot", "ad container", "parallax",
+)
+
+#: tags, topic chips, author boxes and other article furniture.
+FURNITURE_TOKENS: tuple[str, ...] = (
+    "tags", "tag", "tagcloud", "topik", "topic", "author box", "authorbox", "author bio",
+    "about author", "penulis box", "breadcrumb", "breadcrumbs", "newsletter", "subscribe",
+    "widget", "sidebar", "back top", "backtotop", "go top", "totop", "scroll top",
+    "load more", "loadmore", "infinite", "print", "rating", "reaction", "reactions",
+    "emoji", "polling", "video related", "google news", "gnews", "telegram channel",
+)
+
+BOILERPLATE_TOKENS: tuple[str, ...] = (
+    READ_ALSO_TOKENS + RELATED_TOKENS + SHARE_TOKENS + COMMENT_TOKENS + AD_TOKENS + FURNITURE_TOKENS
+)
+
+# ---------------------------------------------------------------------------------------------
+# 2. Protected containers: never pruned, whatever else their class says (WordPress puts
+#    "tag-smart-city category-news comments-open" on the <article> itself), and no element
+#    holding one of them is pruned either.
+# ---------------------------------------------------------------------------------------------
+
+#: tags never pruned.
+PROTECTED_TAGS: tuple[str, ...] = ("html", "body", "main", "article")
+
+#: class/id tokens of story bodies on common templates (WordPress, tagDiv, Jannah, JNews,
+#: Tribun/Kompas/Detik-like portals). Tokens, as above.
+BODY_TOKENS: tuple[str, ...] = (
+    "entry content", "post content", "article content", "article body", "articlebody",
+    "td post content", "story body", "content detail", "detail content",
+    "detail text", "detail body", "read content", "txt article", "news content", "isi berita",
+    "post body", "single content", "the content", "main content", "maincontent",
+    "articlecontent", "article text", "post text", "itp content", "body text",
+)
+
+#: Pruning never removes more than this share of the page's text in one element.
+MAX_PRUNE_SHARE = 0.5
+
+# ---------------------------------------------------------------------------------------------
+# 3. Pre-extraction pruning: structural XPaths, for boilerplate that has no telling class.
+#    ``{lower}`` is replaced by a lower-casing translate() of the node's normalised text.
+# ---------------------------------------------------------------------------------------------
+
+STRUCTURAL_XPATHS: tuple[tuple[str, str], ...] = (
+    # <p><strong>Baca juga:</strong> <a>…</a></p> and <div>BACA JUGA <a>…</a></div>: a block
+    # that starts with a read-also phrase and holds a link, with little text outside links.
+    ("read-also-paragraph",
+     "//*[self::p or self::div or self::li or self::span or self::h3 or self::h4 or self::strong]"
+     "[.//a][re:test(normalize-space(.), '^(baca|simak|lihat|tonton|cek|dengarkan)(\\s+(juga|pula|berita|artikel))?\\s*[:\\-–—»>]', 'i')"
+     " or re:test(normalize-space(.), '^(baca|simak|lihat|tonton)\\s+(juga|pula)\\b', 'i')]"
+     "[string-length(normalize-space(.)) < 300]"),
+    # forms (comment forms, newsletter sign-up, search boxes) and the labels around them
+    ("forms", "//form"),
+    # ads pushed by Google tags
+    ("ad-markup", "//ins[contains(@class, 'adsbygoogle')] | //*[@data-ad-slot or @data-ad-client or @data-google-query-id]"),
+    # elements hidden from readers
+    ("hidden", "//*[@hidden or @aria-hidden='true'][not(.//p)]"
+               " | //*[re:test(@style, 'display\\s*:\\s*none', 'i')][not(.//p)]"),
+)
+
+# ---------------------------------------------------------------------------------------------
+# 4. Post-extraction line rules. Each is (name, pattern); a text line that matches (with
+#    ``fullmatch``, case-insensitive, after whitespace is normalised) is dropped.
+#    Lines longer than MAX_RULE_LINE are never dropped by these: story paragraphs are long.
+# ---------------------------------------------------------------------------------------------
+
+MAX_RULE_LINE = 320
+
+_SEP = r"\s*[:|\-–—»>]*\s*"
+#: names of social networks and share words, for share bars flattened into one line
+SHARE_WORDS: tuple[str, ...] = (
+    "share", "bagikan", "bagikan:", "facebook", "twitter", "x", "whatsapp", "wa", "telegram",
+    "line", "linkedin", "pinterest", "email", "e-mail", "print", "cetak", "copy", "link",
+    "salin", "tautan", "copy link", "salin tautan", "messenger", "tumblr", "reddit",
+    "instagram", "tiktok", "youtube", "google", "news", "+", "share:", "tweet", "kirim",
+)
+
+LINE_RULES: tuple[tuple[str, str], ...] = (
+    # "Baca juga: <judul>", "BACA JUGA  Judul", "Simak juga:", "Lihat Juga", "Tonton juga video…",
+    # "Baca: <judul>" (Tribun) - a line that is only a pointer to another article.
+    ("read-also", r"(?:baca|simak|lihat|tonton|cek|dengarkan|klik)\s+(?:juga|pula)\b.*"),
+    ("read-colon", r"baca\s*(?:berita|artikel)?\s*(?:lainnya|selengkapnya|terkait)?\s*[:»>\-–—]\s*\S.*"),
+    ("read-more", r"(?:baca|lihat|simak)\s+(?:selengkapnya|berita\s+lainnya|artikel\s+lainnya)\b.*"),
+    # "BACA JUGA: Update Berita-Berita Politik Perspektif Republika.co.id, Klik di Sini"
+    ("click-here", r".{0,200}\bklik\s+(?:di\s*)?sini\b.{0,40}"),
+    # ad and scroll prompts
+    ("advertisement", r"(?:advertisement|advertisements|advertising|iklan|ads|ad|sponsored|"
+                      r"konten\s+bersponsor|sponsored\s+content|\[?ads\]?|paid\s+content)"),
+    ("scroll-prompt", r"(?:scroll\s+(?:to|down\s+to)\s+continue(?:\s+with\s+content)?|"
+                      r"scroll\s+untuk\s+(?:melanjutkan|lanjut|membaca).*|gulir\s+(?:ke\s+bawah\s+)?untuk.*|"
+                      r"lanjutkan\s+membaca.*|continue\s+reading.*|lanjut\s+baca.*)"),
+    # comment forms (WordPress core, tagDiv, Jannah and Disqus strings, Indonesian and English)
+    ("comment-form", r"(?:tinggalkan\s+(?:komentar|balasan|balasan\s+batalkan\s+balasan)|"
+                     r"leave\s+a\s+(?:reply|comment)|"
+                     r"silakan\s+masukkan\s+(?:komentar|nama|alamat\s+email|email)\b.*|"
+                     r"anda\s+telah\s+memasukkan\s+alamat\s+email\s+yang\s+salah.*|"
+                     r"alamat\s+email\s+anda\s+tidak\s+akan\s+(?:dipublikasikan|ditampilkan).*|"
+                     r"your\s+email\s+address\s+will\s+not\s+be\s+published.*|"
+                     r"simpan\s+nama(?:\s+saya)?,?\s+email.*|save\s+my\s+name,?\s+email.*|"
+                     r"(?:kirim|posting|post)\s+(?:komentar|comment)|batalkan\s+balasan|cancel\s+reply|"
+                     r"\d*\s*(?:komentar|comments?)|belum\s+ada\s+komentar.*|no\s+comments?(?:\s+yet)?\.?|"
+                     r"(?:komentar|comment|nama|name|email|situs\s+web|website)\s*\*?:?|"
+                     r"ruas\s+yang\s+wajib\s+ditandai\s*\*?|required\s+fields\s+are\s+marked\s*\*?|"
+                     r"log\s+in\s+to\s+leave\s+a\s+comment|login\s+untuk\s+(?:berkomentar|komentar))"),
+    # strings of news themes (tagDiv Newspaper ships "Artikulli paraprak/tjetër" on sites that
+    # picked the Albanian locale by mistake; Jannah prints "Back to top button")
+    ("theme-string", r"(?:artikulli\s+(?:paraprak|tjet[eë]r).*|artikel\s+(?:sebelumnya|selanjutnya|berikutnya)\b.*|"
+                     r"(?:previous|next)\s+(?:article|post)\b.*|back\s+to\s+top(?:\s+button)?|kembali\s+ke\s+atas|"
+                     r"no\s+more\s+posts?\s+available\.?|no\s+more\s+pages\s+to\s+load\.?|"
+                     r"load\s+more(?:\s+posts?)?|muat\s+lebih\s+banyak|tampilkan\s+lebih\s+banyak|"
+                     r"check\s+also|close|tutup|skip\s+to\s+content|loading\.{0,3}|memuat\.{0,3}|"
+                     r"photo|foto|image|gambar|video|play\s+video|photo\s*:\s*istimewa)"),
+    # view counters: "-1.576 Dibaca", "oleh -1.576 Dibaca", "324 kali dilihat", "1,2K views"
+    ("view-counter", r"(?:oleh\s*)?[-–—]?\s*[\d.,]+\s*[kKrRbB]?\s*(?:kali\s+)?(?:dibaca|dilihat|views?|pembaca|x\s+dibaca|hits|reads?)"),
+    ("views-label", r"(?:dibaca|dilihat|views?)\s*:?\s*[\d.,]+\s*(?:kali)?"),
+    # syndication footers: "Artikel ini telah tayang di Sripoku.com dengan judul …"
+    ("syndication", r"(?:artikel|berita|tulisan|konten)\s+ini\s+(?:telah\s+|sudah\s+|juga\s+)?"
+                    r"(?:tayang|terbit|dipublikasikan|diterbitkan|dimuat|ditayangkan)\b.*|"
+                    r"sumber\s+(?:artikel|berita)\s*:.*|this\s+article\s+(?:was\s+)?(?:first\s+)?"
+                    r"(?:appeared|published)\b.*"),
+    # promotions for channels and apps
+    ("promotion", r"(?:dapatkan|dapatkan\s+juga)\s+(?:update|informasi|berita|info)\b.*|"
+                  r"(?:ikuti|follow)\s+(?:kami|juga|berita|update|kanal|channel|saluran|akun|us)\b.*"
+                  r"(?:google\s+news|whatsapp|telegram|instagram|twitter|facebook|tiktok|youtube|channel|saluran)\b.*|"
+                  r"(?:ikuti|follow)\s+(?:\S+\s+){0,3}(?:di|on|via)\s+google\s+news\b.*|"
+                  r"simak\s+(?:breaking\s+news|berita|update|video|informasi|info)\b.*|"
+                  r"(?:gabung|bergabung|join)\s+(?:\S+\s+){0,6}(?:telegram|whatsapp|grup|group|channel|saluran|komunitas)\b.*|"
+                  r"(?:download|unduh)\s+(?:aplikasi|app|apps)\b.*|"
+                  r"(?:yuk|ayo),?\s+(?:ikuti|gabung|follow|subscribe|baca)\b.*"),
+    # pagination: "Halaman 1 2 Selanjutnya", "Halaman selanjutnya", "1 2 3 Next", "Tampilkan semua"
+    ("pagination", r"(?:halaman|page|hal\.?)\s*:?\s*(?:\d+\s*(?:dari|of|/)?\s*)+(?:selanjutnya|berikutnya|next|»|›|>+)?|"
+                   r"(?:halaman|page)\s+(?:selanjutnya|berikutnya|sebelumnya|next|previous|terakhir)\b.*|"
+                   r"(?:«|‹|<)?\s*(?:selanjutnya|berikutnya|sebelumnya|next|prev|previous)\s*(?:»|›|>+)?|"
+                   r"(?:\d+\s+){1,20}(?:selanjutnya|berikutnya|next|»|›)|"
+                   r"(?:tampilkan|lihat)\s+semua(?:\s+halaman)?|show\s+all|single\s+page|"
+                   r"(?:\d+\s*){2,20}"),
+    # tag and topic lines: "Tags: smart city, Muba", "Topik:"
+    ("tags-line", r"(?:tags?|tagar|topik|topics?|kata\s+kunci|keywords?)\s*:.*"),
+    # copyright footers
+    ("copyright", r"(?:copyright|hak\s+cipta|©|\(c\))\s.*"),
+)
+
+#: Credit lines: removed from the body, their name goes to ``author`` when none is known.
+#: Patterns are matched (``fullmatch``, case-insensitive) against the whole line; named group
+#: ``name`` is the person. Order matters: reporters before editors.
+CREDIT_RULES: tuple[tuple[str, str], ...] = (
+    # "Penulis: Rizky Pratama | Editor: Sari", "Reporter: A / Editor: B"
+    ("credit-pair", r"(?:penulis|reporter|wartawan|pewarta|jurnalis|laporan|kontributor)\s*:\s*(?P<name>[^|/]+?)\s*[|/,]\s*"
+                    r"(?:editor|redaktur|penyunting|editing|posting)\s*:\s*[^|/]*"),
+    # "Laporan : Herwanto", "Penulis: …", "Reporter: …", "Pewarta: …", "Laporan wartawan Sripoku.com, Ahmad"
+    ("credit-reporter", r"(?:penulis|reporter|wartawan|pewarta|jurnalis|laporan|kontributor|ditulis\s+oleh|author|written\s+by)"
+                        r"\s*:\s*(?P<name>.{2,80}?)"),
+    ("credit-laporan", r"laporan\s+(?:wartawan|reporter|jurnalis)\s+[\w.]+(?:\.com|\.co\.id|\.id)?\s*,\s*(?P<name>.{2,60}?)"),
+    # "Oleh: Rizky", "Oleh Rizky Pratama" (a short line of capitalised words only)
+    ("credit-oleh", r"oleh\s*:\s*(?P<name>.{2,60}?)|oleh\s+(?P<name2>(?:[A-Z][\w.'’-]*\s*){1,5})"),
+    # "Editor: Sari", "Redaktur: Eka", "Posting : Imam Ghazali", "Foto: …", "Sumber: …"
+    ("credit-editor", r"(?:editor|redaktur|penyunting|editing|posting|diposting\s+oleh|publisher|uploader|"
+                      r"foto|fotografer|sumber|source|video|grafis|infografis)\s*:\s*(?P<edname>.{1,80}?)"),
+)
+
+#: Section headings that start a block of other articles' titles ("Berita Lainnya",
+#: "Berita Terkait", "Terpopuler", "Related Articles"). The heading is dropped, and so are the
+#: headline-like lines after it (short, no sentence end) until a line that reads like prose.
+SECTION_HEADINGS: str = (
+    r"(?:berita|artikel|info|video|foto)\s+(?:lainnya|lain|terkait|terkini|terbaru|populer|"
+    r"terpopuler|pilihan|rekomendasi|menarik|sebelumnya|selanjutnya)|"
+    r"(?:terpopuler|populer|terkini|terbaru|rekomendasi|trending|pilihan\s+editor|"
+    r"rekomendasi\s+untuk\s+anda|most\s+popular|popular\s+posts|latest\s+news|more\s+stories|"
+    r"related\s+(?:articles|posts|news|stories)|you\s+may\s+(?:also\s+)?like|baca\s+lainnya|"
+    r"lihat\s+juga|baca\s+juga|simak\s+juga|artikel\s+menarik\s+lainnya|"
+    r"(?:berita|artikel)\s+\w+\s+lainnya|editor'?s?\s+picks?)\s*:?"
+)
+
+#: A headline-like line in a related list: short, no sentence end.
+HEADLINE_MAX = 160
+
+# ---------------------------------------------------------------------------------------------
+# 5. Dateline: "REPUBLIKA.CO.ID, SEKAYU - …", "MUARA ENIM– …", "Tangerang, InfoPublik - …",
+#    "Musi Rawas, JS – …", "JAKARTA (ANTARA) - …". Outlet names are told apart from cities by
+#    these marks.
+# ---------------------------------------------------------------------------------------------
+
+#: Outlet-looking parts of a dateline prefix (case-insensitive): domains, "(ANTARA)", brand words.
+OUTLET_PATTERN = re.compile(
+    r"\(.*\)|.*\.(?:com|co\.id|id|net|org|news|tv)\b.*|.*\bco\.?\s*id\b.*|"
+    r".*\b(?:news|online|pos|post|times|antara|kompas|tribun|detik|republika|liputan6|okezone|sindonews|"
+    r"jpnn|suara|inews|infopublik|kabar|warta|jurnal|media|berita|portal|redaksi)\b.*",
+    re.I,
+)
+#: Camel-case brands ("InfoPublik", "detikNews") are outlets too (case-sensitive).
+CAMEL_PATTERN = re.compile(r".*[a-z][A-Z].*")
+#: The longest dateline prefix considered, in characters.
+DATELINE_MAX = 60

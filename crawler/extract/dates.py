@@ -1,0 +1,175 @@
+"""Publication dates from Indonesian news pages: tz-aware, with the time of day when given.
+
+The words (months, weekdays, zones) are data in ``datewords``; this module holds the patterns
+built from them and the code that applies them. dateparser is the fallback for what the
+patterns do not cover (relative phrases such as "2 jam lalu").
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+
+from . import datewords as W
+
+__all__ = ["FoundDate", "find_dates", "parse_date", "strip_weekdays", "zone_offset"]
+
+LOGGER = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class FoundDate:
+    """A date found in text: the aware datetime, whether it had a time of day, its span."""
+
+    value: datetime
+    has_time: bool
+    start: int = 0
+    end: int = 0
+
+
+def _alt(words) -> str:
+    return "|".join(re.escape(w) for w in sorted(set(words), key=len, reverse=True))
+
+
+_MONTH = rf"(?P<mon>{_alt(W.MONTHS)})\.?"
+_WEEKDAY = rf"(?:\b(?:{_alt(W.WEEKDAYS)})\b\.?\s*,?\s*)"
+_ZONE = rf"(?P<tz>\b(?:{_alt(z for z in W.ZONES if len(z) > 1)})\b|[+-]\d{{2}}:?\d{{2}}\b|Z\b)"
+_TIMEWORD = rf"(?:(?:{_alt(W.TIME_WORDS)})\s*)"
+# time of day after a date: "13:32 WIB", "| 06:17 WIB", ", pukul 09.30 WITA", "- 10:15:20"
+_TIME = (
+    rf"(?:\s*(?:[|,@\-–—/]|\s)?\s*{_TIMEWORD}?(?P<H>[01]?\d|2[0-3])[:.](?P<M>[0-5]\d)"
+    rf"(?:[:.](?P<S>[0-5]\d))?(?:\.\d+)?\s*(?P<ampm>[ap]\.?m\.?\b)?\s*{_ZONE}?)?"
+)
+_D = r"(?P<d>[12]\d|3[01]|0?[1-9])(?!\d)"
+_Y = r"(?P<y>(?:19|20)\d{2})"
+
+PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
+    # 2022-12-27T13:32:00+07:00, 2022-12-27 13:32
+    ("iso", re.compile(
+        rf"\b{_Y}-(?P<m>1[0-2]|0?[1-9])-{_D}(?:[T ](?P<H>[01]\d|2[0-3]):(?P<M>[0-5]\d)"
+        rf"(?::(?P<S>[0-5]\d)(?:\.\d+)?)?\s*{_ZONE}?)?", re.I)),
+    # Selasa, 27 Desember 2022 | 13:32 WIB; 27 Dec 2022 13:32; 9-Mei-2017
+    ("day-month-year", re.compile(
+        rf"{_WEEKDAY}?\b{_D}(?:st|nd|rd|th)?[\s\-/.]*{_MONTH}[\s\-/.,]*{_Y}\b{_TIME}", re.I)),
+    # December 27, 2022 1:32 pm
+    ("month-day-year", re.compile(
+        rf"{_WEEKDAY}?\b{_MONTH}\s+{_D}(?:st|nd|rd|th)?,?\s+{_Y}\b{_TIME}", re.I)),
+    # 14/12/2021 09:30 WIB; 27-12-2022; 27.12.2022 (day first, as Indonesia writes them)
+    ("numeric", re.compile(
+        rf"\b{_D}[/.\-](?P<m>1[0-2]|0?[1-9])[/.\-]{_Y}\b{_TIME}", re.I)),
+)
+
+_WEEKDAY_WORD = re.compile(rf"{_WEEKDAY}", re.I)
+_RELATIVE = re.compile(rf"\b(?:{_alt(W.RELATIVE_WORDS)})\b", re.I)
+
+
+def strip_weekdays(text: str) -> str:
+    """Remove weekday names ("Selasa 27 Dec 2022" -> "27 Dec 2022") for dateparser."""
+    return _WEEKDAY_WORD.sub(" ", text).strip()
+
+
+def zone_offset(word: str | None, default_minutes: int | None = W.DEFAULT_OFFSET_MINUTES) -> timezone | None:
+    """A zone word or numeric offset ("WITA", "+0700", "Z") as a timezone; default if absent."""
+    if not word:
+        return None if default_minutes is None else timezone(timedelta(minutes=default_minutes))
+    low = word.lower()
+    if low in W.ZONES:
+        return timezone(timedelta(minutes=W.ZONES[low]))
+    m = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", word)
+    if m:
+        minutes = int(m.group(2)) * 60 + int(m.group(3))
+        return timezone(timedelta(minutes=minutes if m.group(1) == "+" else -minutes))
+    return None if default_minutes is None else timezone(timedelta(minutes=default_minutes))
+
+
+def _build(kind: str, m: re.Match[str], default_minutes: int) -> FoundDate | None:
+    g = m.groupdict()
+    year, day = int(g["y"]), int(g["d"])
+    month = W.MONTHS[g["mon"].lower()] if g.get("mon") else int(g["m"])
+    has_time = g.get("H") is not None
+    hour = int(g["H"]) if has_time else 0
+    minute = int(g["M"]) if has_time else 0
+    second = int(g["S"]) if has_time and g.get("S") else 0
+    ampm = (g.get("ampm") or "").lower().replace(".", "")
+    if ampm == "pm" and hour < 12:
+        hour += 12
+    elif ampm == "am" and hour == 12:
+        hour = 0
+    tz = zone_offset(g.get("tz"), default_minutes)
+    try:
+        value = datetime(year, month, day, hour, minute, second, tzinfo=tz)
+    except ValueError:
+        return None
+    return FoundDate(value, has_time, m.start(), m.end())
+
+
+def find_dates(text: str, *, default_offset_minutes: int = W.DEFAULT_OFFSET_MINUTES) -> list[FoundDate]:
+    """Every absolute date in ``text``, in order of appearance (overlaps resolved left first)."""
+    if not text:
+        return []
+    found: list[FoundDate] = []
+    for kind, pattern in PATTERNS:
+        for m in pattern.finditer(text):
+            item = _build(kind, m, default_offset_minutes)
+            if item is not None:
+                found.append(item)
+    found.sort(key=lambda f: (f.start, -(f.end - f.start)))
+    result: list[FoundDate] = []
+    last_end = -1
+    for item in found:
+        if item.start >= last_end:
+            result.append(item)
+            last_end = item.end
+    return result
+
+
+def _dateparser(text: str, now: datetime, default_offset_minutes: int) -> FoundDate | None:
+    try:
+        import dateparser
+    except ImportError:  # pragma: no cover - dependency of the project
+        return None
+    tzname = "UTC%+03d:%02d" % divmod(default_offset_minutes, 60)
+    settings = {
+        "DATE_ORDER": "DMY",
+        "PREFER_DAY_OF_MONTH": "first",
+        "RETURN_AS_TIMEZONE_AWARE": True,
+        "TIMEZONE": tzname,
+        "RELATIVE_BASE": now.astimezone(timezone(timedelta(minutes=default_offset_minutes))).replace(tzinfo=None),
+    }
+    try:
+        value = dateparser.parse(strip_weekdays(text), languages=["id", "en"], settings=settings)
+    except Exception:  # dateparser raises assorted errors on odd input
+        LOGGER.debug("dateparser failed on %r", text, exc_info=True)
+        return None
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=timezone(timedelta(minutes=default_offset_minutes)))
+    return FoundDate(value, bool(value.hour or value.minute), 0, len(text))
+
+
+def parse_date(
+    text: str | None,
+    *,
+    now: datetime | None = None,
+    default_offset_minutes: int = W.DEFAULT_OFFSET_MINUTES,
+    relative: bool = True,
+) -> FoundDate | None:
+    """Parse one date string (a meta value or a dateline) into a :class:`FoundDate`.
+
+    A time without a zone is taken in ``default_offset_minutes`` (WIB unless told). Relative
+    phrases ("3 jam lalu") are resolved against ``now``. Returns None when nothing parses.
+    """
+    if not text or not text.strip():
+        return None
+    text = " ".join(text.split())[:200]
+    found = find_dates(text, default_offset_minutes=default_offset_minutes)
+    if found:
+        return found[0]
+    if relative and _RELATIVE.search(text):
+        return _dateparser(text, now or datetime.now(timezone.utc), default_offset_minutes)
+    if re.search(r"\d", text) and len(text) <= 60:
+        return _dateparser(text, now or datetime.now(timezone.utc), default_offset_minutes)
+    return None

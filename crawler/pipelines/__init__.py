@@ -1,0 +1,30 @@
+"""Item pipelines, one job each, ordered in ``crawler/settings.py``:
+extract (page -> Article), dedup (canonical URL, exact text), store (archive row).
+
+Items are dicts: the spider yields the fetched page; each pipeline adds its result under its
+own key and drops the item (with the reason recorded) when the chain should stop.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from crawler.runstate import RunState
+
+
+class RunPipeline:
+    """Base for pipelines that need the run of the spider they serve."""
+
+    def __init__(self, crawler: "Crawler") -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: "Crawler"):
+        return cls(crawler)
+
+    @property
+    def run(self) -> "RunState":
+        return self.crawler.spider.run

@@ -1,0 +1,61 @@
+"""Drop pages the archive already holds: by canonical URL, then by exact normalised text.
+
+A duplicate is not lost: its URL becomes an alias of the article that was kept.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy.exceptions import DropItem
+
+from crawler.pipelines import RunPipeline
+from crawler.urls import canonicalize
+from storage.textnorm import text_hash
+
+
+def page_urls(item: dict[str, Any]) -> set[str]:
+    """Every URL the page was known under in this crawl."""
+    return {u for u in (item["url"], item.get("requested"), item.get("canonical")) if u}
+
+
+def canonical_url(item: dict[str, Any]) -> str:
+    """rel=canonical when it stays on the page's own site, else the cleaned page URL."""
+    declared = item["article"].canonical_url
+    if declared and urlsplit(declared).netloc == urlsplit(item["url"]).netloc:
+        return canonicalize(declared)
+    return canonicalize(item["url"])
+
+
+class DedupPipeline(RunPipeline):
+    """item["canonical"] and item["text_hash"] are set here; duplicates stop the chain."""
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        item["canonical"] = canonical_url(item)
+        archive = self.run.archive
+        existing = next(
+            (found for url in sorted(page_urls(item)) if (found := archive.find_article_id(url))),
+            None,
+        )
+        if existing is None:
+            item["text_hash"] = text_hash(item["article"].text)
+            existing = archive.find_by_text_hash(item["text_hash"])
+        if existing is None:
+            return item
+        self.keep_as_duplicate(item, existing)
+        raise DropItem(f"duplicate of article {existing}: {item['url']}")
+
+    def keep_as_duplicate(self, item: dict[str, Any], article_id: int) -> None:
+        run = self.run
+        run.duplicates += 1
+        for url in page_urls(item):
+            run.archive.add_alias(article_id, url)
+        run.record_fetch(
+            item["url"],
+            "article",
+            status=item["status"],
+            article_id=article_id,
+            etag=item.get("etag"),
+            last_modified=item.get("last_modified"),
+        )

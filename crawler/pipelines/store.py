@@ -1,0 +1,51 @@
+"""Write a new article to the archive, with every URL it was found under as an alias."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.extract import EXTRACTOR_VERSION
+from crawler.pipelines import RunPipeline
+from crawler.pipelines.dedup import page_urls
+
+
+class StorePipeline(RunPipeline):
+    """The last step: one row per article, fetch recorded, counters updated."""
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        run = self.run
+        article = item["article"]
+        article_id, created = run.archive.add_article(
+            {
+                "source_id": run.source_id,
+                "url": item["canonical"],
+                "title": article.title,
+                "author": article.author,
+                "published_at": article.published,
+                "language": article.language,
+                "text": article.text,
+                "text_hash": item["text_hash"],
+                "site_name": article.site_name,
+                "description": article.description,
+                "image": article.image,
+                "dateline": article.dateline,
+                "fetched_at": item["fetched_at"],
+                "extractor_version": EXTRACTOR_VERSION,
+            }
+        )
+        if created:
+            run.new += 1
+        else:
+            run.duplicates += 1
+        for url in page_urls(item) - {item["canonical"]}:
+            run.archive.add_alias(article_id, url)
+        run.record_fetch(
+            item["url"],
+            "article",
+            status=item["status"],
+            article_id=article_id,
+            etag=item.get("etag"),
+            last_modified=item.get("last_modified"),
+        )
+        item["article_id"] = article_id
+        return item

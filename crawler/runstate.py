@@ -1,0 +1,188 @@
+"""One crawl of one source: its archive handle, its counters, and the extension that records it.
+
+The spider owns a :class:`RunState`; pipelines reach it through ``crawler.spider.run``;
+:class:`RunRecorder` listens to Scrapy signals, counts responses and errors, and writes the run
+row when the spider closes.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any
+
+from scrapy import Request, Spider, signals
+from scrapy.http import Response
+from twisted.python.failure import Failure
+
+from crawler.config import Config, SourceConfig, resolve
+from storage.archive import Archive
+from storage.db import open_archive
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+logger = logging.getLogger(__name__)
+
+MAX_ERROR_SAMPLES = 20
+OK_STATUSES = range(200, 400)
+
+
+@lru_cache(maxsize=8)
+def archive_for(database_url: str) -> Archive:
+    """One engine per database for the whole process (several crawlers may share it)."""
+    return Archive(open_archive(database_url))
+
+
+@dataclass
+class RunState:
+    """Counters and handles of one source's crawl."""
+
+    source: SourceConfig
+    config: Config
+    archive: Archive
+    source_id: int
+    run_id: int
+    trigger: str
+    known_urls: set[str] = field(default_factory=set)
+    pages: int = 0
+    ok_pages: int = 0
+    new: int = 0
+    duplicates: int = 0
+    errors: int = 0
+    error_samples: list[str] = field(default_factory=list)
+    failed_starts: int = 0
+
+    @classmethod
+    def open(cls, crawler: "Crawler", source_name: str) -> "RunState":
+        """Resolve config and database from the crawler's settings and start a run row."""
+        settings = crawler.settings
+        paths = resolve(
+            db=settings.get("KABAR_DATABASE_URL"),
+            config=settings.get("KABAR_CONFIG"),
+            data_dir=settings.get("KABAR_DATA_DIR"),
+        )
+        source = paths.config.source(source_name)
+        archive = archive_for(paths.database_url)
+        source_id = archive.ensure_source(source.name, source.url)
+        trigger = settings.get("KABAR_TRIGGER", "scrapy")
+        run_id = archive.start_run(source.name, trigger)
+        known = archive.fetched_urls(None, kinds=("article",))
+        logger.info("%s: run %s started, %d article URLs already archived", source.name, run_id, len(known))
+        return cls(
+            source=source,
+            config=paths.config,
+            archive=archive,
+            source_id=source_id,
+            run_id=run_id,
+            trigger=trigger,
+            known_urls=known,
+        )
+
+    def error(self, message: str) -> None:
+        """Count one error and keep a short sample of it."""
+        self.errors += 1
+        logger.warning("%s: %s", self.source.name, message)
+        if len(self.error_samples) < MAX_ERROR_SAMPLES:
+            self.error_samples.append(message[:300])
+
+    def record_fetch(self, url: str, kind: str, **fields: Any) -> None:
+        self.archive.record_fetch(
+            url, source_id=self.source_id, run_id=self.run_id, kind=kind, **fields
+        )
+
+    @property
+    def status(self) -> str:
+        """ok, partial (some errors) or failed (nothing but errors: the source as a whole)."""
+        if self.ok_pages == 0 and (self.errors or self.failed_starts):
+            return "failed"
+        return "partial" if self.errors else "ok"
+
+    def summary(self) -> dict[str, Any]:
+        return {
+            "source": self.source.name,
+            "status": self.status,
+            "pages": self.pages,
+            "new": self.new,
+            "duplicates": self.duplicates,
+            "errors": self.errors,
+        }
+
+
+class RunRecorder:
+    """Extension: count every response and error of a run and write the run row at the end."""
+
+    def __init__(self, crawler: "Crawler") -> None:
+        self.crawler = crawler
+        crawler.signals.connect(self.response_received, signal=signals.response_received)
+        crawler.signals.connect(self.spider_error, signal=signals.spider_error)
+        crawler.signals.connect(self.item_error, signal=signals.item_error)
+        crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
+
+    @classmethod
+    def from_crawler(cls, crawler: "Crawler") -> "RunRecorder":
+        return cls(crawler)
+
+    @staticmethod
+    def _run(spider: Spider | None) -> RunState | None:
+        return getattr(spider, "run", None)
+
+    def response_received(self, response: Response, request: Request, spider: Spider | None = None) -> None:
+        run = self._run(spider or self.crawler.spider)
+        if run is None:
+            return
+        run.pages += 1
+        kind = request.meta.get("kind") or ("robots" if response.url.endswith("/robots.txt") else "other")
+        if response.status in OK_STATUSES:
+            if kind != "robots":
+                run.ok_pages += 1
+        elif kind != "robots":
+            run.error(f"HTTP {response.status} {response.url}")
+        if kind in {"article", "article-page"} and response.status in OK_STATUSES:
+            return  # the pipelines record these once they know the article
+        run.record_fetch(
+            response.url,
+            kind if kind != "article-page" else "other",
+            status=response.status,
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+        )
+
+    def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
+        run = self._run(spider)
+        if run is not None:
+            run.error(f"{failure.type.__name__}: {failure.getErrorMessage()} at {response.url}")
+
+    def item_error(self, item: Any, response: Response, spider: Spider, failure: Failure) -> None:
+        run = self._run(spider)
+        if run is not None:
+            run.error(f"{failure.type.__name__} while processing {item.get('url', '?')}: {failure.getErrorMessage()}")
+
+    def spider_closed(self, spider: Spider, reason: str) -> None:
+        run = self._run(spider)
+        if run is None:
+            return
+        status = run.status if reason == "finished" else ("timeout" if "timeout" in reason else "failed")
+        if reason not in {"finished"} and not run.errors:
+            run.error(f"crawl closed early: {reason}")
+        run.archive.finish_run(
+            run.run_id,
+            status=status,
+            pages=run.pages,
+            new=run.new,
+            duplicates=run.duplicates,
+            errors=run.errors,
+            error_samples=run.error_samples,
+        )
+        logger.info("%s: run %s %s: %s", run.source.name, run.run_id, status, run.summary())
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)

@@ -1,0 +1,152 @@
+"""The generic ``news`` spider: one source per crawl, articles found through feeds, sitemaps
+and listing pages, never fetching an article URL the archive already holds.
+
+Run it with ``kabar crawl`` or ``scrapy crawl news -a source=NAME``.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from typing import Any, AsyncIterator, Iterator
+from urllib.parse import urlsplit
+
+import scrapy
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response, TextResponse
+from twisted.python.failure import Failure
+
+from crawler import discovery
+from crawler.runstate import RunState
+from crawler.urls import canonicalize
+
+logger = logging.getLogger(__name__)
+
+
+class NewsSpider(scrapy.Spider):
+    """Crawl one source from ``sources.toml``."""
+
+    name = "news"
+
+    def __init__(self, source: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        if not source:
+            raise ValueError("the news spider needs a source: -a source=NAME")
+        self.source_name = source
+        self.run: RunState | None = None
+        self.scheduled: set[str] = set()
+
+    @classmethod
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> "NewsSpider":
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        spider.run = RunState.open(crawler, spider.source_name)
+        settings = crawler.settings
+        spider.backfill = settings.getbool("KABAR_BACKFILL")
+        crawl = spider.run.config.crawl
+        spider.max_depth = crawl.backfill_depth if spider.backfill else crawl.listing_depth
+        since = settings.get("KABAR_SINCE")
+        spider.since = _parse_since(since) if since else None
+        source = spider.run.source
+        entry_points = (source.url, *source.feeds, *source.sitemaps, *source.listings)
+        spider.allowed_hosts = {urlsplit(url).netloc for url in entry_points}
+        return spider
+
+    async def start(self) -> AsyncIterator[Request]:
+        source = self.run.source
+        for url in source.feeds:
+            yield self._request(url, self.parse_feed, "feed")
+        for url in source.sitemaps:
+            yield self._request(url, self.parse_sitemap, "sitemap")
+        listings = source.listings or (() if source.feeds or source.sitemaps else (source.url,))
+        for url in listings:
+            yield self._request(url, self.parse_listing, "listing", depth=0)
+
+    def parse_feed(self, response: Response) -> Iterator[Request]:
+        found = discovery.parse_feed(response.body, response.url)
+        if found.error:
+            self.run.error(f"{response.url}: {found.error}")
+        for url in discovery.filter_since(found.articles, self.since if self.backfill else None):
+            yield from self._follow_article(url, response.url)
+
+    def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        found = discovery.parse_sitemap(response.body, response.url)
+        if found.error:
+            self.run.error(f"{response.url}: {found.error}")
+        for url in found.sitemaps:
+            if self._on_site(url):
+                yield self._request(url, self.parse_sitemap, "sitemap")
+        for url in discovery.filter_since(found.articles, self.since if self.backfill else None):
+            yield from self._follow_article(url, response.url)
+
+    def parse_listing(self, response: Response) -> Iterator[Request]:
+        if not isinstance(response, TextResponse):
+            self.run.error(f"{response.url}: listing page is not HTML")
+            return
+        found = discovery.parse_listing(response.body, response.url, self.run.source.article_regex)
+        if found.error:
+            self.run.error(f"{response.url}: {found.error}")
+        for url, _ in found.articles:
+            yield from self._follow_article(url, response.url)
+        depth = response.meta.get("depth_listing", 0)
+        if depth < self.max_depth:
+            for url in found.next_pages:
+                yield self._request(url, self.parse_listing, "listing", depth=depth + 1)
+
+    def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:
+        if not isinstance(response, TextResponse):
+            content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or "unknown"
+            self.run.error(f"{response.url}: not an HTML page ({content_type})")
+            self.run.record_fetch(response.url, "article", status=response.status, error="not HTML")
+            return
+        yield {
+            "url": response.url,
+            "found_at": response.meta.get("found_at"),
+            "requested": response.meta.get("requested"),
+            "body": response.body,
+            "encoding": response.encoding,
+            "status": response.status,
+            "fetched_at": datetime.now(timezone.utc),
+            "etag": _header(response, b"ETag"),
+            "last_modified": _header(response, b"Last-Modified"),
+        }
+
+    def on_error(self, failure: Failure) -> None:
+        request = failure.request
+        if failure.check(IgnoreRequest):
+            logger.info("%s: skipped %s (%s)", self.source_name, request.url, failure.getErrorMessage())
+            return
+        reason = failure.getErrorMessage() or failure.type.__name__
+        self.run.error(f"{failure.type.__name__}: {reason} ({request.url})")
+        status = getattr(getattr(failure.value, "response", None), "status", None)
+        self.run.record_fetch(request.url, request.meta.get("kind", "other"), status=status, error=reason[:500])
+
+    def _follow_article(self, url: str, found_at: str) -> Iterator[Request]:
+        if not self._on_site(url):
+            return
+        canonical = canonicalize(url)
+        if canonical in self.scheduled or canonical in self.run.known_urls or url in self.run.known_urls:
+            return
+        self.scheduled.add(canonical)
+        request = self._request(canonical, self.parse_article, "article")
+        request.meta["found_at"] = found_at
+        request.meta["requested"] = url
+        yield request
+
+    def _request(self, url: str, callback, kind: str, depth: int | None = None) -> Request:
+        meta: dict[str, Any] = {"kind": kind}
+        if depth is not None:
+            meta["depth_listing"] = depth
+        return Request(url, callback=callback, errback=self.on_error, meta=meta)
+
+    def _on_site(self, url: str) -> bool:
+        return urlsplit(url).netloc in self.allowed_hosts
+
+
+def _header(response: Response, name: bytes) -> str | None:
+    value = response.headers.get(name)
+    return value.decode("latin-1") if value else None
+
+
+def _parse_since(text: str) -> datetime:
+    value = datetime.fromisoformat(text)
+    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)

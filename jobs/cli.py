@@ -1,0 +1,373 @@
+"""The ``kabar`` command line: crawl, demo, search, show, export, runs, stats, extract, db.
+
+Exit codes: 0 success; 1 the run completed but a source failed as a whole; 2 bad usage,
+config or input (one clear line on stderr); 3 another run holds the lock.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from contextlib import contextmanager
+from datetime import datetime, time, timedelta
+from pathlib import Path
+from typing import Any, Iterator, Sequence
+
+from crawler.config import ConfigError, Paths, resolve
+from jobs import output
+from jobs.errors import UsageError
+from storage.errors import QueryError, StorageError
+
+logger = logging.getLogger("kabar")
+
+EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
+
+SEARCH_COLUMNS = [("id", "ID"), ("published", "Published (WIB)"), ("source", "Source"),
+                  ("title", "Title"), ("snippet", "Snippet")]
+RUN_COLUMNS = [("id", "Run"), ("source", "Source"), ("trigger", "Trigger"), ("status", "Status"),
+               ("started", "Started"), ("finished", "Finished"), ("pages", "Pages"),
+               ("new", "New"), ("duplicates", "Dup"), ("errors", "Errors")]
+SUMMARY_COLUMNS = [("source", "Source"), ("status", "Status"), ("pages", "Pages"),
+                   ("new", "New"), ("duplicates", "Duplicates"), ("errors", "Errors")]
+EXPORT_CSV_COLUMNS = ["id", "url", "title", "author", "published", "source", "language",
+                      "site_name", "description", "image", "dateline", "text_hash", "fetched_at",
+                      "aliases", "text"]
+
+
+class KabarArgumentParser(argparse.ArgumentParser):
+    """argparse, but usage errors are one line and exit 2 like every other user error."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        print(f"kabar: error: {message} (see kabar --help)", file=sys.stderr)
+        sys.exit(EXIT_USAGE)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--db", metavar="URL", help="database URL (env KABAR_DATABASE_URL)")
+    common.add_argument("--config", metavar="FILE", help="sources file (env KABAR_CONFIG)")
+    common.add_argument("--data-dir", metavar="DIR", help="data directory (env KABAR_DATA_DIR)")
+    common.add_argument("-v", "--verbose", action="count", default=0, help="more log output on stderr")
+
+    parser = KabarArgumentParser(
+        prog="kabar",
+        description="Archive regional Indonesian smart-city news and search it.",
+        parents=[common],
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=KabarArgumentParser)
+
+    crawl = sub.add_parser("crawl", parents=[common], help="one crawl pass over the sources, then exit")
+    crawl.add_argument("--source", action="append", default=[], metavar="NAME", help="only this source (repeatable)")
+    crawl.add_argument("--backfill", action="store_true", help="follow listing pages much deeper to collect older articles")
+    crawl.add_argument("--since", type=_date_arg, help="with --backfill: skip feed and sitemap entries older than this date")
+
+    demo = sub.add_parser("demo", parents=[common], help="crawl the bundled example sites and search them")
+    demo.add_argument("--serve-only", action="store_true", help="only serve the example sites and print their sources.toml")
+    demo.add_argument("--port", type=int, default=None, metavar="N", help="first port of the example sites (they use N..N+5)")
+
+    search = sub.add_parser("search", parents=[common], help="full-text search of the archive")
+    search.add_argument("query", metavar="QUERY", help='words, "a phrase", OR, -exclude')
+    _add_filters(search)
+    search.add_argument("--limit", type=_positive_int, default=20)
+    search.add_argument("--format", choices=["table", "json", "csv"], default="table")
+
+    show = sub.add_parser("show", parents=[common], help="one article")
+    show.add_argument("id", type=_positive_int, metavar="ID")
+    show.add_argument("--format", choices=["text", "json"], default="text")
+
+    export = sub.add_parser("export", parents=[common], help="stream stored articles as JSON lines or CSV")
+    export.add_argument("--query", default="", metavar="QUERY", help="only articles matching this search")
+    _add_filters(export)
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("--output", metavar="FILE", help="write here instead of stdout")
+
+    runs = sub.add_parser("runs", parents=[common], help="recent crawl runs")
+    runs.add_argument("--source", metavar="NAME")
+    runs.add_argument("--limit", type=_positive_int, default=20)
+    runs.add_argument("--format", choices=["table", "json"], default="table")
+
+    stats = sub.add_parser("stats", parents=[common], help="what the archive holds")
+    stats.add_argument("--format", choices=["table", "json"], default="table")
+
+    extract = sub.add_parser("extract", parents=[common], help="extract article text and metadata from saved HTML files")
+    extract.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
+    extract.add_argument("--url", help="the URL the page(s) came from")
+    extract.add_argument("--format", choices=["json", "jsonl"], default="json")
+
+    db = sub.add_parser("db", parents=[common], help="database maintenance")
+    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=KabarArgumentParser)
+    db_sub.add_parser("upgrade", parents=[common], help="apply migrations (also done on first use)")
+    return parser
+
+
+def _add_filters(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--source", action="append", default=[], metavar="NAME")
+    parser.add_argument("--since", type=_date_arg, metavar="DATE", help="YYYY-MM-DD or ISO datetime")
+    parser.add_argument("--until", type=_until_arg, metavar="DATE", help="YYYY-MM-DD (inclusive) or ISO datetime")
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not args.command:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    _setup_logging(args.verbose)
+    handler = COMMANDS.get(args.command)
+    try:
+        return handler(args)
+    except (ConfigError, StorageError, QueryError, UsageError) as exc:
+        print(f"kabar: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except KeyboardInterrupt:
+        print("kabar: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+def _setup_logging(verbose: int) -> None:
+    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
+    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+
+def _paths(args: argparse.Namespace, require_config: bool = False) -> Paths:
+    return resolve(db=args.db, config=args.config, data_dir=args.data_dir, require_config=require_config)
+
+
+def engine_for(paths: Paths):
+    from storage.db import open_archive
+
+    return open_archive(paths.database_url)
+
+
+# --- crawl -----------------------------------------------------------------------------
+
+
+def cmd_crawl(args: argparse.Namespace) -> int:
+    if args.since and not args.backfill:
+        raise UsageError("--since goes with --backfill")
+    paths = _paths(args, require_config=True)
+    return crawl_and_report(paths, args.source, trigger="cli", backfill=args.backfill,
+                            since=args.since, verbose=args.verbose)
+
+
+def crawl_and_report(paths: Paths, names: Sequence[str], *, trigger: str, backfill: bool = False,
+                     since: datetime | None = None, verbose: int = 0) -> int:
+    """Crawl, show progress on a terminal, print the summary table; return the exit code."""
+    from jobs.crawl import CrawlOptions, run_crawl
+    from jobs.progress import Progress
+
+    sources = [paths.config.source(n) for n in names] if names else list(paths.config.sources)
+    if not sources:
+        raise ConfigError(f"{paths.config.path}: no [[sources]] to crawl")
+    engine_for(paths)  # migrations and a reachable database before the reactor starts
+    options = CrawlOptions(trigger=trigger, backfill=backfill, since=since,
+                           log_level="INFO" if verbose else "WARNING")
+    with Progress(sys.stderr) as progress:
+        summaries = run_crawl(paths, sources, options, on_tick=progress.update)
+    output.write_table(summaries, SUMMARY_COLUMNS, title="Crawl summary", out=sys.stderr)
+    failed = [s["source"] for s in summaries if s["status"] == "failed"]
+    if failed:
+        print(f"kabar: failed as a whole: {', '.join(failed)} (see kabar runs)", file=sys.stderr)
+        return EXIT_SOURCE_FAILED
+    return EXIT_OK
+
+
+# --- demo ------------------------------------------------------------------------------
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from jobs.demo import run_demo, serve_only
+
+    if args.serve_only:
+        return serve_only(args.port)
+    return run_demo(args)
+
+
+# --- queries ---------------------------------------------------------------------------
+
+
+def _search_request(args: argparse.Namespace, query: str, limit: int | None):
+    from storage.query import SearchRequest
+
+    since, until = args.since, args.until
+    if since and until and since >= until:
+        raise UsageError("--since must be before --until")
+    fields: dict[str, Any] = {"query": query, "sources": list(args.source), "since": since, "until": until}
+    if limit is not None:
+        fields["limit"] = limit
+    return SearchRequest(**fields)
+
+
+def cmd_search(args: argparse.Namespace) -> int:
+    from storage.query import search
+
+    if not args.query.strip():
+        raise UsageError("the search query is empty (use kabar export to list everything)")
+    engine = engine_for(_paths(args))
+    hits = [hit_record(h) for h in search(engine, _search_request(args, args.query, args.limit))]
+    if args.format == "json":
+        output.write_json(hits)
+    elif args.format == "csv":
+        output.write_csv(hits, ["id", "url", "title", "published", "source", "snippet"])
+    else:
+        if not hits:
+            print(f"No articles match {args.query!r}.", file=sys.stderr)
+            return EXIT_OK
+        output.write_table(hits, SEARCH_COLUMNS)
+    return EXIT_OK
+
+
+def hit_record(hit: Any) -> dict[str, Any]:
+    record = hit if isinstance(hit, dict) else {
+        key: getattr(hit, key) for key in ("id", "url", "title", "published", "source", "snippet", "rank")
+    }
+    return record
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from storage.query import get_article
+
+    article = get_article(engine_for(_paths(args)), args.id)
+    if article is None:
+        raise UsageError(f"no article with id {args.id}")
+    if args.format == "json":
+        output.write_json(article)
+        return EXIT_OK
+    out = sys.stdout
+    out.write(f"{article.get('title') or '(no title)'}\n")
+    for key in ("url", "source", "author", "published", "language", "site_name", "dateline"):
+        value = article.get(key)
+        if value:
+            out.write(f"{key:>10}: {output.human(value) if isinstance(value, datetime) else value}\n")
+    for alias in article.get("aliases") or []:
+        out.write(f"{'also at':>10}: {alias}\n")
+    out.write("\n" + (article.get("text") or "") + "\n")
+    return EXIT_OK
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    from storage.query import iter_articles
+
+    engine = engine_for(_paths(args))
+    request = _search_request(args, args.query, None)
+    with _open_output(args.output) as out:
+        records = iter_articles(engine, request)
+        if args.format == "csv":
+            count = output.write_csv(records, EXPORT_CSV_COLUMNS, out=out)
+        else:
+            count = output.write_jsonl(records, out=out)
+    print(f"kabar: exported {count} articles", file=sys.stderr)
+    return EXIT_OK
+
+
+@contextmanager
+def _open_output(path: str | None) -> Iterator[Any]:
+    if not path:
+        yield sys.stdout
+        return
+    try:
+        handle = open(path, "w", encoding="utf-8", newline="")
+    except OSError as exc:
+        raise UsageError(f"cannot write {path}: {exc.strerror}") from None
+    with handle:
+        yield handle
+
+
+def cmd_runs(args: argparse.Namespace) -> int:
+    from storage.query import list_runs
+
+    runs = list_runs(engine_for(_paths(args)), source=args.source, limit=args.limit)
+    if args.format == "json":
+        output.write_json(runs)
+    else:
+        output.write_table(runs, RUN_COLUMNS, title="Crawl runs")
+    return EXIT_OK
+
+
+def cmd_stats(args: argparse.Namespace) -> int:
+    from storage.query import stats
+
+    data = stats(engine_for(_paths(args)))
+    if args.format == "json":
+        output.write_json(data)
+    else:
+        rows = [{"key": k, "value": v} for k, v in data.items()]
+        output.write_table(rows, [("key", "What"), ("value", "Count")], title="Archive")
+    return EXIT_OK
+
+
+def cmd_extract(args: argparse.Namespace) -> int:
+    from crawler.extract.batch import extract_paths
+
+    paths = [Path(p) for p in args.paths]
+    missing = [str(p) for p in paths if not p.exists()]
+    if missing:
+        raise UsageError(f"no such file or directory: {missing[0]}")
+    records = extract_paths(paths, url=args.url)
+    if args.format == "jsonl":
+        output.write_jsonl(records)
+    else:
+        output.write_json(list(records))
+    return EXIT_OK
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    if args.db_command != "upgrade":
+        raise UsageError("kabar db needs an action: upgrade")
+    paths = _paths(args)
+    engine_for(paths)
+    print(f"kabar: database is up to date: {_redact(paths.database_url)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparseable URL is reported by open_archive already
+        return url
+
+
+def _date_arg(text: str) -> datetime:
+    """YYYY-MM-DD (midnight in the display zone) or an ISO 8601 datetime."""
+    try:
+        value = datetime.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-05-31") from None
+    return value if value.tzinfo else value.replace(tzinfo=output.display_zone())
+
+
+def _until_arg(text: str) -> datetime:
+    """Like :func:`_date_arg`, but a bare date means the end of that day (inclusive)."""
+    value = _date_arg(text)
+    return value + timedelta(days=1) if len(text.strip()) == 10 else value
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
+
+
+COMMANDS = {
+    "crawl": cmd_crawl,
+    "demo": cmd_demo,
+    "search": cmd_search,
+    "show": cmd_show,
+    "export": cmd_export,
+    "runs": cmd_runs,
+    "stats": cmd_stats,
+    "extract": cmd_extract,
+    "db": cmd_db,
+}
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,120 @@
+"""Print records for people (tables, text) and for programs (JSON, JSON lines, CSV).
+
+Machine formats go to stdout and nothing else does; datetimes are ISO 8601 with the offset of
+the display zone (Asia/Jakarta unless KABAR_TIMEZONE says otherwise).
+"""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import sys
+from datetime import datetime
+from functools import lru_cache
+from typing import Any, Iterable, Sequence, TextIO
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from rich.console import Console
+from rich.table import Table
+
+DEFAULT_TIMEZONE = "Asia/Jakarta"
+
+
+@lru_cache(maxsize=1)
+def display_zone() -> ZoneInfo:
+    name = os.environ.get("KABAR_TIMEZONE", DEFAULT_TIMEZONE)
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TIMEZONE)
+
+
+def to_local(value: datetime | None) -> datetime | None:
+    return value.astimezone(display_zone()) if value is not None else None
+
+
+def iso(value: datetime | None) -> str | None:
+    """ISO 8601 with offset in the display zone."""
+    local = to_local(value)
+    return local.isoformat() if local else None
+
+
+def human(value: datetime | None) -> str:
+    """'2022-12-27 13:32 WIB' style."""
+    local = to_local(value)
+    return local.strftime("%Y-%m-%d %H:%M %Z") if local else "-"
+
+
+def jsonable(record: dict[str, Any]) -> dict[str, Any]:
+    return {key: _jsonable(value) for key, value in record.items()}
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return iso(value)
+    if isinstance(value, dict):
+        return jsonable(value)
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    return value
+
+
+def write_json(records: Sequence[dict[str, Any]] | dict[str, Any], out: TextIO = sys.stdout) -> None:
+    data = jsonable(records) if isinstance(records, dict) else [jsonable(r) for r in records]
+    json.dump(data, out, ensure_ascii=False, indent=2)
+    out.write("\n")
+
+
+def write_jsonl(records: Iterable[dict[str, Any]], out: TextIO = sys.stdout) -> int:
+    count = 0
+    for record in records:
+        out.write(json.dumps(jsonable(record), ensure_ascii=False))
+        out.write("\n")
+        count += 1
+    return count
+
+
+def write_csv(records: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO = sys.stdout) -> int:
+    writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore")
+    writer.writeheader()
+    count = 0
+    for record in records:
+        row = jsonable(record)
+        writer.writerow({k: _csv_cell(row.get(k)) for k in columns})
+        count += 1
+    return count
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, (list, tuple)):
+        return " ".join(str(v) for v in value)
+    if isinstance(value, dict):
+        return json.dumps(value, ensure_ascii=False)
+    return value
+
+
+def write_table(
+    records: Sequence[dict[str, Any]],
+    columns: Sequence[tuple[str, str]],
+    title: str | None = None,
+    out: TextIO = sys.stdout,
+) -> None:
+    """A table for people; ``columns`` are (key, heading) pairs."""
+    console = Console(file=out, soft_wrap=False)
+    table = Table(title=title, show_lines=False)
+    for _, heading in columns:
+        table.add_column(heading, overflow="fold")
+    for record in records:
+        table.add_row(*(_cell(record.get(key)) for key, _ in columns))
+    console.print(table)
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, datetime):
+        return human(value)
+    if value is None:
+        return "-"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value)
+    return str(value)

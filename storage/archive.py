@@ -1,0 +1,336 @@
+"""The write API the crawler uses: sources, runs, fetched URLs, articles and aliases.
+
+Every method is one short transaction, safe with concurrent writer processes: inserts use
+``INSERT … ON CONFLICT`` on the unique URL/name columns, so a race never makes duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, select, union_all, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from storage.models import (
+    FETCH_KINDS,
+    MAX_ERROR_SAMPLES,
+    RUN_STATUSES,
+    Article,
+    ArticleUrl,
+    CrawlRun,
+    FetchedUrl,
+    Source,
+    utcnow,
+)
+from storage.sql import upsert_insert
+from storage.textnorm import stem_text, text_hash
+
+log = logging.getLogger(__name__)
+
+# Fields a caller may set on an article; the rest are managed here.
+ARTICLE_FIELDS = frozenset(
+    {
+        "url", "source_id", "title", "author", "published_at", "language", "text",
+        "text_hash", "site_name", "description", "image", "dateline", "fetched_at",
+        "extractor_version", "relevant", "score", "meta",
+    }
+)
+MAX_ERROR_SAMPLE_CHARS = 300
+
+
+def validate_article_fields(fields: Mapping[str, Any], *, required: Iterable[str] = ()) -> None:
+    """Raise ValueError naming unknown or missing article fields."""
+    unknown = sorted(set(fields) - ARTICLE_FIELDS)
+    if unknown:
+        raise ValueError(
+            f"unknown article field(s): {', '.join(unknown)} "
+            f"(known: {', '.join(sorted(ARTICLE_FIELDS))})"
+        )
+    missing = [name for name in required if fields.get(name) in (None, "")]
+    if missing:
+        raise ValueError(f"missing article field(s): {', '.join(missing)}")
+
+
+class Archive:
+    """Write access to the archive behind ``engine`` (whose schema is already upgraded)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+        self._sqlite = engine.dialect.name == "sqlite"
+
+    def _session(self) -> Session:
+        return Session(self.engine, expire_on_commit=False)
+
+    # -- sources and runs ---------------------------------------------------------------
+
+    def ensure_source(self, name: str, url: str) -> int:
+        """The id of source ``name``, created (or its URL updated) as needed."""
+        table = Source.__table__
+        with self._session() as s, s.begin():
+            stmt = upsert_insert(s, table).values(name=name, url=url, created_at=utcnow())
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[table.c.name],
+                set_={"url": stmt.excluded.url},
+                where=table.c.url != stmt.excluded.url,
+            ).returning(table.c.id)
+            source_id = s.execute(stmt).scalar()
+            if source_id is None:
+                source_id = s.scalar(select(Source.id).where(Source.name == name))
+            return source_id
+
+    def start_run(self, source: str, trigger: str) -> int:
+        """Record the start of a crawl of ``source``; returns the run id."""
+        with self._session() as s, s.begin():
+            run = CrawlRun(
+                source=source, trigger=trigger, status="running", started_at=utcnow(),
+                pages=0, new=0, duplicates=0, errors=0, error_samples=[],
+            )
+            s.add(run)
+            s.flush()
+            return run.id
+
+    def finish_run(
+        self,
+        run_id: int,
+        *,
+        status: str,
+        pages: int = 0,
+        new: int = 0,
+        duplicates: int = 0,
+        errors: int = 0,
+        error_samples: Iterable[str] = (),
+    ) -> None:
+        """Record the end of run ``run_id`` with its counts (at most 20 error samples kept)."""
+        if status not in RUN_STATUSES:
+            raise ValueError(f"unknown run status {status!r} (one of {', '.join(RUN_STATUSES)})")
+        samples = [str(x)[:MAX_ERROR_SAMPLE_CHARS] for x in list(error_samples)[:MAX_ERROR_SAMPLES]]
+        with self._session() as s, s.begin():
+            result = s.execute(
+                update(CrawlRun)
+                .where(CrawlRun.id == run_id)
+                .values(
+                    status=status, finished_at=utcnow(), pages=pages, new=new,
+                    duplicates=duplicates, errors=errors, error_samples=samples,
+                )
+            )
+            if result.rowcount == 0:
+                raise ValueError(f"no crawl run with id {run_id}")
+
+    # -- fetched URLs ---------------------------------------------------------------------
+
+    def record_fetch(
+        self,
+        url: str,
+        *,
+        source_id: int | None,
+        run_id: int | None,
+        kind: str,
+        status: int | None = None,
+        error: str | None = None,
+        article_id: int | None = None,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> None:
+        """Record (upsert by URL) the latest fetch of ``url``.
+
+        ``article_id``, ``etag`` and ``last_modified`` keep their stored value when
+        given as None (a 304 carries no new validators; a feed fetch has no article).
+        """
+        if kind not in FETCH_KINDS:
+            raise ValueError(f"unknown fetch kind {kind!r} (one of {', '.join(FETCH_KINDS)})")
+        table = FetchedUrl.__table__
+        values = dict(
+            url=url, source_id=source_id, run_id=run_id, kind=kind, status=status,
+            error=error, article_id=article_id, etag=etag, last_modified=last_modified,
+            fetched_at=utcnow(),
+        )
+        with self._session() as s, s.begin():
+            stmt = upsert_insert(s, table).values(**values)
+            ex = stmt.excluded
+            stmt = stmt.on_conflict_do_update(
+                index_elements=[table.c.url],
+                set_={
+                    "source_id": func.coalesce(ex.source_id, table.c.source_id),
+                    "run_id": ex.run_id,
+                    "kind": ex.kind,
+                    "status": ex.status,
+                    "error": ex.error,
+                    "fetched_at": ex.fetched_at,
+                    "article_id": func.coalesce(ex.article_id, table.c.article_id),
+                    "etag": func.coalesce(ex.etag, table.c.etag),
+                    "last_modified": func.coalesce(ex.last_modified, table.c.last_modified),
+                },
+            )
+            s.execute(stmt)
+
+    def fetch_info(self, url: str) -> dict[str, Any] | None:
+        """The stored outcome of the latest fetch of ``url`` (for conditional GET), or None."""
+        with self._session() as s:
+            row = s.scalar(select(FetchedUrl).where(FetchedUrl.url == url))
+            if row is None:
+                return None
+            return {
+                "url": row.url, "source_id": row.source_id, "run_id": row.run_id,
+                "kind": row.kind, "status": row.status, "error": row.error,
+                "fetched_at": row.fetched_at, "article_id": row.article_id,
+                "etag": row.etag, "last_modified": row.last_modified,
+            }
+
+    @staticmethod
+    def _succeeded():
+        # Transient failures (network errors, 429, 5xx) are fetched again next run.
+        return (FetchedUrl.error.is_(None)) & (
+            FetchedUrl.status.is_(None) | ((FetchedUrl.status < 500) & (FetchedUrl.status != 429))
+        )
+
+    def fetched_urls(
+        self,
+        source_id: int | None = None,
+        kinds: Iterable[str] = ("article",),
+        *,
+        include_failed: bool = False,
+    ) -> set[str]:
+        """URLs already fetched (of ``kinds``, of one source or all) that need no new fetch.
+
+        Fetches that failed transiently (an error, 429 or 5xx) are left out unless
+        ``include_failed``.
+        """
+        stmt = select(FetchedUrl.url).where(FetchedUrl.kind.in_(list(kinds)))
+        if source_id is not None:
+            stmt = stmt.where(FetchedUrl.source_id == source_id)
+        if not include_failed:
+            stmt = stmt.where(self._succeeded())
+        with self._session() as s:
+            return set(s.scalars(stmt))
+
+    def is_known_url(self, url: str) -> bool:
+        """Whether ``url`` was fetched successfully, is an article URL, or an alias."""
+        stmt = union_all(
+            select(FetchedUrl.id).where(FetchedUrl.url == url, self._succeeded()),
+            select(Article.id).where(Article.url == url),
+            select(ArticleUrl.id).where(ArticleUrl.url == url),
+        ).limit(1)
+        with self._session() as s:
+            return s.execute(stmt).first() is not None
+
+    # -- articles and aliases -------------------------------------------------------------
+
+    def find_article_id(self, url: str) -> int | None:
+        """The id of the article whose canonical URL or alias is ``url``."""
+        with self._session() as s:
+            return self._find_article_id(s, url)
+
+    @staticmethod
+    def _find_article_id(s: Session, url: str) -> int | None:
+        found = s.scalar(select(Article.id).where(Article.url == url))
+        if found is None:
+            found = s.scalar(select(ArticleUrl.article_id).where(ArticleUrl.url == url))
+        return found
+
+    def find_by_text_hash(self, text_hash: str) -> int | None:
+        """The id of the oldest article with this normalised-text hash."""
+        with self._session() as s:
+            return s.scalar(
+                select(Article.id).where(Article.text_hash == text_hash).order_by(Article.id).limit(1)
+            )
+
+    def _derived(self, fields: dict[str, Any]) -> dict[str, Any]:
+        if fields.get("text_hash") is None and fields.get("text"):
+            fields["text_hash"] = text_hash(fields["text"])
+        if self._sqlite:
+            fields["search_text"] = stem_text(
+                f"{fields.get('title') or ''}\n{fields.get('text') or ''}"
+            )
+        return fields
+
+    def add_article(self, fields: Mapping[str, Any]) -> tuple[int, bool]:
+        """Insert an article under its canonical ``url``; returns ``(id, created)``.
+
+        If the URL is already an article URL or an alias, the stored article is left as it
+        is and ``(its id, False)`` returned. ``text_hash`` is computed from ``text`` when
+        not given. Unknown field names raise ValueError.
+        """
+        validate_article_fields(fields, required=("url", "source_id"))
+        now = utcnow()
+        values = self._derived(dict(fields))
+        values.setdefault("meta", {})
+        values.setdefault("relevant", True)
+        values.update(created_at=now, updated_at=now)
+        table = Article.__table__
+        with self._session() as s, s.begin():
+            existing = self._find_article_id(s, values["url"])
+            if existing is not None:
+                return existing, False
+            stmt = (
+                upsert_insert(s, table)
+                .values(**values)
+                .on_conflict_do_nothing(index_elements=[table.c.url])
+                .returning(table.c.id)
+            )
+            try:
+                article_id = s.execute(stmt).scalar()
+            except IntegrityError as exc:
+                raise ValueError(f"cannot store article {values['url']}: {exc.orig}") from None
+            if article_id is not None:
+                return article_id, True
+            return s.scalar(select(Article.id).where(Article.url == values["url"])), False
+
+    def update_article(self, article_id: int, fields: Mapping[str, Any]) -> None:
+        """Change stored fields of an article (re-extraction); full text is kept in sync."""
+        validate_article_fields(fields)
+        if not fields:
+            return
+        with self._session() as s, s.begin():
+            current = s.execute(
+                select(Article.title, Article.text).where(Article.id == article_id)
+            ).first()
+            if current is None:
+                raise ValueError(f"no article with id {article_id}")
+            values = dict(fields)
+            if "title" in values or "text" in values:
+                merged = {"title": current.title, "text": current.text, **values}
+                if "text" in values and "text_hash" not in values:
+                    merged["text_hash"] = None
+                derived = self._derived(merged)
+                values["text_hash"] = derived.get("text_hash")
+                if "search_text" in derived:
+                    values["search_text"] = derived["search_text"]
+            values["updated_at"] = utcnow()
+            s.execute(update(Article).where(Article.id == article_id).values(**values))
+
+    def delete_article(self, article_id: int) -> None:
+        """Remove an article with its aliases (fetched URLs keep their record)."""
+        with self._session() as s, s.begin():
+            s.execute(delete(Article).where(Article.id == article_id))
+
+    def add_alias(self, article_id: int, url: str) -> None:
+        """Record ``url`` as another URL of article ``article_id`` (idempotent).
+
+        A URL that is already some article's canonical URL is never made an alias; a URL
+        that is already an alias stays with the article it belongs to.
+        """
+        table = ArticleUrl.__table__
+        with self._session() as s, s.begin():
+            if s.scalar(select(Article.id).where(Article.url == url)) is not None:
+                return
+            stmt = (
+                upsert_insert(s, table)
+                .values(article_id=article_id, url=url)
+                .on_conflict_do_nothing(index_elements=[table.c.url])
+            )
+            try:
+                s.execute(stmt)
+            except IntegrityError:
+                raise ValueError(f"no article with id {article_id}") from None
+
+    def aliases(self, article_id: int) -> list[str]:
+        """The alias URLs of an article, oldest first."""
+        with self._session() as s:
+            return list(
+                s.scalars(
+                    select(ArticleUrl.url).where(ArticleUrl.article_id == article_id).order_by(ArticleUrl.id)
+                )
+            )
