@@ -79,6 +79,7 @@ def create_engine_for(url: str) -> Engine:
     Raises StorageError with one clear line when the URL is bad or the database unreachable.
     """
     parsed = _parse_url(url)
+    shown = _safe(make_url(url))
     if parsed.get_backend_name() == "sqlite":
         database = parsed.database or ""
         if database and database != ":memory:" and not database.startswith("file:"):
@@ -98,7 +99,7 @@ def create_engine_for(url: str) -> Engine:
             pass
     except DBAPIError as exc:
         engine.dispose()
-        raise StorageError(f"cannot open database {_safe(parsed)}: {_first_line(exc)}") from None
+        raise StorageError(f"cannot open database {shown}: {_first_line(exc)}") from None
     return engine
 
 

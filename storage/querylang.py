@@ -83,10 +83,8 @@ def _tokens(query: str) -> list[tuple[str, object]]:
             pieces = tuple(words(bare))
             if pieces:
                 tokens.append(("TERM", pieces))
-            elif bare == "-":
-                tokens.append(("NOT", None))
             else:
-                dropped = True  # punctuation only, e.g. "*" or "!"
+                dropped = True  # punctuation only, e.g. "*", "!" or a lone "-"
     if dropped and not any(kind == "TERM" for kind, _ in tokens):
         raise QueryError(f"no words to search for in {query.strip()!r}")
     return tokens

@@ -1,0 +1,376 @@
+"""The one read API of the archive, used by the CLI, the web pages, the JSON API and feeds.
+
+Full-text search runs on SQLite FTS5 (over a column of Indonesian stems) or on a PostgreSQL
+tsvector (``indonesian`` configuration); the query language (storage.querylang) and the
+results are the same on both. Datetimes returned are aware UTC datetimes.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import (
+    Engine,
+    Float,
+    Select,
+    column,
+    func,
+    literal_column,
+    select,
+    table,
+    text,
+)
+from sqlalchemy.dialects.postgresql import TSVECTOR
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
+
+from storage.errors import QueryError
+from storage.models import Article, ArticleUrl, CrawlRun, FetchedUrl, Source
+from storage.querylang import Node, Or, Term, parse_query, positive_terms, to_fts5
+from storage.snippet import make_snippet
+from storage.textnorm import stem_word
+
+log = logging.getLogger(__name__)
+
+SNIPPET_WORDS = 30
+STREAM_BATCH = 500
+_PG_CONFIG = literal_column("'indonesian'::regconfig")
+_PG_VECTOR = literal_column("articles.search_vector", type_=TSVECTOR)
+_PG_HEADLINE_OPTIONS = (
+    f'StartSel="[", StopSel="]", MaxWords={SNIPPET_WORDS}, MinWords=15, ShortWord=2, '
+    'MaxFragments=2, FragmentDelimiter=" … "'
+)
+
+
+@dataclass
+class SearchRequest:
+    """What to look for. ``limit=None`` means no limit; ``since`` is inclusive and
+    ``until`` exclusive, both on the publication time (undated articles drop out)."""
+
+    query: str = ""
+    sources: list[str] = field(default_factory=list)
+    since: datetime | None = None
+    until: datetime | None = None
+    limit: int | None = 20
+    offset: int = 0
+    relevant_only: bool = False
+
+
+@dataclass
+class SearchHit:
+    id: int
+    url: str
+    title: str | None
+    published: datetime | None
+    source: str
+    snippet: str
+    rank: float
+
+
+# -- building the statement --------------------------------------------------------------
+
+
+@dataclass
+class _Plan:
+    node: Node | None
+    dialect: str
+
+    @property
+    def fts(self) -> bool:
+        return self.node is not None
+
+
+def _plan(engine: Engine, req: SearchRequest) -> _Plan:
+    if req.limit is not None and req.limit < 0:
+        raise QueryError("limit must be 0 or more")
+    if req.offset < 0:
+        raise QueryError("offset must be 0 or more")
+    for name in ("since", "until"):
+        value = getattr(req, name)
+        if value is not None and (value.tzinfo is None or value.utcoffset() is None):
+            raise ValueError(f"SearchRequest.{name} must be timezone-aware, got {value!r}")
+    return _Plan(parse_query(req.query or ""), engine.dialect.name)
+
+
+def _pg_tsquery(node: Node) -> ColumnElement[Any]:
+    if isinstance(node, Term):
+        return func.phraseto_tsquery(_PG_CONFIG, " ".join(node.words))
+    if isinstance(node, Or):
+        parts = [_pg_tsquery(item) for item in node.items]
+        combine = func.tsquery_or
+    else:
+        parts = [_pg_tsquery(item) for item in node.include]
+        parts += [func.tsquery_not(_pg_tsquery(item)) for item in node.exclude]
+        combine = func.tsquery_and
+    expr = parts[0]
+    for part in parts[1:]:
+        expr = combine(expr, part)
+    return expr
+
+
+def _pg_positive(node: Node) -> ColumnElement[Any]:
+    terms = positive_terms(node)
+    return _pg_tsquery(terms[0] if len(terms) == 1 else Or(tuple(terms)))
+
+
+def _fts_table():
+    return table("article_fts", column("rowid"))
+
+
+def _rank(plan: _Plan) -> ColumnElement[float]:
+    if plan.dialect == "postgresql":
+        return func.ts_rank_cd(_PG_VECTOR, _pg_tsquery(plan.node), type_=Float)
+    # bm25() is lower-is-better; negate so that higher is better on both backends.
+    return -func.bm25(literal_column("article_fts"), type_=Float)
+
+
+def _filtered(stmt: Select, plan: _Plan, req: SearchRequest) -> Select:
+    stmt = stmt.join(Source, Source.id == Article.source_id)
+    if plan.fts:
+        if plan.dialect == "postgresql":
+            stmt = stmt.where(_PG_VECTOR.op("@@")(_pg_tsquery(plan.node)))
+        else:
+            fts = _fts_table()
+            stmt = stmt.join(fts, fts.c.rowid == Article.id).where(
+                text("article_fts MATCH :fts_query").bindparams(fts_query=to_fts5(plan.node))
+            )
+    if req.sources:
+        stmt = stmt.where(Source.name.in_(list(req.sources)))
+    if req.since is not None:
+        stmt = stmt.where(Article.published_at >= req.since)
+    if req.until is not None:
+        stmt = stmt.where(Article.published_at < req.until)
+    if req.relevant_only:
+        stmt = stmt.where(Article.relevant.is_(True))
+    return stmt
+
+
+def _ordered(stmt: Select, plan: _Plan, rank: ColumnElement[float] | None) -> Select:
+    by_date = (Article.published_at.desc().nulls_last(), Article.id.desc())
+    if rank is not None:
+        return stmt.order_by(rank.desc(), *by_date)
+    return stmt.order_by(*by_date)
+
+
+def _paged(stmt: Select, req: SearchRequest) -> Select:
+    if req.limit is not None:
+        stmt = stmt.limit(req.limit)
+    return stmt.offset(req.offset) if req.offset else stmt
+
+
+def _run(session: Session, stmt, plan: _Plan):
+    try:
+        return session.execute(stmt)
+    except DBAPIError as exc:
+        if plan.fts:
+            # Our compiled queries are always valid; stay safe all the same.
+            log.warning("full-text query failed: %s", exc)
+            raise QueryError(f"cannot run this search: {str(exc.orig).splitlines()[0]}") from None
+        raise
+
+
+# -- public API ---------------------------------------------------------------------------
+
+
+def search(engine: Engine, req: SearchRequest) -> list[SearchHit]:
+    """Articles matching ``req``: by rank for a text query, newest first otherwise."""
+    plan = _plan(engine, req)
+    rank = _rank(plan).label("rank") if plan.fts else None
+    columns = [Article.id, Article.url, Article.title, Article.published_at, Source.name]
+    stmt = select(*columns, *(x for x in [rank] if x is not None))
+    stmt = _paged(_ordered(_filtered(stmt.select_from(Article), plan, req), plan, rank), req)
+    with Session(engine) as s:
+        rows = _run(s, stmt, plan).all()
+        snippets = _snippets(s, plan, [row.id for row in rows])
+    return [
+        SearchHit(
+            id=row.id,
+            url=row.url,
+            title=row.title,
+            published=row.published_at,
+            source=row.name,
+            snippet=snippets.get(row.id, ""),
+            rank=float(row.rank) if rank is not None else 0.0,
+        )
+        for row in rows
+    ]
+
+
+def _snippets(s: Session, plan: _Plan, ids: list[int]) -> dict[int, str]:
+    if not ids:
+        return {}
+    body = func.coalesce(Article.text, Article.description, "")
+    if plan.fts and plan.dialect == "postgresql":
+        headline = func.ts_headline(_PG_CONFIG, body, _pg_positive(plan.node), _PG_HEADLINE_OPTIONS)
+        rows = s.execute(select(Article.id, headline).where(Article.id.in_(ids)))
+        return {row[0]: " ".join(row[1].split()) for row in rows}
+    stems: set[str] = set()
+    if plan.fts:
+        stems = {stem_word(w) or w for term in positive_terms(plan.node) for w in term.words}
+    rows = s.execute(select(Article.id, body).where(Article.id.in_(ids)))
+    return {row[0]: make_snippet(row[1], stems, size=SNIPPET_WORDS) for row in rows}
+
+
+def count(engine: Engine, req: SearchRequest) -> int:
+    """How many articles match ``req`` (ignoring limit and offset)."""
+    plan = _plan(engine, req)
+    stmt = _filtered(select(func.count()).select_from(Article), plan, req)
+    with Session(engine) as s:
+        return int(_run(s, stmt, plan).scalar_one())
+
+
+_ARTICLE_COLUMNS = (
+    Article.id, Article.url, Article.title, Article.author, Article.published_at,
+    Source.name.label("source"), Article.language, Article.text, Article.site_name,
+    Article.description, Article.image, Article.dateline, Article.text_hash,
+    Article.fetched_at, Article.relevant, Article.score, Article.extractor_version,
+    Article.meta, Article.created_at, Article.updated_at,
+)
+
+
+def _article_dict(row: Any, aliases: list[str]) -> dict[str, Any]:
+    data = {("published" if key == "published_at" else key): value for key, value in row._mapping.items()}
+    data["aliases"] = aliases
+    return data
+
+
+def _aliases_of(s: Session, ids: list[int]) -> dict[int, list[str]]:
+    found: dict[int, list[str]] = {i: [] for i in ids}
+    if ids:
+        rows = s.execute(
+            select(ArticleUrl.article_id, ArticleUrl.url)
+            .where(ArticleUrl.article_id.in_(ids))
+            .order_by(ArticleUrl.id)
+        )
+        for article_id, url in rows:
+            found[article_id].append(url)
+    return found
+
+
+def iter_articles(engine: Engine, req: SearchRequest | None = None) -> Iterator[dict[str, Any]]:
+    """Stream matching articles with every stored field and their aliases, in search order.
+
+    ``req=None`` streams the whole archive. Rows come through a server-side cursor in
+    batches of 500, so memory use does not grow with the archive.
+    Fields: id, url, title, author, published, source, language, text, site_name,
+    description, image, dateline, text_hash, fetched_at, relevant, score,
+    extractor_version, meta, created_at, updated_at, aliases.
+    """
+    req = req if req is not None else SearchRequest(limit=None)
+    plan = _plan(engine, req)
+    rank = _rank(plan) if plan.fts else None
+    stmt = select(*_ARTICLE_COLUMNS).select_from(Article)
+    stmt = _paged(_ordered(_filtered(stmt, plan, req), plan, rank), req)
+    with Session(engine) as s:
+        result = _run(s, stmt.execution_options(yield_per=STREAM_BATCH), plan)
+        for batch in result.partitions():
+            aliases = _aliases_of(s, [row.id for row in batch])
+            for row in batch:
+                yield _article_dict(row, aliases[row.id])
+
+
+def get_article(engine: Engine, article_id: int) -> dict[str, Any] | None:
+    """One article with every stored field, its aliases and its fetches; None if absent."""
+    stmt = (
+        select(*_ARTICLE_COLUMNS)
+        .select_from(Article)
+        .join(Source, Source.id == Article.source_id)
+        .where(Article.id == article_id)
+    )
+    with Session(engine) as s:
+        row = s.execute(stmt).first()
+        if row is None:
+            return None
+        data = _article_dict(row, _aliases_of(s, [article_id])[article_id])
+        fetches = s.execute(
+            select(
+                FetchedUrl.url, FetchedUrl.kind, FetchedUrl.status, FetchedUrl.error,
+                FetchedUrl.fetched_at, FetchedUrl.run_id,
+            )
+            .where(FetchedUrl.article_id == article_id)
+            .order_by(FetchedUrl.fetched_at, FetchedUrl.id)
+        )
+        data["fetches"] = [dict(f._mapping) for f in fetches]
+    return data
+
+
+def _run_dict(run: CrawlRun) -> dict[str, Any]:
+    return {
+        "id": run.id,
+        "source": run.source,
+        "trigger": run.trigger,
+        "status": run.status,
+        "started": run.started_at,
+        "finished": run.finished_at,
+        "pages": run.pages,
+        "new": run.new,
+        "duplicates": run.duplicates,
+        "errors": run.errors,
+        "error_samples": list(run.error_samples or []),
+    }
+
+
+def list_runs(engine: Engine, source: str | None = None, limit: int = 50) -> list[dict[str, Any]]:
+    """The latest crawl runs, newest first (of one source if given)."""
+    stmt = select(CrawlRun).order_by(CrawlRun.started_at.desc(), CrawlRun.id.desc()).limit(limit)
+    if source is not None:
+        stmt = stmt.where(CrawlRun.source == source)
+    with Session(engine) as s:
+        return [_run_dict(run) for run in s.scalars(stmt)]
+
+
+def stats(engine: Engine) -> dict[str, Any]:
+    """Archive totals: articles, aliases, fetched URLs, per-source counts and runs by status.
+
+    ``sources`` lists every source with ``source, url, articles, relevant, latest_published,
+    last_run`` (the newest run as in list_runs, or None).
+    """
+    with Session(engine) as s:
+        per_source = s.execute(
+            select(
+                Source.name,
+                Source.url,
+                func.count(Article.id),
+                func.count(Article.id).filter(Article.relevant.is_(True)),
+                func.max(Article.published_at),
+            )
+            .select_from(Source)
+            .outerjoin(Article, Article.source_id == Source.id)
+            .group_by(Source.id, Source.name, Source.url)
+            .order_by(Source.name)
+        ).all()
+        latest_runs = {
+            run.source: run
+            for run in s.scalars(
+                select(CrawlRun).where(
+                    CrawlRun.id.in_(select(func.max(CrawlRun.id)).group_by(CrawlRun.source))
+                )
+            )
+        }
+        by_status = {
+            status: n
+            for status, n in s.execute(select(CrawlRun.status, func.count()).group_by(CrawlRun.status))
+        }
+        return {
+            "articles": s.scalar(select(func.count()).select_from(Article)) or 0,
+            "aliases": s.scalar(select(func.count()).select_from(ArticleUrl)) or 0,
+            "fetched_urls": s.scalar(select(func.count()).select_from(FetchedUrl)) or 0,
+            "sources": [
+                {
+                    "source": name,
+                    "url": url,
+                    "articles": total,
+                    "relevant": relevant,
+                    "latest_published": latest,
+                    "last_run": _run_dict(latest_runs[name]) if name in latest_runs else None,
+                }
+                for name, url, total, relevant, latest in per_source
+            ],
+            "runs": {"total": sum(by_status.values()), "by_status": by_status},
+        }
+
