@@ -23,6 +23,7 @@ from crawler.discovery_rules import (
     DEFAULT_ARTICLE_PATTERN,
     NEXT_PAGE_TEXTS,
     NON_ARTICLE_EXTENSIONS,
+    NON_ARTICLE_SITEMAP,
     PAGINATION_HREF,
 )
 
@@ -86,7 +87,8 @@ def parse_sitemap(body: bytes, url: str) -> Found:
             continue
         absolute = urljoin(url, loc.text.strip())
         if kind == "sitemapindex":
-            found.sitemaps.append(absolute)
+            if not NON_ARTICLE_SITEMAP.search(urlsplit(absolute).path):
+                found.sitemaps.append(absolute)
         else:
             date_el = values.get("publication_date")
             if date_el is None:

@@ -56,3 +56,11 @@ NON_ARTICLE_EXTENSIONS = (
     ".css",
     ".js",
 )
+
+# Child sitemaps of an index that list taxonomy or static pages, not articles (WordPress/Yoast,
+# Rank Math and similar plugins name them like this): skipped when reading a sitemap index.
+NON_ARTICLE_SITEMAP = re.compile(
+    r"(?:^|[/_-])(?:page|pages|category|categories|tag|tags|post_tag|author|authors|attachment"
+    r"|product_cat|product_tag|local|video|image)[-_]?sitemap\d*\.xml(?:\.gz)?$",
+    re.IGNORECASE,
+)

@@ -64,7 +64,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     demo = sub.add_parser("demo", parents=[common], help="crawl the bundled example sites and search them")
     demo.add_argument("--serve-only", action="store_true", help="only serve the example sites and print their sources.toml")
-    demo.add_argument("--port", type=int, default=None, metavar="N", help="first port of the example sites (they use N..N+5)")
+    demo.add_argument("--port", type=int, default=None, metavar="N", help="first port of the example sites (they use N..N+5; 0 = any free ports; default 8701)")
 
     search = sub.add_parser("search", parents=[common], help="full-text search of the archive")
     search.add_argument("query", metavar="QUERY", help='words, "a phrase", OR, -exclude')
@@ -128,8 +128,27 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _setup_logging(verbose: int) -> None:
+    """One stderr handler whose level holds even for Scrapy's loggers (which log at DEBUG)."""
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    logging.basicConfig(level=level, stream=sys.stderr, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setLevel(level)
+    formatter = logging.Formatter if verbose >= 2 else BriefFormatter
+    handler.setFormatter(formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    logging.root.addHandler(handler)
+    logging.root.setLevel(level)
+
+
+class BriefFormatter(logging.Formatter):
+    """Log lines without tracebacks (the exception's last line instead); -vv shows them whole."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        if not record.exc_info:
+            return super().format(record)
+        exc = record.exc_info[1]
+        brief = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
+        brief.msg = f"{record.getMessage()} ({type(exc).__name__}: {exc})"
+        brief.args = None
+        return super().format(brief)
 
 
 def _paths(args: argparse.Namespace, require_config: bool = False) -> Paths:
@@ -190,15 +209,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def _search_request(args: argparse.Namespace, query: str, limit: int | None):
+    """The storage request for the shared filters; ``limit=None`` means everything."""
     from storage.query import SearchRequest
 
     since, until = args.since, args.until
     if since and until and since >= until:
         raise UsageError("--since must be before --until")
-    fields: dict[str, Any] = {"query": query, "sources": list(args.source), "since": since, "until": until}
-    if limit is not None:
-        fields["limit"] = limit
-    return SearchRequest(**fields)
+    return SearchRequest(query=query, sources=list(args.source), since=since, until=until, limit=limit)
 
 
 def cmd_search(args: argparse.Namespace) -> int:

@@ -44,6 +44,7 @@ def crawler_settings(paths: Paths, options: CrawlOptions) -> Settings:
             "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_domain,
             "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
             "LOG_LEVEL": options.log_level,
+            "LOG_INSTALL_ROOT_HANDLER": False,  # the CLI's own stderr handler decides
         },
         priority="cmdline",
     )
@@ -60,7 +61,7 @@ def run_crawl(
 
     ``on_tick`` is called twice a second with the live summaries (for a progress display).
     """
-    process = CrawlerProcess(crawler_settings(paths, options), install_root_handler=True)
+    process = CrawlerProcess(crawler_settings(paths, options))
     crawlers: list[tuple[SourceConfig, Crawler]] = []
     for source in sources:
         crawler = process.create_crawler(NewsSpider)

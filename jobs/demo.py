@@ -27,16 +27,19 @@ DEMO_QUERY = "smart city"
 
 
 def start_sites(port: int | None) -> ExampleSites:
-    """Start on the given first port, else the default one, else any free ports."""
+    """Start on the given first port (0: any free ports), else the default, else free ports."""
+    if port == 0:
+        return _started(ExampleSites(base_port=None))
     try:
-        sites = ExampleSites(base_port=port or DEFAULT_PORT)
-        sites.start()
-        return sites
+        return _started(ExampleSites(base_port=port or DEFAULT_PORT))
     except OSError as exc:
         if port is not None:
             raise UsageError(f"cannot serve the example sites on port {port}: {exc.strerror}") from None
         logger.warning("port %s is busy (%s); using free ports", DEFAULT_PORT, exc.strerror)
-    sites = ExampleSites(base_port=None)
+    return _started(ExampleSites(base_port=None))
+
+
+def _started(sites: ExampleSites) -> ExampleSites:
     sites.start()
     return sites
 

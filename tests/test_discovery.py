@@ -21,7 +21,9 @@ ATOM = b"""<?xml version="1.0" encoding="utf-8"?>
 SITEMAP_INDEX = b"""<?xml version="1.0" encoding="UTF-8"?>
 <sitemapindex xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">
 <sitemap><loc>https://sumselpos.id/post-sitemap.xml</loc></sitemap>
-<sitemap><loc>https://sumselpos.id/page-sitemap.xml</loc></sitemap></sitemapindex>"""
+<sitemap><loc>https://sumselpos.id/page-sitemap.xml</loc></sitemap>
+<sitemap><loc>https://sumselpos.id/category-sitemap.xml</loc></sitemap>
+<sitemap><loc>https://sumselpos.id/news-sitemap.xml</loc></sitemap></sitemapindex>"""
 
 NEWS_SITEMAP = b"""<?xml version="1.0" encoding="UTF-8"?>
 <urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -64,7 +66,8 @@ def test_malformed_feed_is_an_error_not_an_exception():
 
 def test_sitemap_index_and_news_sitemap():
     index = parse_sitemap(SITEMAP_INDEX, "https://sumselpos.id/sitemap_index.xml")
-    assert index.sitemaps == ["https://sumselpos.id/post-sitemap.xml", "https://sumselpos.id/page-sitemap.xml"]
+    # taxonomy and static-page sitemaps are not followed: they list no articles
+    assert index.sitemaps == ["https://sumselpos.id/post-sitemap.xml", "https://sumselpos.id/news-sitemap.xml"]
     news = parse_sitemap(gzip.compress(NEWS_SITEMAP), "https://warta.id/sitemap-news.xml.gz")
     assert [u for u, _ in news.articles] == ["https://warta.id/berita/101/muba-cerdas", "https://warta.id/berita/102/banjir"]
     since = datetime(2020, 1, 1, tzinfo=timezone.utc)

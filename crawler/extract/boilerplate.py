@@ -85,6 +85,10 @@ BODY_TOKENS: tuple[str, ...] = (
     "articlecontent", "article text", "post text", "itp content", "body text",
 )
 
+#: Inline tags are never pruned by class: a keyword link styled "tag" inside a story paragraph
+#: is part of the sentence.
+INLINE_TAGS: tuple[str, ...] = ("a", "span", "em", "strong", "b", "i", "u", "abbr", "mark", "small", "sup", "sub", "img", "time")
+
 #: Pruning never removes more than this share of the page's text in one element.
 MAX_PRUNE_SHARE = 0.5
 
@@ -94,21 +98,22 @@ MAX_PRUNE_SHARE = 0.5
 # ---------------------------------------------------------------------------------------------
 
 STRUCTURAL_XPATHS: tuple[tuple[str, str], ...] = (
-    # <p><strong>Baca juga:</strong> <a>…</a></p> and <div>BACA JUGA <a>…</a></div>: a block
-    # that starts with a read-also phrase and holds a link, with little text outside links.
-    ("read-also-paragraph",
-     "//*[self::p or self::div or self::li or self::span or self::h3 or self::h4 or self::strong]"
-     "[.//a][re:test(normalize-space(.), '^(baca|simak|lihat|tonton|cek|dengarkan)(\\s+(juga|pula|berita|artikel))?\\s*[:\\-–—»>]', 'i')"
-     " or re:test(normalize-space(.), '^(baca|simak|lihat|tonton)\\s+(juga|pula)\\b', 'i')]"
-     "[string-length(normalize-space(.)) < 300]"),
     # forms (comment forms, newsletter sign-up, search boxes) and the labels around them
     ("forms", "//form"),
     # ads pushed by Google tags
     ("ad-markup", "//ins[contains(@class, 'adsbygoogle')] | //*[@data-ad-slot or @data-ad-client or @data-google-query-id]"),
     # elements hidden from readers
     ("hidden", "//*[@hidden or @aria-hidden='true'][not(.//p)]"
-               " | //*[re:test(@style, 'display\\s*:\\s*none', 'i')][not(.//p)]"),
+               " | //*[contains(translate(@style, ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'display:none')][not(.//p)]"),
 )
+
+#: "Read also" blocks without a telling class: <p><strong>Baca juga:</strong> <a>…</a></p>,
+#: <div>BACA JUGA <a>…</a></div>. A block (one of READ_ALSO_BLOCKS) whose text starts with
+#: READ_ALSO_START, that holds a link and is shorter than READ_ALSO_MAX characters.
+READ_ALSO_START = r"^\s*(?:baca|simak|lihat|tonton|cek|dengarkan)(?:\s+(?:juga|pula|berita|artikel))?\s*[:\-–—»>]|^\s*(?:baca|simak|lihat|tonton)\s+(?:juga|pula)\b"
+READ_ALSO_WORDS: tuple[str, ...] = ("baca", "simak", "lihat", "tonton", "cek ", "dengarkan")
+READ_ALSO_BLOCKS: tuple[str, ...] = ("p", "div", "li", "h2", "h3", "h4", "h5", "blockquote", "section", "aside")
+READ_ALSO_MAX = 300
 
 # ---------------------------------------------------------------------------------------------
 # 4. Post-extraction line rules. Each is (name, pattern); a text line that matches (with
@@ -188,8 +193,6 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
                    r"(?:\d+\s*){2,20}"),
     # tag and topic lines: "Tags: smart city, Muba", "Topik:"
     ("tags-line", r"(?:tags?|tagar|topik|topics?|kata\s+kunci|keywords?)\s*:.*"),
-    # copyright footers
-    ("copyright", r"(?:copyright|hak\s+cipta|©|\(c\))\s.*"),
 )
 
 #: Credit lines: removed from the body, their name goes to ``author`` when none is known.
@@ -204,7 +207,10 @@ CREDIT_RULES: tuple[tuple[str, str], ...] = (
                         r"\s*:\s*(?P<name>.{2,80}?)"),
     ("credit-laporan", r"laporan\s+(?:wartawan|reporter|jurnalis)\s+[\w.]+(?:\.com|\.co\.id|\.id)?\s*,\s*(?P<name>.{2,60}?)"),
     # "Oleh: Rizky", "Oleh Rizky Pratama" (a short line of capitalised words only)
-    ("credit-oleh", r"oleh\s*:\s*(?P<name>.{2,60}?)|oleh\s+(?P<name2>(?:[A-Z][\w.'’-]*\s*){1,5})"),
+    ("credit-oleh", r"oleh\s*:\s*(?P<name>.{2,60}?)|oleh\s+(?P<name2>(?:(?-i:[A-Z])[\w.'’-]*\s*){1,5})"),
+    # "Oleh MC Kabupaten Banyuasin, Selasa, 9 Mei 2017 | 06:17 WIB - Redaktur: … - 324": a byline
+    # that carries the date (and maybe an editor and a view count) on one line
+    ("credit-byline-date", r"(?:oleh|by)\s*:?\s*(?P<name>(?-i:[A-Z])[^,|]{1,60}?)\s*[,|]\s*.{0,40}\b(?:19|20)\d\d\b.{0,120}"),
     # "Editor: Sari", "Redaktur: Eka", "Posting : Imam Ghazali", "Foto: …", "Sumber: …"
     ("credit-editor", r"(?:editor|redaktur|penyunting|editing|posting|diposting\s+oleh|publisher|uploader|"
                       r"foto|fotografer|sumber|source|video|grafis|infografis)\s*:\s*(?P<edname>.{1,80}?)"),
@@ -214,13 +220,20 @@ CREDIT_RULES: tuple[tuple[str, str], ...] = (
 #: "Berita Terkait", "Terpopuler", "Related Articles"). The heading is dropped, and so are the
 #: headline-like lines after it (short, no sentence end) until a line that reads like prose.
 SECTION_HEADINGS: str = (
-    r"(?:berita|artikel|info|video|foto)\s+(?:lainnya|lain|terkait|terkini|terbaru|populer|"
+    r"(?:(?:berita|artikel|info|video|foto)\s+(?:lainnya|lain|terkait|terkini|terbaru|populer|"
     r"terpopuler|pilihan|rekomendasi|menarik|sebelumnya|selanjutnya)|"
     r"(?:terpopuler|populer|terkini|terbaru|rekomendasi|trending|pilihan\s+editor|"
     r"rekomendasi\s+untuk\s+anda|most\s+popular|popular\s+posts|latest\s+news|more\s+stories|"
     r"related\s+(?:articles|posts|news|stories)|you\s+may\s+(?:also\s+)?like|baca\s+lainnya|"
     r"lihat\s+juga|baca\s+juga|simak\s+juga|artikel\s+menarik\s+lainnya|"
-    r"(?:berita|artikel)\s+\w+\s+lainnya|editor'?s?\s+picks?)\s*:?"
+    r"(?:berita|artikel)\s+\w+\s+lainnya|editor'?s?\s+picks?))\s*:?"
+)
+
+#: The credit at the end of a caption ("… Foto: Pemkab Muba", "… - (Pemkab Muba)", "… Photo by X"),
+#: removed before a caption is compared with body lines.
+CAPTION_CREDIT = (
+    r"\s*(?:[-–—|]\s*)?\(?\s*(?:foto|photo|dok|dokumentasi|sumber|source|image|ist|istimewa|credit|kredit)"
+    r"\b\.?\s*(?:by|oleh)?\s*:?.*$|\s*[-–—]\s*\([^)]{1,60}\)\s*$"
 )
 
 #: A headline-like line in a related list: short, no sentence end.

@@ -170,6 +170,6 @@ def parse_date(
         return found[0]
     if relative and _RELATIVE.search(text):
         return _dateparser(text, now or datetime.now(timezone.utc), default_offset_minutes)
-    if re.search(r"\d", text) and len(text) <= 60:
+    if re.search(r"(?:19|20)\d\d", text) and len(text) <= 60:
         return _dateparser(text, now or datetime.now(timezone.utc), default_offset_minutes)
     return None

@@ -19,11 +19,12 @@ LINE_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
     (name, re.compile(pattern, re.I | re.S)) for name, pattern in B.LINE_RULES
 )
 CREDIT_PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = tuple(
-    (name, re.compile(pattern, re.S if name == "credit-oleh" else re.I | re.S)) for name, pattern in B.CREDIT_RULES
+    (name, re.compile(pattern, re.I | re.S)) for name, pattern in B.CREDIT_RULES
 )
-_OLEH_CI = re.compile(r"oleh\s*:", re.I)
+_READ_ALSO_HEADINGS = frozenset({"baca juga", "simak juga", "lihat juga", "tonton juga", "baca pula"})
 _SECTION = re.compile(B.SECTION_HEADINGS, re.I)
 _SHARE_WORDS = frozenset(B.SHARE_WORDS)
+_CAPTION_CREDIT = re.compile(B.CAPTION_CREDIT, re.I)
 _SENTENCE_END = re.compile(r"[.!?…\"”’)]\s*$")
 _WORD = re.compile(r"\w+")
 
@@ -53,12 +54,7 @@ def match_credit(line: str) -> tuple[str, str] | None:
     if not text or len(text) > 160:
         return None
     for name, pattern in CREDIT_PATTERNS:
-        if name == "credit-oleh" and not (text[:4].lower() == "oleh"):
-            continue
-        subject = text
-        if name == "credit-oleh" and _OLEH_CI.match(text):
-            subject = "oleh:" + text[text.index(":") + 1 :]
-        m = pattern.fullmatch(subject)
+        m = pattern.fullmatch(text)
         if m:
             person = next((v for k, v in m.groupdict().items() if k in ("name", "name2") and v), "")
             return name, person.strip(" .,-–—|")
@@ -78,6 +74,10 @@ class CleanResult:
     credits: list[tuple[str, str]] = field(default_factory=list)
     removed: list[tuple[str, str]] = field(default_factory=list)
 
+    def removed_text(self) -> list[str]:
+        """The removed lines (credit and byline lines carry dates and names)."""
+        return [line for _, line in self.removed]
+
 
 def clean_lines(
     lines: list[str],
@@ -93,11 +93,15 @@ def clean_lines(
     such as the page's summary that must not open the body.
     """
     result = CleanResult([])
-    caption_keys = {k for k in (norm_key(c) for c in captions) if len(k) >= 15}
+    caption_keys = _caption_keys(captions)
     title_key = norm_key(title)
     teaser_keys = {k for k in (norm_key(t) for t in teasers) if len(k) >= 15}
     in_section = False
     seen_story = False
+    # A line equal to a caption minus its credit may be the story's own sentence reused as a
+    # caption; it is dropped only when the caption is shown to repeat (two or more matches).
+    matches = [_caption_match(line, caption_keys) for line in lines] if caption_keys else []
+    caption_repeats = sum(m is not None for m in matches) >= 2
     for raw in lines:
         line = " ".join(raw.split())
         if not line:
@@ -111,6 +115,8 @@ def clean_lines(
         rule = match_rule(line)
         if rule is None and _SECTION.fullmatch(line):
             rule, in_section = "related-heading", True
+        elif rule == "read-also" and key in _READ_ALSO_HEADINGS:
+            in_section = True
         if rule is None:
             credit = match_credit(line)
             if credit is not None:
@@ -119,8 +125,10 @@ def clean_lines(
                 continue
         if rule is None and key and title_key and key == title_key:
             rule = "repeated-title"
-        if rule is None and key and caption_keys and _is_caption(key, caption_keys):
-            rule = "repeated-caption"
+        if rule is None and key and caption_keys:
+            found = _caption_match(line, caption_keys)
+            if found == "exact" or (found == "partial" and caption_repeats):
+                rule = "repeated-caption"
         if rule is None and not seen_story and key in teaser_keys:
             rule = "teaser"
         if rule is not None:
@@ -131,11 +139,28 @@ def clean_lines(
     return result
 
 
-def _is_caption(key: str, caption_keys: set[str]) -> bool:
-    for cap in caption_keys:
-        if key == cap:
-            return True
-        # "caption - (Credit)", "caption. Foto: Credit": the caption plus a short credit
-        if key.startswith(cap) and len(key) - len(cap) <= 40:
-            return True
-    return False
+def _caption_keys(captions: tuple[str, ...]) -> dict[str, str]:
+    """{full caption key: caption key without its credit}."""
+    keys = {}
+    for cap in captions:
+        full = norm_key(cap)
+        if len(full) >= 15:
+            keys[full] = norm_key(_CAPTION_CREDIT.sub("", cap)) or full
+    return keys
+
+
+def _caption_match(line: str, caption_keys: dict[str, str]) -> str | None:
+    """"exact" when the line is a caption, with or without a credit of its own ("caption -
+    (Pemkab Muba)"); "partial" when it is a caption's text without the caption's credit (which
+    may be the story's own sentence reused as a caption); else None."""
+    key = norm_key(line)
+    if len(key) < 15:
+        return None
+    core = norm_key(_CAPTION_CREDIT.sub("", line))
+    has_credit = core != key
+    for full, cap_core in caption_keys.items():
+        if key == full or (has_credit and core == cap_core):
+            return "exact"
+        if key == cap_core:
+            return "exact" if cap_core == full else "partial"
+    return None

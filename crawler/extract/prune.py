@@ -1,8 +1,9 @@
 """Pre-extraction pruning: mark boilerplate elements so trafilatura's ``prune_xpath`` drops them.
 
 Candidates come from ``boilerplate`` (class/id tokens, structural XPaths). An element is
-marked unless it is protected: a protected tag, a story-body container, an ancestor of one,
-or an element holding more than ``MAX_PRUNE_SHARE`` of the page's text.
+marked unless it is protected: a protected tag, a story-body container (by its class, or the
+element whose paragraphs hold the most text), an ancestor of one, or an element holding more
+than ``MAX_PRUNE_SHARE`` of the page's text.
 """
 
 from __future__ import annotations
@@ -24,6 +25,33 @@ _NS = {"re": "http://exslt.org/regular-expressions"}
 _SPLIT = re.compile(r"[\s_\-]+")
 _STRUCTURAL = tuple((name, etree.XPath(expr, namespaces=_NS)) for name, expr in B.STRUCTURAL_XPATHS)
 _WITH_ATTRS = etree.XPath("//*[@class or @id]")
+_READ_ALSO = re.compile(B.READ_ALSO_START, re.I)
+_READ_ALSO_WORDS = tuple(B.READ_ALSO_WORDS)
+_READ_ALSO_BLOCKS = frozenset(B.READ_ALSO_BLOCKS)
+
+
+def _head_text(el: HtmlElement, depth: int = 3) -> str:
+    """The first text of a block, looking into leading inline children (<p><strong>Baca…)."""
+    while depth and el is not None:
+        text = (el.text or "").strip()
+        if text or not len(el):
+            return text
+        el = el[0]
+        depth -= 1
+    return ""
+
+
+def read_also_blocks(tree: HtmlElement) -> list[HtmlElement]:
+    """Blocks that are only a "Baca juga" pointer: start with the phrase, hold a link, short."""
+    found = []
+    for el in tree.iter(*_READ_ALSO_BLOCKS):
+        head = _head_text(el)[:10].lower()
+        if not head.startswith(_READ_ALSO_WORDS):
+            continue
+        text = " ".join(el.text_content().split())
+        if len(text) < B.READ_ALSO_MAX and _READ_ALSO.match(text) and el.find(".//a") is not None:
+            found.append(el)
+    return found
 
 
 def _token_index(tokens: tuple[str, ...]) -> tuple[frozenset[str], frozenset[tuple[str, ...]]]:
@@ -34,7 +62,17 @@ def _token_index(tokens: tuple[str, ...]) -> tuple[frozenset[str], frozenset[tup
 
 _BOILER = _token_index(B.BOILERPLATE_TOKENS)
 _BODY = _token_index(B.BODY_TOKENS)
+def _prefilter(tokens: tuple[str, ...]) -> re.Pattern[str]:
+    """One regex that finds any token (two-word tokens joined by any separator) in a class/id."""
+    alts = sorted((r"[\s_\-]+".join(map(re.escape, t.split())) for t in tokens), key=len, reverse=True)
+    return re.compile(r"(?:^|[\s_\-])(?:%s)(?=$|[\s_\-])" % "|".join(alts), re.I)
+
+
+_BOILER_RE = _prefilter(B.BOILERPLATE_TOKENS)
+_BODY_RE = _prefilter(B.BODY_TOKENS)
+_SIZES = {id(ix[1]): sorted({len(m) for m in ix[1]}) for ix in (_BOILER, _BODY)}
 _PROTECTED_TAGS = frozenset(B.PROTECTED_TAGS)
+_INLINE_TAGS = frozenset(B.INLINE_TAGS)
 
 
 def tokens_of(element: HtmlElement) -> list[str]:
@@ -45,10 +83,10 @@ def tokens_of(element: HtmlElement) -> list[str]:
 
 def _matches(tokens: list[str], index: tuple[frozenset[str], frozenset[tuple[str, ...]]]) -> bool:
     singles, multi = index
-    if any(t in singles for t in tokens):
+    if not singles.isdisjoint(tokens):
         return True
-    if multi:
-        for size in {len(m) for m in multi}:
+    if multi and len(tokens) > 1:
+        for size in _SIZES[id(multi)]:
             for i in range(len(tokens) - size + 1):
                 if tuple(tokens[i : i + size]) in multi:
                     return True
@@ -56,10 +94,27 @@ def _matches(tokens: list[str], index: tuple[frozenset[str], frozenset[tuple[str
 
 
 def _text_len(element: HtmlElement) -> int:
+    """Characters of text (whitespace runs count once) under ``element``."""
     try:
-        return len("".join(element.itertext()).split()) if element is not None else 0
+        return len(" ".join(element.text_content().split())) if element is not None else 0
     except ValueError:
         return 0
+
+
+def main_container(tree: HtmlElement) -> HtmlElement | None:
+    """The element whose direct <p> children hold the most text: the story body, most likely."""
+    score: dict[HtmlElement, int] = {}
+    for p in tree.iter("p"):
+        parent = p.getparent()
+        if parent is None:
+            continue
+        try:
+            n = len("".join(p.itertext()))
+        except ValueError:
+            continue
+        if n >= 40:
+            score[parent] = score.get(parent, 0) + n
+    return max(score, key=score.get) if score else None
 
 
 def mark_boilerplate(tree: HtmlElement) -> list[tuple[str, HtmlElement]]:
@@ -74,13 +129,15 @@ def mark_boilerplate(tree: HtmlElement) -> list[tuple[str, HtmlElement]]:
     for el in _WITH_ATTRS(tree):
         if not isinstance(el.tag, str):
             continue
-        toks = tokens_of(el)
-        if _matches(toks, _BODY):
+        value = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if _BODY_RE.search(value):
             protected.add(el)
             protected.update(el.iterancestors())
-        elif _matches(toks, _BOILER):
-            hit = next((t for t in toks if t in _BOILER[0]), " ".join(toks))
-            candidates.append((f"class:{hit}", el))
+        elif el.tag not in _INLINE_TAGS:
+            m = _BOILER_RE.search(value)
+            if m:
+                candidates.append((f"class:{m.group(0).strip(' _-').lower()}", el))
+    candidates.extend(("read-also-block", el) for el in read_also_blocks(tree))
     for name, xp in _STRUCTURAL:
         try:
             candidates.extend((name, el) for el in xp(tree) if isinstance(el, etree._Element))
@@ -88,11 +145,13 @@ def mark_boilerplate(tree: HtmlElement) -> list[tuple[str, HtmlElement]]:
             continue
     for el in tree.iter("article", "main"):
         protected.update(el.iterancestors())
+    main = main_container(tree)
+    if main is not None:
+        protected.add(main)
+        protected.update(main.iterancestors())
     marked: list[tuple[str, HtmlElement]] = []
     for name, el in candidates:
         if el in protected or el.tag in _PROTECTED_TAGS or el.get(MARK):
-            continue
-        if any(a.get(MARK) for a in el.iterancestors()):
             continue
         if _text_len(el) > B.MAX_PRUNE_SHARE * total:
             continue

@@ -12,6 +12,7 @@ from scrapy.exceptions import DropItem
 from scrapy.http import TextResponse
 
 from crawler.extract import Article, extract
+from crawler.pagetype import listing_reason
 from crawler.pipelines import RunPipeline
 
 logger = logging.getLogger(__name__)
@@ -20,10 +21,15 @@ MAX_EXTRA_PAGES = 10
 
 
 class ExtractPipeline(RunPipeline):
-    """item["body"] -> item["article"]; a page without article text is dropped and recorded."""
+    """item["body"] -> item["article"]; a page without article text is dropped and recorded,
+    and so is a listing page (a section or homepage a sitemap listed), without an error."""
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         article = extract(item["body"], item["url"], fetched_at=item["fetched_at"])
+        reason = listing_reason(item["body"], item["url"], article.text)
+        if reason:
+            self.run.record_fetch(item["url"], "listing", status=item["status"])
+            raise DropItem(f"not an article ({reason}): {item['url']}", log_level="INFO")
         if article.page_urls:
             article = await self._join_pages(article, item)
         if not article.text.strip():

@@ -8,10 +8,10 @@ and ``templates/common/`` (feeds, sitemaps, robots.txt).
 from __future__ import annotations
 
 import logging
-import math
 from datetime import datetime
 from functools import lru_cache
 from typing import Any, Callable, Mapping
+from urllib.parse import parse_qs
 
 import jinja2
 
@@ -34,7 +34,7 @@ EDITORS = {
     "jurnalsilampari": ("Redaksi JS",),
     "palembangkini": ("Wawan Perdana", "Slamet Teguh", "Vanda Rosetiati"),
 }
-SITEMAP_CHILD_SIZE = 20  # URLs per child sitemap on the sitemap-index site
+SITEMAP_CHILD_SIZE = 10  # URLs per child sitemap on the sitemap-index site
 PNG_1x1 = bytes.fromhex(
     "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
     "1f15c4890000000d49444154789c6360606060000000050001a5f645400000000049454e44ae426082"
@@ -113,6 +113,7 @@ class SiteRenderer:
             "topic_label": TOPIC_LABELS.get, "topics": self.topics, "popular": self.popular,
             "latest": self.copies[:5], "section_url": self.section_url,
             "feed_url": self.abs(self.site.feed), "sites": SITES, "jsonld": self.jsonld,
+            "image_of": lambda c: self.bases[c.site].rstrip("/") + self.image_path(c),
             "page_path": lambda base, n: self.abs(listing_page_path(base, self.site, n)),
         }
 
@@ -311,14 +312,9 @@ def render_site(site: str, catalog: Mapping[str, list[Copy]], bases: Mapping[str
     def dynamic(key: str) -> Page | None:
         path, _, query = key.partition("?")
         if search and path == search:
-            from urllib.parse import parse_qs
             q = parse_qs(query).get("q", [""])[0]
             return renderer.search_page(q)
         return None
 
     return pages, dynamic, renderer.not_found()
 
-
-def page_count(n_items: int) -> int:
-    """Number of listing pages for ``n_items`` items."""
-    return max(1, math.ceil(n_items / PER_PAGE))

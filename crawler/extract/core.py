@@ -1,0 +1,184 @@
+"""``extract(html, url) -> Article``: trafilatura for the body, our rules around it.
+
+Order: decode bytes; parse once; read metadata from the whole page; mark boilerplate for
+trafilatura's ``prune_xpath``; extract; apply the line rules; fall back to less strict passes
+when a page with text would otherwise come out empty. Never raises on bad input.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timezone
+from urllib.parse import urlsplit
+
+from lxml.html import HtmlElement
+from trafilatura import bare_extraction
+from trafilatura.utils import load_html
+
+from . import datewords as W
+from . import metadata as M
+from .article import Article
+from .decode import decode_html
+from .lines import clean_lines
+from .pages import page_urls
+from .prune import PRUNE_XPATH, mark_boilerplate
+
+__all__ = ["EXTRACTOR_VERSION", "extract", "extract_text", "combine_pages"]
+
+LOGGER = logging.getLogger(__name__)
+
+#: Bumped whenever a change can alter what extract() returns for a stored page.
+EXTRACTOR_VERSION = "kabar-extract/1.0 trafilatura/2.3.1"
+
+#: Below this many characters the first pass is distrusted and a less strict pass is tried.
+MIN_TEXT = 200
+
+
+def _trafilatura_lines(tree: HtmlElement, url: str, *, prune: bool, recall: bool = False) -> list[str]:
+    try:
+        doc = bare_extraction(
+            tree,
+            url=url or None,
+            with_metadata=False,
+            include_comments=False,
+            include_tables=True,
+            favor_recall=recall,
+            prune_xpath=PRUNE_XPATH if prune else None,
+        )
+    except Exception:  # trafilatura raises assorted errors on pathological trees
+        LOGGER.debug("trafilatura failed on %s", url, exc_info=True)
+        return []
+    if doc is None or not getattr(doc, "text", None):
+        return []
+    return [line for line in doc.text.split("\n") if line.strip()]
+
+
+def _paragraph_lines(tree: HtmlElement) -> list[str]:
+    """Last resort: every paragraph of the page with some words in it."""
+    out = []
+    for p in tree.iter("p"):
+        text = " ".join("".join(p.itertext()).split())
+        if len(text.split()) >= 8:
+            out.append(text)
+    return out
+
+
+def _is_indonesian(host: str, language: str, html: str) -> bool:
+    """Does a time without a zone on this page mean WIB? (Indonesian page or Indonesian zones.)"""
+    return language == "id" or host.endswith(".id") or any(z in html for z in (" WIB", " WITA", " WIT<", " WIT "))
+
+
+def extract(html: str | bytes | None, url: str, *, fetched_at: datetime | None = None) -> Article:
+    """Extract one article page. See :class:`Article`; never raises on bad input."""
+    url = url or ""
+    try:
+        return _extract(html, url, fetched_at)
+    except Exception:  # a bug or a pathological page: keep the crawl going, log it
+        LOGGER.debug("extraction failed for %s", url, exc_info=True)
+        return Article(url=url, canonical_url=_safe_canonical(url))
+
+
+def _safe_canonical(url: str) -> str:
+    from ..urls import canonicalize
+
+    try:
+        return canonicalize(url)
+    except Exception:
+        return url
+
+
+def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) -> Article:
+    now = fetched_at or datetime.now(timezone.utc)
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    if isinstance(html, (bytes, bytearray)):
+        html = decode_html(bytes(html))
+    if not html or not isinstance(html, str) or not html.strip():
+        LOGGER.debug("empty input for %s", url)
+        return Article(url=url, canonical_url=_safe_canonical(url))
+    tree = load_html(html)
+    if tree is None:
+        LOGGER.debug("unparseable input for %s", url)
+        return Article(url=url, canonical_url=_safe_canonical(url))
+
+    host = urlsplit(url).hostname or ""
+    meta = M.read_meta(tree)
+    ld = M.read_json_ld(tree)
+    canonical = M.canonical_of(tree, meta, url)
+    site_name = M.site_name_of(meta, ld, host)
+    h1 = next((M._text(el) for el in tree.iter("h1") if M._text(el)), "")
+    raw_title = next((meta[k] for k in M.TITLE_KEYS if meta.get(k)), "") or (
+        ld.get("headline") if isinstance(ld.get("headline"), str) else "")
+    title_el = tree.find(".//title")
+    raw_title = raw_title or (M._text(title_el) if title_el is not None else "") or h1
+    title = M.clean_title(raw_title, site_name, host, h1)
+    description = next((meta[k] for k in M.DESCRIPTION_KEYS if meta.get(k)), "")
+    if not description and isinstance(ld.get("description"), str):
+        description = " ".join(ld["description"].split())
+    image = next((meta[k] for k in M.IMAGE_KEYS if meta.get(k)), "") or M._first_url(ld.get("image"))
+    image = M.resolve(image, url)
+    captions = M.captions_of(tree)
+    pages = page_urls(tree, url, canonical)
+    ld_authors = [M.clean_author(n, site_name, host) for n in M._names(ld.get("author"))]
+    meta_authors = [M.clean_author(meta.get(k, ""), site_name, host) for k in M.AUTHOR_KEYS]
+
+    # body: pruned pass, then less strict passes if it comes out (nearly) empty
+    mark_boilerplate(tree)
+    lines = _trafilatura_lines(tree, url, prune=True)
+    cleaned = clean_lines(lines, captions=captions, title=title)
+    text = "\n\n".join(cleaned.lines)
+    if len(text) < MIN_TEXT:
+        for prune, recall in ((False, False), (False, True)):
+            alt_lines = _trafilatura_lines(tree, url, prune=prune, recall=recall)
+            alt = clean_lines(alt_lines, captions=captions, title=title)
+            alt_text = "\n\n".join(alt.lines)
+            if len(alt_text) > len(text):
+                cleaned, text = alt, alt_text
+            if len(text) >= MIN_TEXT:
+                break
+    if not text:
+        alt = clean_lines(_paragraph_lines(tree), captions=captions, title=title)
+        cleaned, text = alt, "\n\n".join(alt.lines)
+
+    if LOGGER.isEnabledFor(logging.DEBUG):
+        for rule, line in cleaned.removed:
+            LOGGER.debug("%s: rule %s removed %r", url, rule, line[:120])
+    language = M.guess_language(tree, meta, f"{title} {text}")
+    offset = W.DEFAULT_OFFSET_MINUTES if _is_indonesian(host, language, html) else 0
+    published = M.find_published(
+        tree, meta, ld, text, now, offset, extra_text="\n".join(cleaned.removed_text())
+    )
+    credit_names = [name for rule, name in cleaned.credits if name]
+    author = next((a for a in ld_authors + meta_authors if a), "") or next(
+        (M.clean_author(n, site_name, host) for n in credit_names if M.clean_author(n, site_name, host)), ""
+    )
+    if not author:
+        author = M.byline_author(tree, site_name, host)
+    dateline = M.find_dateline(cleaned.lines[0]) if cleaned.lines else ""
+    return Article(
+        url=url,
+        canonical_url=canonical,
+        title=title,
+        author=author,
+        published=published,
+        language=language,
+        text=text,
+        site_name=site_name,
+        description=description,
+        image=image,
+        dateline=dateline,
+        page_urls=pages,
+    )
+
+
+def extract_text(html: str | bytes, url: str = "") -> str:
+    """Only the body text (what the AEB benchmark scores)."""
+    return extract(html, url).text
+
+
+def combine_pages(first: Article, others: list[Article]) -> Article:
+    """One article from its pages in order: the first page's record, every page's text."""
+    from dataclasses import replace
+
+    texts = [first.text] + [a.text for a in others if a.text]
+    return replace(first, text="\n\n".join(t for t in texts if t), page_urls=first.page_urls)

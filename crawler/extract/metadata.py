@@ -1,0 +1,380 @@
+"""Page metadata: canonical URL, title, site name, author, description, image, language,
+publication date candidates, figure captions, dateline. Reads the unpruned tree; pure code.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+from datetime import datetime
+from typing import Any, Iterator
+from urllib.parse import urljoin, urlsplit
+
+from lxml import etree
+from lxml.html import HtmlElement
+
+from ..urls import canonicalize
+from . import boilerplate as B
+from . import datewords as W
+from .dates import FoundDate, find_dates, parse_date
+
+__all__ = [
+    "PageMeta", "read_meta", "clean_title", "find_published", "find_dateline", "captions_of",
+    "guess_language",
+]
+
+LOGGER = logging.getLogger(__name__)
+
+# Meta keys (name/property/itemprop, lower-case) per field, best first.
+TITLE_KEYS = ("og:title", "twitter:title", "dc.title", "parsely-title", "sailthru.title")
+SITE_KEYS = ("og:site_name", "application-name", "twitter:site", "publisher", "dc.publisher")
+DESCRIPTION_KEYS = ("og:description", "description", "twitter:description", "dc.description")
+IMAGE_KEYS = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src", "thumbnailurl")
+AUTHOR_KEYS = (
+    "author", "article:author", "og:article:author", "byl", "dc.creator", "dcterms.creator",
+    "parsely-author", "sailthru.author", "content_author", "twitter:creator",
+)
+PUBLISHED_KEYS = (
+    "article:published_time", "og:article:published_time", "article:published", "datepublished",
+    "pubdate", "publishdate", "publish-date", "publish_date", "published_time", "dc.date.issued",
+    "dcterms.issued", "dc.date", "dcterms.created", "sailthru.date", "parsely-pub-date",
+    "content_publisheddate", "date", "og:published_time", "article.published",
+)
+LANGUAGE_KEYS = ("og:locale", "content-language", "language", "dc.language")
+# Authors that name no person.
+GENERIC_AUTHORS = frozenset({"admin", "administrator", "webmaster", "editor", "redaktur", "user", "guest"})
+
+# Function words telling Indonesian from English text (frequent, short, unambiguous).
+LANGUAGE_WORDS: dict[str, frozenset[str]] = {
+    "id": frozenset("yang dan di dengan untuk ini dari dalam tidak akan pada juga itu ke oleh adalah "
+                    "karena sudah telah kami mereka bisa saat tersebut".split()),
+    "en": frozenset("the and of to is in that for with on was are as be by this from have has "
+                    "were which their they".split()),
+}
+
+# Class/id tokens of elements that hold the date line of a story.
+DATE_TOKENS = frozenset(
+    "date time tanggal waktu publish published posted pubdate timestamp meta byline entry-date "
+    "post-date datetime jam tgl".split()
+)
+# Title separators: "Judul | Situs", "Judul - Situs", "Judul – Situs", "Situs: Judul" is left alone.
+_TITLE_SEP = re.compile(r"\s+(?:\||-|–|—|::|»|«|·|•)\s+")
+_JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()")
+_WORD = re.compile(r"\w+", re.U)
+_ARTICLE_TYPES = ("article", "newsarticle", "reportagenews", "blogposting", "analysisnewsarticle", "webpage", "report")
+_CAPTION_XPATH = etree.XPath(
+    "//figcaption | //*[contains(concat(' ', normalize-space(@class), ' '), ' wp-caption-text ')]"
+    " | //*[contains(@class, 'caption') and not(.//p[string-length(normalize-space(.)) > 400])]"
+)
+
+
+class PageMeta(dict):
+    """Meta values keyed by lower-case name/property/itemprop (first value wins)."""
+
+
+def _text(el: HtmlElement) -> str:
+    try:
+        return " ".join("".join(el.itertext()).split())
+    except ValueError:
+        return ""
+
+
+def read_meta(tree: HtmlElement) -> PageMeta:
+    meta = PageMeta()
+    for el in tree.iter("meta"):
+        key = (el.get("property") or el.get("name") or el.get("itemprop") or el.get("http-equiv") or "").strip().lower()
+        value = el.get("content")
+        if key and value and value.strip() and key not in meta:
+            meta[key] = " ".join(value.split())
+    for el in tree.xpath("//*[@itemprop][not(self::meta)]"):
+        key = el.get("itemprop", "").lower()
+        value = el.get("content") or el.get("datetime") or (el.get("href") if key in ("url", "image") else None)
+        if key and key not in meta:
+            value = value or (_text(el) if key in ("datepublished", "author", "headline") else None)
+            if value:
+                meta[key] = " ".join(value.split())
+    return meta
+
+
+def _walk_ld(node: Any) -> Iterator[dict]:
+    if isinstance(node, dict):
+        yield node
+        for key in ("@graph", "mainEntity", "itemListElement"):
+            if key in node:
+                yield from _walk_ld(node[key])
+    elif isinstance(node, list):
+        for item in node:
+            yield from _walk_ld(item)
+
+
+def _ld_type(node: dict) -> set[str]:
+    kind = node.get("@type")
+    kinds = kind if isinstance(kind, list) else [kind]
+    return {str(k).lower() for k in kinds if k}
+
+
+def read_json_ld(tree: HtmlElement) -> dict:
+    """The first article-like JSON-LD object (Article, NewsArticle, BlogPosting, …), or {}."""
+    best: dict = {}
+    for raw in _JSON_LD(tree):
+        try:
+            data = json.loads(raw.strip().rstrip(";"), strict=False)
+        except ValueError:
+            continue
+        for node in _walk_ld(data):
+            types = _ld_type(node)
+            if types & set(_ARTICLE_TYPES[:-2]) or (types & {"webpage", "report"} and "datePublished" in node):
+                if not best or (types & {"newsarticle", "article", "reportagenews"} and not _ld_type(best) & {"newsarticle", "article"}):
+                    best = node
+    return best
+
+
+def _names(value: Any) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return _names(value.get("name"))
+    if isinstance(value, list):
+        return [n for item in value for n in _names(item)]
+    return []
+
+
+def _first_url(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, dict):
+        return _first_url(value.get("url") or value.get("contentUrl") or "")
+    if isinstance(value, list) and value:
+        return _first_url(value[0])
+    return ""
+
+
+def clean_author(name: str, site_name: str = "", host: str = "") -> str:
+    """A person's name from a byline value; "" for URLs, site names and generic accounts."""
+    name = " ".join((name or "").split()).strip(" ,|-–—:")
+    name = re.sub(r"^(?:oleh|by|penulis|reporter|author)\s*:?\s+", "", name, flags=re.I)
+    if not name or len(name) > 80 or "://" in name or name.startswith(("@", "www.")):
+        return ""
+    low = name.lower()
+    if low in GENERIC_AUTHORS or (site_name and low == site_name.lower()) or (host and low in host.lower()):
+        return ""
+    return name
+
+
+def clean_title(title: str, site_name: str = "", host: str = "", h1: str = "") -> str:
+    """Title without the site suffix/prefix (" | Site", " - Site", "Site - ")."""
+    title = " ".join((title or "").split())
+    if not title:
+        return ""
+    if h1 and (title == h1 or title.startswith(h1 + " ")):
+        return h1
+    parts = _TITLE_SEP.split(title)
+    if len(parts) < 2:
+        return title
+    site_keys = {k for k in (_key(site_name), _key(host.removeprefix("www.").split(".")[0])) if k}
+
+    def is_site(part: str) -> bool:
+        k = _key(part)
+        return bool(k) and any(k == s or k.startswith(s) or s.startswith(k) for s in site_keys)
+
+    while len(parts) > 1 and is_site(parts[-1]):
+        parts.pop()
+    while len(parts) > 1 and is_site(parts[0]):
+        parts.pop(0)
+    if len(parts) > 1 and len(parts[-1].split()) <= 3 and len(parts[0].split()) >= 4 and not site_keys:
+        parts.pop()
+    return " - ".join(parts) if len(parts) > 1 else parts[0]
+
+
+def _key(text: str) -> str:
+    return "".join(_WORD.findall((text or "").lower()))
+
+
+def site_name_of(meta: PageMeta, ld: dict, host: str) -> str:
+    for key in SITE_KEYS:
+        value = meta.get(key)
+        if value and not value.startswith("http"):
+            return value.lstrip("@")
+    publisher = ld.get("publisher")
+    names = _names(publisher)
+    if names:
+        return names[0]
+    return host.removeprefix("www.")
+
+
+def guess_language(tree: HtmlElement, meta: PageMeta, text: str) -> str:
+    """Two-letter language code: from the page's declaration, else from function words."""
+    declared = (tree.get("lang") or tree.get("xml:lang") or "").strip()
+    if not declared:
+        for key in LANGUAGE_KEYS:
+            if meta.get(key):
+                declared = meta[key]
+                break
+    code = re.split(r"[-_]", declared.lower())[0] if declared else ""
+    if code == "in":  # the old ISO code for Indonesian
+        code = "id"
+    words = [w.lower() for w in _WORD.findall(text[:5000])]
+    if words:
+        scores = {lang: sum(w in vocab for w in words) for lang, vocab in LANGUAGE_WORDS.items()}
+        best = max(scores, key=scores.get)
+        # the text wins over a template's default ("en-US" on an Indonesian WordPress site)
+        if scores[best] >= 5 and scores[best] >= 2 * min(scores.values()) and code in ("", "en", "id", "ms"):
+            return best
+    return code if re.fullmatch(r"[a-z]{2,3}", code or "") else ""
+
+
+def captions_of(tree: HtmlElement) -> tuple[str, ...]:
+    """Figure captions and image descriptions (for dropping caption lines repeated in the body)."""
+    caps: list[str] = []
+    for el in _CAPTION_XPATH(tree):
+        t = _text(el)
+        if 15 <= len(t) <= 400:
+            caps.append(t)
+    for img in tree.iter("img"):
+        for attr in ("alt", "title"):
+            t = " ".join((img.get(attr) or "").split())
+            if 25 <= len(t) <= 400:
+                caps.append(t)
+    return tuple(dict.fromkeys(caps))
+
+
+def resolve(url: str, base: str) -> str:
+    if not url:
+        return ""
+    try:
+        return urljoin(base, url.strip())
+    except ValueError:
+        return ""
+
+
+def canonical_of(tree: HtmlElement, meta: PageMeta, url: str) -> str:
+    """rel=canonical, else og:url, else the page URL; resolved and canonicalised.
+
+    A canonical that points at the site's home page from a deeper page (a common CMS
+    misconfiguration) is ignored.
+    """
+    own = canonicalize(url)
+    candidates = [el.get("href") for el in tree.iter("link") if "canonical" in (el.get("rel") or "").lower().split()]
+    candidates.append(meta.get("og:url"))
+    for cand in candidates:
+        full = canonicalize(resolve(cand or "", url))
+        if not full.startswith("http"):
+            continue
+        if urlsplit(full).path in ("", "/") and urlsplit(own).path not in ("", "/"):
+            continue
+        return full
+    return own
+
+
+def date_elements(tree: HtmlElement) -> Iterator[str]:
+    """Texts (and datetime attributes) of elements that look like a story's date line."""
+    for el in tree.iter("time"):
+        if el.get("datetime"):
+            yield el.get("datetime")
+        yield _text(el)
+    for el in tree.xpath("//*[@class or @id][not(self::script or self::style or self::body or self::html)]"):
+        toks = set(re.split(r"[\s_\-]+", f"{el.get('class') or ''} {el.get('id') or ''}".lower()))
+        if toks & DATE_TOKENS:
+            t = _text(el)
+            if 6 <= len(t) <= 300:
+                yield t
+
+
+def find_published(
+    tree: HtmlElement,
+    meta: PageMeta,
+    ld: dict,
+    body_text: str,
+    fetched_at: datetime,
+    default_offset_minutes: int = W.DEFAULT_OFFSET_MINUTES,
+    extra_text: str | None = None,
+) -> datetime | None:
+    """Publication datetime: structured data first, then the page's date line, then the text.
+
+    A structured date without a time of day is completed from a same-day date with a time in
+    the page text. Dates after ``fetched_at`` and before 1995 are ignored.
+    """
+
+    def ok(found: FoundDate | None) -> bool:
+        return found is not None and datetime(1995, 1, 1, tzinfo=found.value.tzinfo) <= found.value <= fetched_at
+
+    structured: FoundDate | None = None
+    values = [v for v in ([ld.get("datePublished")] if ld else []) if isinstance(v, str)]
+    values += [meta[k] for k in PUBLISHED_KEYS if meta.get(k)]
+    for value in values:
+        found = parse_date(value, now=fetched_at, default_offset_minutes=default_offset_minutes, relative=False)
+        if ok(found):
+            structured = found
+            break
+    if structured is not None and structured.has_time:
+        return structured.value
+
+    texts: list[FoundDate] = []
+    for snippet in date_elements(tree) if extra_text is None else [*extra_text.split("\n"), *date_elements(tree)]:
+        if any(w in snippet.lower() for w in W.UPDATE_WORDS) and not re.search(r"terbit|publish|dipublikasikan", snippet, re.I):
+            continue
+        found = parse_date(snippet, now=fetched_at, default_offset_minutes=default_offset_minutes)
+        if ok(found):
+            texts.append(found)
+    for found in find_dates(body_text[:3000], default_offset_minutes=default_offset_minutes):
+        if ok(found):
+            texts.append(found)
+
+    if structured is not None:
+        for found in texts:
+            if found.has_time and found.value.date() == structured.value.date():
+                return found.value
+        return structured.value
+    with_time = [f for f in texts if f.has_time]
+    if with_time:
+        return with_time[0].value
+    return texts[0].value if texts else None
+
+
+def find_dateline(first_line: str) -> str:
+    """City of a dateline prefix ("REPUBLIKA.CO.ID, SEKAYU - …" -> "SEKAYU"), upper case."""
+    m = re.match(rf"^(.{{2,{B.DATELINE_MAX}}}?)\s*[-–—]+\s*(?=\S)", first_line or "")
+    if not m:
+        return ""
+    prefix = m.group(1).strip(" ,:")
+    if re.search(r"[.!?]\s|\d{2}", prefix) or len(prefix.split()) > 8:
+        return ""
+    parts = [p.strip() for p in re.split(r",|(?=\()|(?<=\))", prefix) if p.strip()]
+
+    def outlet(p: str) -> bool:
+        return bool(B.OUTLET_PATTERN.fullmatch(p) or B.CAMEL_PATTERN.fullmatch(p) or re.fullmatch(r"[A-Z]{1,3}", p))
+
+    places = [
+        p for p in parts
+        if not outlet(p) and len(p.split()) <= 4 and all(w[:1].isupper() for w in p.split() if w.isalpha())
+    ]
+    upper = [p for p in places if p.isupper() and len(p) > 3]
+    # a dateline is an upper-case city, or a city beside an outlet name ("Tangerang, InfoPublik")
+    if upper:
+        return upper[0].upper()
+    if places and len(places) < len(parts):
+        return places[0].upper()
+    return ""
+
+
+# Class/id tokens (and rel/itemprop values) of byline elements.
+BYLINE_TOKENS = frozenset("author byline penulis reporter writer wartawan pewarta vcard fn".split())
+
+
+def byline_author(tree: HtmlElement, site_name: str = "", host: str = "") -> str:
+    """Author from a byline element (rel=author, itemprop=author, class "author"/"byline"/…)."""
+    for el in tree.xpath("//*[@rel='author' or @itemprop='author' or @class or @id]"):
+        if not isinstance(el.tag, str) or el.tag in ("body", "html", "article", "main", "meta", "link"):
+            continue
+        toks = set(re.split(r"[\s_\-]+", f"{el.get('class') or ''} {el.get('id') or ''}".lower()))
+        if el.get("rel") == "author" or el.get("itemprop") == "author" or toks & BYLINE_TOKENS:
+            text = _text(el)
+            if not text or len(text) > 80:
+                continue
+            # "Oleh Rizky Pratama - 27 Desember 2022" -> "Rizky Pratama"
+            text = re.split(r"\s[-–—|]\s|,\s|\s+(?=\d)", text)[0]
+            name = clean_author(text, site_name, host)
+            if name and not find_dates(text) and re.search(r"[A-Za-z]{2}", name):
+                return name
+    return ""

@@ -1,0 +1,97 @@
+"""Tell article pages from listing pages (homepages, sections, tags) that feeds and sitemaps
+also list. Pure code; the thresholds are data at the top."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+import lxml.etree
+import lxml.html
+
+# A listing shows many headline links: anchors with at least this many words...
+HEADLINE_MIN_WORDS = 5
+# ...and at least this many of them before the text is compared with the headlines.
+LISTING_MIN_HEADLINES = 8
+# Short text that repeats a headline link on the page is that article's teaser.
+SHORT_TEXT_CHARS = 600
+# Text that is mostly headlines of the links on the page is a listing whatever its length.
+HEADLINE_SHARE = 0.2
+# A page with a few headline links and hardly any text of its own (a section with one or two
+# teasers) is a listing too.
+TINY_TEXT_CHARS = 200
+TINY_MIN_HEADLINES = 3
+# A listing's text is teasers, each paragraph in a card next to its own headline link:
+# this share of the paragraphs (and at least this many) makes a listing.
+CARD_SHARE = 0.5
+CARD_MIN_PARAGRAPHS = 2
+CARD_LEVELS = 3  # how far up from a paragraph's element to look for its card's headline link
+CARD_EXTRA_CHARS = 250  # a card holds its teaser, its headline and a date or byline, no more
+TEXT_TAGS = ("p", "div", "span", "li", "section", "article")
+
+_WORD = re.compile(r"\w+")
+
+
+def listing_reason(html: bytes | str, url: str, text: str) -> str | None:
+    """Why this page is a listing and not an article, or None when it looks like an article."""
+    path = urlsplit(url).path
+    if path in ("", "/") and not urlsplit(url).query:
+        return "homepage"
+    try:
+        tree = lxml.html.fromstring(html)
+    except (lxml.etree.ParserError, ValueError):
+        return None
+    host = urlsplit(url).netloc
+    headlines = set()
+    for anchor in tree.iter("a"):
+        words = _WORD.findall(anchor.text_content())
+        href = anchor.get("href") or ""
+        if len(words) >= HEADLINE_MIN_WORDS and (href.startswith("/") or urlsplit(href).netloc == host):
+            headlines.add(" ".join(words).lower())
+    lowered = " ".join(_WORD.findall(text.lower()))
+    if len(text) < SHORT_TEXT_CHARS and any(h in lowered for h in headlines):
+        return "the text is the teaser of a linked article"
+    if len(text) < TINY_TEXT_CHARS and len(headlines) >= TINY_MIN_HEADLINES:
+        return f"{len(headlines)} headline links and {len(text)} characters of text"
+    if _teaser_cards(tree, text, host):
+        return "the text is teasers next to headline links"
+    if len(headlines) < LISTING_MIN_HEADLINES:
+        return None
+    text_words = len(_WORD.findall(text))
+    in_headlines = sum(len(h.split()) for h in headlines if h in lowered)
+    if text_words and in_headlines / text_words >= HEADLINE_SHARE:
+        return "the text is mostly headlines of links"
+    return None
+
+
+def _teaser_cards(tree: lxml.html.HtmlElement, text: str, host: str) -> bool:
+    """True when most paragraphs of ``text`` sit in a card with a headline link of their own."""
+    paragraphs = [" ".join(p.lstrip("-•* ").split()) for p in text.split("\n") if len(p.split()) >= 4]
+    if len(paragraphs) < CARD_MIN_PARAGRAPHS:
+        return False
+    by_start: dict[str, lxml.html.HtmlElement] = {}
+    for element in tree.iter(*TEXT_TAGS):
+        own = " ".join(element.text_content().split())
+        if own:
+            by_start.setdefault(own[:60], element)
+    in_cards = 0
+    for paragraph in paragraphs:
+        element = by_start.get(paragraph[:60])
+        if element is not None and _has_headline_link_near(element, host, len(paragraph)):
+            in_cards += 1
+    return in_cards >= CARD_MIN_PARAGRAPHS and in_cards / len(paragraphs) >= CARD_SHARE
+
+
+def _has_headline_link_near(element: lxml.html.HtmlElement, host: str, size: int) -> bool:
+    node = element
+    for _ in range(CARD_LEVELS):
+        node = node.getparent()
+        if node is None or len(" ".join(node.text_content().split())) > size + CARD_EXTRA_CHARS:
+            return False
+        for anchor in node.iter("a"):
+            href = anchor.get("href") or ""
+            if (href.startswith("/") or urlsplit(href).netloc == host) and len(
+                _WORD.findall(anchor.text_content())
+            ) >= HEADLINE_MIN_WORDS:
+                return True
+    return False

@@ -1,0 +1,1 @@
+"""Package data: Jinja2 templates (kept a package so `pip install .` ships them)."""

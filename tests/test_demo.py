@@ -1,0 +1,52 @@
+"""``kabar demo``: the README's main command, and ``--serve-only`` for other commands."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import tomllib
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def clean_env(tmp_path: Path) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
+    env["PYTHONPATH"] = str(ROOT)
+    return env
+
+
+def test_demo_crawls_the_example_sites_and_searches(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "jobs.cli", "demo"],
+        cwd=tmp_path, env=clean_env(tmp_path), capture_output=True, text=True, timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert (tmp_path / "data" / "kabar.db").exists()
+    assert "Crawl summary" in result.stderr
+    assert "smart city" in result.stderr.lower()
+    assert "Smart" in result.stdout or "Cerdas" in result.stdout
+
+
+def test_serve_only_prints_a_config_that_points_at_live_sites(tmp_path):
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "jobs.cli", "demo", "--serve-only", "--port", "0"],
+        cwd=tmp_path, env=clean_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+    )
+    try:
+        line = proc.stderr.readline().decode()
+        while line and "serving" not in line:
+            line = proc.stderr.readline().decode()
+        assert "serving" in line
+        config = tomllib.loads(os.read(proc.stdout.fileno(), 1 << 20).decode())
+        assert len(config["sources"]) >= 5
+        for source in config["sources"]:
+            assert source["url"].startswith("http://127.0.0.1:")
+            with urllib.request.urlopen(source["url"], timeout=10) as response:
+                assert response.status == 200
+    finally:
+        proc.send_signal(signal.SIGINT)
+        assert proc.wait(timeout=20) == 0

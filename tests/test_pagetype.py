@@ -1,0 +1,58 @@
+"""Listing pages (homepages, sections) that sitemaps list are told from articles."""
+
+from crawler.pagetype import listing_reason
+
+HOST = "https://warta.id"
+
+ARTICLE = """<html><body><article><h1>Muba Raih Nilai Tertinggi Kabupaten Cerdas</h1>
+<p>Pemkab Musi Banyuasin terus berupaya mewujudkan kota cerdas Smart City melalui Diskominfo.</p>
+<p>Kepala Dinas Kominfo Muba mengatakan nilai ini mengantarkan Muba meraih peringkat tertinggi.</p>
+<p>Baca juga: <a href="/berita/2/banjir-rendam-ratusan-rumah-di-pampangan-oki">Banjir Rendam Ratusan Rumah di Pampangan OKI</a></p>
+<p>Regulasi sudah disiapkan untuk pelaksanaan smart city dan anggaran dibandingkan APBD besar.</p>
+</article><aside><h3>Terpopuler</h3><ul>{sidebar}</ul></aside></body></html>"""
+
+SIDEBAR = "".join(
+    f'<li><a href="/berita/{i}/judul-berita-populer-nomor-{i}">Judul berita populer nomor {i} hari ini</a></li>'
+    for i in range(10, 22)
+)
+ARTICLE_TEXT = (
+    "Pemkab Musi Banyuasin terus berupaya mewujudkan kota cerdas Smart City melalui Diskominfo.\n"
+    "Kepala Dinas Kominfo Muba mengatakan nilai ini mengantarkan Muba meraih peringkat tertinggi.\n"
+    "Regulasi sudah disiapkan untuk pelaksanaan smart city dan anggaran dibandingkan APBD besar."
+)
+
+CARD = """<div class="card"><h2><a href="/berita/{i}/judul-artikel-nomor-{i}-di-kanal">Judul artikel nomor {i} di kanal</a></h2>
+<div class="date">Selasa 13 May 2025 15:20 WITA</div><p class="teaser">Teaser singkat artikel nomor {i} tentang banjir di kota.</p></div>"""
+SECTION = "<html><body><h1>Banjir</h1>" + "".join(CARD.format(i=i) for i in range(3)) + "</body></html>"
+SECTION_TEXT = "\n".join(
+    f"Selasa 13 May 2025 15:20 WITA\nTeaser singkat artikel nomor {i} tentang banjir di kota." for i in range(3)
+)
+
+
+def test_article_with_a_popular_sidebar_is_an_article():
+    html = ARTICLE.format(sidebar=SIDEBAR)
+    assert listing_reason(html, f"{HOST}/berita/1/muba-raih", ARTICLE_TEXT) is None
+
+
+def test_homepage_is_a_listing():
+    assert listing_reason(ARTICLE.format(sidebar=""), f"{HOST}/", ARTICLE_TEXT) == "homepage"
+
+
+def test_section_of_teaser_cards_is_a_listing():
+    assert "teasers" in listing_reason(SECTION, f"{HOST}/kanal/banjir", SECTION_TEXT)
+
+
+def test_text_that_is_one_linked_teaser_is_a_listing():
+    html = '<html><body><a href="/berita/9/sungai-rupit-meluap-ratusan-rumah-terendam">Sungai Rupit Meluap Ratusan Rumah Terendam</a><p>Sekitar 350 rumah terendam.</p></body></html>'
+    text = "Sungai Rupit Meluap Ratusan Rumah Terendam oleh Heri. Sekitar 350 rumah terendam."
+    assert "teaser" in listing_reason(html, f"{HOST}/kategori/banjir/", text)
+
+
+def test_text_made_of_headlines_is_a_listing():
+    html = "<html><body>" + SIDEBAR + "</body></html>"
+    text = "\n".join(f"Judul berita populer nomor {i} hari ini" for i in range(10, 22))
+    assert listing_reason(html, f"{HOST}/tag/populer", text)
+
+
+def test_garbage_is_not_a_listing():
+    assert listing_reason(b"\x00\x01", f"{HOST}/x/y", "") is None
