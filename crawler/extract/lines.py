@@ -100,9 +100,12 @@ def clean_lines(
     seen_story = False
     # A line equal to a caption minus its credit may be the story's own sentence reused as a
     # caption; it is dropped only when the caption is shown to repeat (two or more matches).
-    matches = [_caption_match(line, caption_keys) for line in lines] if caption_keys else []
+    longest = max((len(c) for c in captions), default=0) + 60
+    matches = [
+        _caption_match(line, caption_keys) if caption_keys and len(line) <= longest else None for line in lines
+    ]
     caption_repeats = sum(m is not None for m in matches) >= 2
-    for raw in lines:
+    for raw, found in zip(lines, matches):
         line = " ".join(raw.split())
         if not line:
             continue
@@ -125,10 +128,8 @@ def clean_lines(
                 continue
         if rule is None and key and title_key and key == title_key:
             rule = "repeated-title"
-        if rule is None and key and caption_keys:
-            found = _caption_match(line, caption_keys)
-            if found == "exact" or (found == "partial" and caption_repeats):
-                rule = "repeated-caption"
+        if rule is None and (found == "exact" or (found == "partial" and caption_repeats)):
+            rule = "repeated-caption"
         if rule is None and not seen_story and key in teaser_keys:
             rule = "teaser"
         if rule is not None:

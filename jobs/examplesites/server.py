@@ -65,6 +65,8 @@ class _SiteHandler(BaseHTTPRequestHandler):
         status = page.status
         if status == 200 and self._not_modified(page):
             status = 304
+        # recorded before answering, so a client that has its answer finds it in the log
+        self.record(Request(self.site_key, self.command, self.path, status))
         self.send_response(status)
         self.send_header("Content-Type", page.content_type)
         self.send_header("ETag", page.etag)
@@ -78,7 +80,6 @@ class _SiteHandler(BaseHTTPRequestHandler):
             self.end_headers()
             if send_body:
                 self.wfile.write(page.body)
-        self.record(Request(self.site_key, self.command, self.path, status))
 
     def _not_modified(self, page: Page) -> bool:
         inm = self.headers.get("If-None-Match")
