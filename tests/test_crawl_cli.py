@@ -182,3 +182,30 @@ def test_scrapy_crawl_from_the_repo_root(tmp_path, sites):
         count = con.execute("select count(*) from articles").fetchone()[0]
     expected = len([g for g in gold_copies(sites) if g["site"] == "jurnalsilampari"])
     assert count == expected
+
+
+def test_robots_disallowed_links_are_not_followed(crawled, sites):
+    # wartanusantara's robots.txt disallows /cari/, a search page the homepage links to
+    assert all(not r.target.startswith("/cari") for r in sites.requests("wartanusantara"))
+    assert any(r.target == "/robots.txt" for r in sites.requests("wartanusantara"))
+
+
+def test_backfill_follows_listings_deeper(kabar, sites, tmp_path):
+    """With only listing pages to go on, the default depth stops early and --backfill does not."""
+    base = sites.url("sumselpos").rstrip("/")
+    config = tmp_path / "listing-only.toml"
+    config.write_text(
+        "[crawl]\ndownload_delay = 0\nautothrottle = false\nlisting_depth = 0\n\n"
+        f'[[sources]]\nname = "sumselpos"\nurl = "{base}/"\nlistings = ["{base}/category/sumsel/"]\n'
+        "article_pattern = '^/\\d{4}/\\d{2}/\\d{2}/[a-z0-9-]+/$'\n"
+    )
+    shallow = kabar("crawl", "--config", str(config))
+    assert shallow.returncode == 0, shallow.stderr
+    first = json.loads(kabar("runs", "--format", "json").stdout)[0]
+    total = len([g for g in gold_copies(sites) if g["site"] == "sumselpos"])
+    assert 0 < first["new"] < total
+    deep = kabar("crawl", "--config", str(config), "--backfill")
+    assert deep.returncode == 0, deep.stderr
+    second = json.loads(kabar("runs", "--format", "json").stdout)[0]
+    assert first["new"] + second["new"] == total
+    assert kabar("crawl", "--config", str(config), "--since", "2024-01-01").returncode == 2

@@ -159,7 +159,7 @@ class Gazetteer:
         bounds = [m.end() for m in _SENTENCE_END.finditer(text)]
         numbered = [m.start() for m in _NUMBERED_LINE.finditer(text)]
         line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
-        accepted: list[tuple[int, _Entry, str | None]] = []
+        accepted: list[tuple[int, _Entry, str | None, int]] = []
         for s, e, entry in hits:
             if s in blocked:
                 continue
@@ -168,17 +168,23 @@ class Gazetteer:
             if allowed and surface not in allowed:
                 continue
             cue = self._cue_before(folded, s)
+            if cue is None and accepted and accepted[-1][2] in ("kota", "kabupaten"):
+                prev_end = accepted[-1][3]
+                gap = folded[prev_end:s]
+                if not gap or gap in (["dan"], ["serta"]):
+                    cue = accepted[-1][2]  # "Kabupaten Musi Banyuasin, Ogan Komering Ilir dan …"
             if entry.form in self.needs_cue and cue is None and surface not in self.title_case_ok:
                 continue
-            accepted.append((s, entry, cue))
+            accepted.append((s, entry, cue, e))
         per_sentence: dict[int, set[tuple[str, ...]]] = defaultdict(set)  # distinct areas named
         placed = []
-        for s, entry, cue in accepted:
+        for s, entry, cue, _ in accepted:
             start = toks[s][1]
             sentence = bisect_right(bounds, start)
             line_start = line_starts[bisect_right(line_starts, start) - 1]
             is_numbered = line_start in numbered or (numbered and any(0 <= start - n < 8 for n in numbered))
-            per_sentence[sentence].add(entry.candidates)
+            if any("." in c for c in entry.candidates):
+                per_sentence[sentence].add(entry.candidates)
             placed.append((entry, cue, sentence, is_numbered))
         w = self.weights
         out = []
