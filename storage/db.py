@@ -111,7 +111,8 @@ def _alembic_config(connection) -> Config:
 
 
 @lru_cache(maxsize=1)
-def _head() -> str | None:
+def head_revision() -> str | None:
+    """The newest migration this code knows."""
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS_DIR))
     return ScriptDirectory.from_config(config).get_current_head()
@@ -130,7 +131,7 @@ def upgrade(engine: Engine) -> None:
     is held for the whole upgrade: an advisory lock on PostgreSQL, ``BEGIN IMMEDIATE`` on
     SQLite; the process that waited finds the schema current and does nothing.
     """
-    head = _head()
+    head = head_revision()
     try:
         if current_revision(engine) == head:
             return

@@ -7,7 +7,9 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
+    LargeBinary,
     DateTime,
     Float,
     ForeignKey,
@@ -76,6 +78,9 @@ class Source(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     url: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # adaptive polling of sources without an explicit schedule
+    poll_seconds: Mapped[int | None] = mapped_column(Integer)
+    last_new_at: Mapped[datetime | None]
 
 
 class Article(Base):
@@ -109,6 +114,64 @@ class Article(Base):
     score: Mapped[float | None] = mapped_column(Float)
     meta: Mapped[dict[str, Any]] = mapped_column(default=dict)
     search_text: Mapped[str | None] = mapped_column(Text, deferred=True)
+    # where the response record of the page is (absolute WARC path, offset, length)
+    warc_file: Mapped[str | None] = mapped_column(Text)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_length: Mapped[int | None] = mapped_column(BigInteger)
+    # near duplicates: the story it belongs to and its MinHash signature
+    story_id: Mapped[int | None] = mapped_column(Integer, index=True)
+    minhash: Mapped[bytes | None] = mapped_column(LargeBinary, deferred=True)
+    # takedowns (kabar hide) and pages gone at the source (404/410 on a revisit)
+    hidden_at: Mapped[datetime | None]
+    hidden_reason: Mapped[str | None] = mapped_column(Text)
+    removed_at: Mapped[datetime | None]
+    revisited_at: Mapped[datetime | None]
+
+
+class Story(Base):
+    """Articles that are near duplicates of each other (one press release on several sites).
+
+    ``story_id`` on articles has no foreign key (SQLite cannot add one to an existing table);
+    the write API keeps it consistent.
+    """
+
+    __tablename__ = "stories"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    representative_id: Mapped[int | None] = mapped_column(Integer)
+    first_published: Mapped[datetime | None]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ArticleBand(Base):
+    """One LSH band hash of an article's MinHash signature, indexed by (band, hash)."""
+
+    __tablename__ = "article_bands"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    band: Mapped[int] = mapped_column(Integer, primary_key=True)
+    hash: Mapped[int] = mapped_column(BigInteger)
+
+
+class ArticleVersion(Base):
+    """An earlier text of an article, kept when a revisit found the text changed."""
+
+    __tablename__ = "article_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), index=True
+    )
+    title: Mapped[str | None] = mapped_column(Text)
+    text: Mapped[str | None] = mapped_column(Text)
+    text_hash: Mapped[str | None] = mapped_column(String(40))
+    extractor_version: Mapped[str | None] = mapped_column(String(50))
+    replaced_at: Mapped[datetime] = mapped_column(default=utcnow)
+    warc_file: Mapped[str | None] = mapped_column(Text)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_length: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class ArticleUrl(Base):
@@ -141,6 +204,10 @@ class FetchedUrl(Base):
     )
     etag: Mapped[str | None] = mapped_column(Text)
     last_modified: Mapped[str | None] = mapped_column(Text)
+    body_hash: Mapped[str | None] = mapped_column(String(40))
+    warc_file: Mapped[str | None] = mapped_column(Text)
+    warc_offset: Mapped[int | None] = mapped_column(BigInteger)
+    warc_length: Mapped[int | None] = mapped_column(BigInteger)
 
 
 class CrawlRun(Base):

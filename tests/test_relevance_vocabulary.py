@@ -108,8 +108,8 @@ def test_extension_file_adds_terms_negatives_and_overrides(tmp_path):
     vocab = load_vocabulary(extra)
     assert classify(None, "Desa membangun kampung wifi.", vocabulary=vocab).relevant
     assert classify("Smart city", "", vocabulary=vocab).score == pytest.approx(3.0)  # weight 1.0 x title 3.0
-    assert not classify(None, "Indeks SPBE naik.", vocabulary=vocab).relevant
-    assert classify(None, "Indeks SPBE naik.").relevant  # the shipped vocabulary is untouched
+    assert not classify(None, "Penilaian SPBE naik.", vocabulary=vocab).relevant
+    assert classify(None, "Penilaian SPBE naik.").relevant  # the shipped vocabulary is untouched
 
 
 @pytest.mark.parametrize("content,message", [

@@ -13,26 +13,18 @@ from functools import lru_cache
 
 import snowballstemmer
 
-__all__ = ["Token", "fold", "stem", "tokenize", "stems", "phrase_key"]
+__all__ = ["fold", "stem", "tokenize", "stems", "phrase_key"]
 
 _TOKEN = re.compile(r"[^\W_]+", re.UNICODE)
 _STEMMER = snowballstemmer.stemmer("indonesian")
-
-
-class Token(tuple):
-    """``(text, start, end)`` of one token in the original string."""
-
-    __slots__ = ()
-
-    @property
-    def text(self) -> str:
-        return self[0]
+_COMBINING = re.compile(r"[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
 
 
 def fold(text: str) -> str:
     """Lowercase and strip accents ("Kabupaten Pidië" -> "kabupaten pidie")."""
-    text = unicodedata.normalize("NFKD", text)
-    return "".join(c for c in text if not unicodedata.combining(c)).lower()
+    if text.isascii():
+        return text.lower()
+    return _COMBINING.sub("", unicodedata.normalize("NFKD", text)).lower()
 
 
 def tokenize(text: str) -> list[tuple[str, int, int]]:
@@ -48,7 +40,7 @@ def stem(word: str) -> str:
 
 def stems(text: str) -> list[str]:
     """Folded, stemmed tokens of ``text``."""
-    return [stem(fold(t)) for t, _, _ in tokenize(text)]
+    return [stem(t) for t in _TOKEN.findall(fold(text))]
 
 
 def phrase_key(phrase: str) -> tuple[str, ...]:

@@ -32,13 +32,16 @@ class Reason:
         return {"term": self.term, "where": self.where, "weight": round(self.weight, 3)}
 
 
-def _present(tokens: list[str], keys: frozenset[tuple[str, ...]], present_cache: dict) -> bool:
+def _present(tokens: list[str], keys: frozenset[tuple[str, ...]], cache: dict) -> bool:
+    """Whether any of ``keys`` (stemmed phrases) occurs in ``tokens``; ``cache`` is per article."""
+    if "__text__" not in cache:
+        cache["__text__"] = " " + " ".join(tokens) + " "
+        cache["__set__"] = set(tokens)
     for key in keys:
-        hit = present_cache.get(key)
+        hit = cache.get(key)
         if hit is None:
-            n = len(key)
-            hit = any(tuple(tokens[i:i + n]) == key for i in range(len(tokens) - n + 1)) if n > 1 else key[0] in present_cache["__set__"]
-            present_cache[key] = hit
+            hit = key[0] in cache["__set__"] if len(key) == 1 else f" {' '.join(key)} " in cache["__text__"]
+            cache[key] = hit
         if hit:
             return True
     return False
@@ -61,7 +64,7 @@ def _matches(tokens: list[str], vocab: Vocabulary, everything: list[str], cache:
 def score_text(title_stems: list[str], body_stems: list[str], vocab: Vocabulary) -> tuple[float, list[Reason]]:
     """(score, reasons) of a title and body given as stemmed tokens."""
     everything = title_stems + body_stems
-    cache: dict = {"__set__": set(everything)}
+    cache: dict = {}
     sc = vocab.scoring
     reasons: list[Reason] = []
     for term, n in _matches(title_stems, vocab, everything, cache).items():

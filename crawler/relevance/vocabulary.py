@@ -126,7 +126,7 @@ def build_vocabulary(layers: list[tuple[str, dict[str, Any]]]) -> Vocabulary:
             key = phrase_key(phrase)
             terms.pop(key, None)
             negatives.pop(key, None)
-            for k in [k for k, v in cues.items() if k == key]:
+            for k in [k for k in cues if k[1:] == key]:
                 cues.pop(k)
         for dim, table in data.get("dimensions", {}).items():
             if dim == "settings":
