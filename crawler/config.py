@@ -24,7 +24,7 @@ EVERY_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 EVERY_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
 ARCHIVE_KEYS = {"database", "data_dir"}
-RELEVANCE_KEYS = {"min_score"}
+RELEVANCE_KEYS = {"min_score", "vocabulary"}
 CRAWL_KEYS = {
     "download_delay",
     "concurrent_requests_per_domain",
@@ -94,6 +94,7 @@ class Config:
     database: str | None = None
     data_dir: Path | None = None
     min_score: float = 1.0
+    vocabulary: Path | None = None
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
     sources: tuple[SourceConfig, ...] = ()
 
@@ -147,6 +148,11 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     min_score = relevance.get("min_score", 1.0)
     if isinstance(min_score, bool) or not isinstance(min_score, (int, float)) or min_score < 0:
         raise ConfigError(f"{where} [relevance] min_score: expected a number >= 0")
+    vocabulary = relevance.get("vocabulary")
+    if vocabulary is not None:
+        vocabulary = base / _str(vocabulary, f"{where} [relevance] vocabulary")
+        if not vocabulary.is_file():
+            raise ConfigError(f"{where} [relevance] vocabulary: no such file: {vocabulary}")
 
     crawl = _parse_crawl(_table(data, "crawl", where), f"{where} [crawl]")
 
@@ -166,6 +172,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         database=database,
         data_dir=data_dir,
         min_score=float(min_score),
+        vocabulary=vocabulary,
         crawl=crawl,
         sources=sources,
     )

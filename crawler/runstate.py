@@ -11,6 +11,7 @@ import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from functools import lru_cache
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from scrapy import Request, Spider, signals
@@ -46,11 +47,13 @@ class RunState:
     source_id: int
     run_id: int
     trigger: str
+    data_dir: Path
     known_urls: set[str] = field(default_factory=set)
     pages: int = 0
     ok_pages: int = 0
     new: int = 0
     duplicates: int = 0
+    not_relevant: int = 0
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
     failed_starts: int = 0
@@ -78,6 +81,7 @@ class RunState:
             source_id=source_id,
             run_id=run_id,
             trigger=trigger,
+            data_dir=paths.data_dir,
             known_urls=known,
         )
 
@@ -107,6 +111,7 @@ class RunState:
             "pages": self.pages,
             "new": self.new,
             "duplicates": self.duplicates,
+            "not_relevant": self.not_relevant,
             "errors": self.errors,
         }
 
@@ -142,12 +147,14 @@ class RunRecorder:
             run.error(f"HTTP {response.status} {response.url}")
         if kind in {"article", "article-page"} and response.status in OK_STATUSES:
             return  # the pipelines record these once they know the article
+        pointer = request.meta.get("warc") or {}
         run.record_fetch(
             response.url,
             kind if kind != "article-page" else "other",
             status=response.status,
             etag=_header(response, b"ETag"),
             last_modified=_header(response, b"Last-Modified"),
+            **{f"warc_{k}": v for k, v in pointer.items()},
         )
 
     def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:

@@ -37,12 +37,19 @@ TELNETCONSOLE_ENABLED = False
 
 ITEM_PIPELINES = {
     "crawler.pipelines.extract.ExtractPipeline": 300,
+    "crawler.pipelines.relevance.RelevancePipeline": 400,
     "crawler.pipelines.dedup.DedupPipeline": 500,
     "crawler.pipelines.store.StorePipeline": 800,
 }
 EXTENSIONS = {
+    "crawler.warcarchive.WarcArchive": 50,
     "crawler.runstate.RunRecorder": 100,
 }
+
+# WARC archive of every response (crawler/warcarchive.py): files go to <data_dir>/warc/ and a new
+# file is started once the current one passes KABAR_WARC_MAX_BYTES.
+KABAR_WARC_ENABLED = True
+KABAR_WARC_MAX_BYTES = 1 << 30  # 1 GiB
 
 # The archive and the source registry (see crawler/config.py for the precedence rules).
 KABAR_DATABASE_URL = os.environ.get("KABAR_DATABASE_URL")

@@ -29,10 +29,13 @@ RUN_COLUMNS = [("id", "Run"), ("source", "Source"), ("trigger", "Trigger"), ("st
                ("started", "Started"), ("finished", "Finished"), ("pages", "Pages"),
                ("new", "New"), ("duplicates", "Dup"), ("errors", "Errors")]
 SUMMARY_COLUMNS = [("source", "Source"), ("status", "Status"), ("pages", "Pages"),
-                   ("new", "New"), ("duplicates", "Duplicates"), ("errors", "Errors")]
+                   ("new", "New"), ("duplicates", "Duplicates"),
+                   ("not_relevant", "Not relevant"), ("errors", "Errors")]
+DIMENSION_CHOICES = ["governance", "branding", "economy", "society", "living", "environment"]
 EXPORT_CSV_COLUMNS = ["id", "url", "title", "author", "published", "source", "language",
                       "site_name", "description", "image", "dateline", "text_hash", "fetched_at",
-                      "aliases", "text"]
+                      "relevant", "score", "dimensions", "regions", "provinces", "aliases",
+                      "text"]
 
 
 class KabarArgumentParser(argparse.ArgumentParser):
@@ -95,6 +98,13 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("--url", help="the URL the page(s) came from")
     extract.add_argument("--format", choices=["json", "jsonl"], default="json")
 
+    classify = sub.add_parser("classify", parents=[common], help="smart-city relevance, dimensions and regions of texts or pages")
+    classify.add_argument("paths", nargs="*", metavar="FILE", help="HTML pages (extracted first) or plain-text files")
+    classify.add_argument("--text", help="classify this text instead of files")
+    classify.add_argument("--title", help="with --text: its title (weighs more)")
+    classify.add_argument("--vocabulary", metavar="FILE", help="extra vocabulary TOML merged over the shipped one")
+    classify.add_argument("--format", choices=["json", "jsonl"], default="json")
+
     db = sub.add_parser("db", parents=[common], help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=KabarArgumentParser)
     db_sub.add_parser("upgrade", parents=[common], help="apply migrations (also done on first use)")
@@ -105,6 +115,13 @@ def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", action="append", default=[], metavar="NAME")
     parser.add_argument("--since", type=_date_arg, metavar="DATE", help="YYYY-MM-DD or ISO datetime")
     parser.add_argument("--until", type=_until_arg, metavar="DATE", help="YYYY-MM-DD (inclusive) or ISO datetime")
+    parser.add_argument("--region", action="append", default=[], metavar="NAME_OR_CODE",
+                        help='kabupaten/kota, e.g. "Musi Banyuasin" or 16.06 (repeatable)')
+    parser.add_argument("--province", action="append", default=[], metavar="NAME_OR_CODE",
+                        help='e.g. "Sumatera Selatan" or 16 (repeatable)')
+    parser.add_argument("--dimension", action="append", default=[], choices=DIMENSION_CHOICES,
+                        help="smart-city dimension (repeatable)")
+    parser.add_argument("--min-score", type=float, default=None, metavar="SCORE")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -215,7 +232,11 @@ def _search_request(args: argparse.Namespace, query: str, limit: int | None):
     since, until = args.since, args.until
     if since and until and since >= until:
         raise UsageError("--since must be before --until")
-    return SearchRequest(query=query, sources=list(args.source), since=since, until=until, limit=limit)
+    return SearchRequest(
+        query=query, sources=list(args.source), since=since, until=until, limit=limit,
+        regions=list(args.region), provinces=list(args.province),
+        dimensions=list(args.dimension), min_score=args.min_score,
+    )
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -306,13 +327,22 @@ def cmd_runs(args: argparse.Namespace) -> int:
 
 def cmd_stats(args: argparse.Namespace) -> int:
     from storage.query import stats
+    from storage.tags import tag_stats
 
-    data = stats(engine_for(_paths(args)))
+    engine = engine_for(_paths(args))
+    data = {**stats(engine), **tag_stats(engine, output.display_zone())}
     if args.format == "json":
         output.write_json(data)
-    else:
-        rows = [{"key": k, "value": v} for k, v in data.items()]
-        output.write_table(rows, [("key", "What"), ("value", "Count")], title="Archive")
+        return EXIT_OK
+    totals = [{"what": k, "count": data[k]} for k in ("articles", "aliases", "fetched_urls")]
+    output.write_table(totals, [("what", "Archive"), ("count", "Count")])
+    output.write_table(data["sources"], [("source", "Source"), ("articles", "Articles"),
+                                         ("relevant", "Relevant"), ("latest_published", "Latest")])
+    output.write_table(data["dimensions"], [("dimension", "Dimension"), ("articles", "Articles")])
+    output.write_table(data["provinces"], [("name", "Province"), ("code", "Code"), ("articles", "Articles")])
+    output.write_table(data["regions"][:20], [("name", "Region (top 20)"), ("type", "Type"),
+                                              ("code", "Code"), ("articles", "Articles")])
+    output.write_table(data["months"], [("month", "Month (WIB)"), ("articles", "Articles")])
     return EXIT_OK
 
 
@@ -323,12 +353,49 @@ def cmd_extract(args: argparse.Namespace) -> int:
     missing = [str(p) for p in paths if not p.exists()]
     if missing:
         raise UsageError(f"no such file or directory: {missing[0]}")
-    records = extract_paths(paths, url=args.url)
+    vocab = classify_vocabulary(_paths(args), None)
+    records = (_with_tags(record, vocab) for record in extract_paths(paths, url=args.url))
     if args.format == "jsonl":
         output.write_jsonl(records)
     else:
         output.write_json(list(records))
     return EXIT_OK
+
+
+def _with_tags(record: dict[str, Any], vocab) -> dict[str, Any]:
+    """An extracted page with the same relevance fields as stored articles."""
+    from crawler.pipelines.relevance import tag
+    from types import SimpleNamespace
+
+    if record.get("error"):
+        return record
+    article = SimpleNamespace(title=record.get("title"), text=record.get("text") or "",
+                              dateline=record.get("dateline"))
+    return {**record, **tag(article, vocab)}
+
+
+def cmd_classify(args: argparse.Namespace) -> int:
+    from jobs.classify import classify_inputs
+
+    if args.text is None and not args.paths:
+        raise UsageError("give FILE arguments or --text TEXT")
+    if args.text is not None and not args.text.strip():
+        raise UsageError("--text is empty")
+    vocab = classify_vocabulary(_paths(args), args.vocabulary)
+    records = list(classify_inputs(args.paths, args.text, args.title, vocab))
+    if args.format == "jsonl":
+        output.write_jsonl(records)
+    elif len(records) == 1:
+        output.write_json(records[0])
+    else:
+        output.write_json(records)
+    return EXIT_OK
+
+
+def classify_vocabulary(paths: Paths, extra: str | None):
+    from jobs.classify import vocabulary
+
+    return vocabulary(paths, extra)
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -383,6 +450,7 @@ COMMANDS = {
     "runs": cmd_runs,
     "stats": cmd_stats,
     "extract": cmd_extract,
+    "classify": cmd_classify,
     "db": cmd_db,
 }
 

@@ -1,4 +1,5 @@
-"""The write API the crawler uses: sources, runs, fetched URLs, articles and aliases.
+"""The write API the crawler uses: sources, runs, fetched URLs, articles and aliases,
+stories of near duplicates (storage.stories) and takedowns.
 
 Every method is one short transaction, safe with concurrent writer processes: inserts use
 ``INSERT … ON CONFLICT`` on the unique URL/name columns, so a race never makes duplicates.
@@ -25,6 +26,8 @@ from storage.models import (
     Source,
     utcnow,
 )
+from storage import stories
+from storage.fingerprint import STORY_THRESHOLD
 from storage.sql import upsert_insert
 from storage.textnorm import stem_text, text_hash
 
@@ -35,7 +38,8 @@ ARTICLE_FIELDS = frozenset(
     {
         "url", "source_id", "title", "author", "published_at", "language", "text",
         "text_hash", "site_name", "description", "image", "dateline", "fetched_at",
-        "extractor_version", "relevant", "score", "meta",
+        "extractor_version", "relevant", "score", "meta", "reasons",
+        "warc_file", "warc_offset", "warc_length", "revisited_at", "removed_at",
     }
 )
 MAX_ERROR_SAMPLE_CHARS = 300
@@ -133,11 +137,16 @@ class Archive:
         article_id: int | None = None,
         etag: str | None = None,
         last_modified: str | None = None,
+        body_hash: str | None = None,
+        warc_file: str | None = None,
+        warc_offset: int | None = None,
+        warc_length: int | None = None,
     ) -> None:
         """Record (upsert by URL) the latest fetch of ``url``.
 
-        ``article_id``, ``etag`` and ``last_modified`` keep their stored value when
-        given as None (a 304 carries no new validators; a feed fetch has no article).
+        ``article_id``, ``etag``, ``last_modified``, ``body_hash`` and the WARC pointer keep
+        their stored value when given as None (a 304 carries no new validators or body; a
+        feed fetch has no article).
         """
         if kind not in FETCH_KINDS:
             raise ValueError(f"unknown fetch kind {kind!r} (one of {', '.join(FETCH_KINDS)})")
@@ -145,8 +154,11 @@ class Archive:
         values = dict(
             url=url, source_id=source_id, run_id=run_id, kind=kind, status=status,
             error=error, article_id=article_id, etag=etag, last_modified=last_modified,
-            fetched_at=utcnow(),
+            body_hash=body_hash, warc_file=warc_file, warc_offset=warc_offset,
+            warc_length=warc_length, fetched_at=utcnow(),
         )
+        kept = ("article_id", "etag", "last_modified", "body_hash", "warc_file", "warc_offset",
+                "warc_length")
         with self._session() as s, s.begin():
             stmt = upsert_insert(s, table).values(**values)
             ex = stmt.excluded
@@ -159,9 +171,7 @@ class Archive:
                     "status": ex.status,
                     "error": ex.error,
                     "fetched_at": ex.fetched_at,
-                    "article_id": func.coalesce(ex.article_id, table.c.article_id),
-                    "etag": func.coalesce(ex.etag, table.c.etag),
-                    "last_modified": func.coalesce(ex.last_modified, table.c.last_modified),
+                    **{c: func.coalesce(getattr(ex, c), table.c[c]) for c in kept},
                 },
             )
             s.execute(stmt)
@@ -302,9 +312,14 @@ class Archive:
             s.execute(update(Article).where(Article.id == article_id).values(**values))
 
     def delete_article(self, article_id: int) -> None:
-        """Remove an article with its aliases (fetched URLs keep their record)."""
+        """Remove an article with its aliases and bands (fetched URLs keep their record);
+        its story gets a new representative, or goes when it was the last article."""
         with self._session() as s, s.begin():
+            stories.begin_write(s)
+            story_id = s.scalar(select(Article.story_id).where(Article.id == article_id))
             s.execute(delete(Article).where(Article.id == article_id))
+            if story_id is not None:
+                stories.refresh_story(s, story_id)
 
     def add_alias(self, article_id: int, url: str) -> None:
         """Record ``url`` as another URL of article ``article_id`` (idempotent).
@@ -334,3 +349,60 @@ class Archive:
                     select(ArticleUrl.url).where(ArticleUrl.article_id == article_id).order_by(ArticleUrl.id)
                 )
             )
+
+    # -- stories (near duplicates) ----------------------------------------------------------
+
+    def assign_story(self, article_id: int, *, threshold: float = STORY_THRESHOLD) -> int:
+        """Put an article into the story of its most similar stored article (estimated
+        Jaccard of word 3-grams >= ``threshold``) or into a new story; returns the story id.
+
+        Stores the article's MinHash signature and LSH bands; candidates come from the
+        indexed band lookup and are verified with their signatures. One transaction, safe
+        with concurrent writer processes (see storage.stories). An article that already has
+        a story keeps it (use rebuild_story after its text changed); a text too short to
+        fingerprint gets a story of its own. Unknown id: ValueError.
+        """
+        with self._session() as s, s.begin():
+            stories.begin_write(s)
+            return stories.assign(s, article_id, threshold=threshold)
+
+    def rebuild_story(self, article_id: int, *, threshold: float = STORY_THRESHOLD) -> int:
+        """Re-fingerprint an article whose text changed (re-extraction): drop its bands, take
+        it out of its story and assign it again, in one transaction; returns the story id.
+
+        The other articles of its old story stay together even if this one was what linked
+        them."""
+        with self._session() as s, s.begin():
+            stories.begin_write(s)
+            stories.detach(s, article_id)
+            return stories.assign(s, article_id, threshold=threshold)
+
+    def story_articles(self, story_id: int) -> list[dict[str, Any]]:
+        """Every article of a story, earliest published first, hidden ones included:
+        ``id, url, title, source, published, aliases, hidden`` (None or ``{at, reason}``)."""
+        with self._session() as s:
+            return stories.members(s, story_id)
+
+    # -- takedowns --------------------------------------------------------------------------
+
+    def hide(self, article_id: int, reason: str) -> None:
+        """Take an article out of search, export, web, API and feeds; it stays in the archive
+        with ``reason`` and the time. Hiding again replaces both. Unknown id: ValueError."""
+        reason = (reason or "").strip()
+        if not reason:
+            raise ValueError("a reason is required to hide an article")
+        self._set_hidden(article_id, hidden_at=utcnow(), hidden_reason=reason)
+
+    def unhide(self, article_id: int) -> None:
+        """Show a hidden article again (a no-op for a visible one). Unknown id: ValueError."""
+        self._set_hidden(article_id, hidden_at=None, hidden_reason=None)
+
+    def _set_hidden(self, article_id: int, **values: Any) -> None:
+        with self._session() as s, s.begin():
+            result = s.execute(
+                update(Article)
+                .where(Article.id == article_id)
+                .values(**values, updated_at=Article.updated_at)  # not an edit of the article
+            )
+            if result.rowcount == 0:
+                raise ValueError(f"no article with id {article_id}")

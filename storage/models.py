@@ -126,6 +126,33 @@ class Article(Base):
     hidden_reason: Mapped[str | None] = mapped_column(Text)
     removed_at: Mapped[datetime | None]
     revisited_at: Mapped[datetime | None]
+    # why the relevance score is what it is: [{"term", "where", "weight"}, ...]
+    reasons: Mapped[list[Any] | None] = mapped_column(JSONType)
+
+
+class ArticleRegion(Base):
+    """A kabupaten/kota (type kabupaten or kota) or province (type provinsi) an article is
+    about, by BPS code."""
+
+    __tablename__ = "article_regions"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    code: Mapped[str] = mapped_column(String(16), primary_key=True, index=True)
+    name: Mapped[str] = mapped_column(Text)
+    type: Mapped[str] = mapped_column(String(16))
+
+
+class ArticleDimension(Base):
+    """A smart-city dimension an article is about (governance, branding, economy, ...)."""
+
+    __tablename__ = "article_dimensions"
+
+    article_id: Mapped[int] = mapped_column(
+        ForeignKey("articles.id", ondelete="CASCADE"), primary_key=True
+    )
+    dimension: Mapped[str] = mapped_column(String(20), primary_key=True, index=True)
 
 
 class Story(Base):

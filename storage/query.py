@@ -8,6 +8,7 @@ results are the same on both. Datetimes returned are aware UTC datetimes.
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +21,7 @@ from sqlalchemy import (
     column,
     func,
     literal_column,
+    or_,
     select,
     table,
     text,
@@ -30,9 +32,18 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.errors import QueryError
-from storage.models import Article, ArticleUrl, CrawlRun, FetchedUrl, Source
+from storage.models import (
+    Article,
+    ArticleDimension,
+    ArticleRegion,
+    ArticleUrl,
+    CrawlRun,
+    FetchedUrl,
+    Source,
+)
 from storage.querylang import Node, Or, Term, parse_query, positive_terms, to_fts5
 from storage.snippet import make_snippet
+from storage.tags import read_tags
 from storage.textnorm import stem_word
 
 log = logging.getLogger(__name__)
@@ -59,6 +70,10 @@ class SearchRequest:
     limit: int | None = 20
     offset: int = 0
     relevant_only: bool = False
+    regions: list[str] = field(default_factory=list)  # kabupaten/kota: BPS code or name
+    provinces: list[str] = field(default_factory=list)  # BPS code or name
+    dimensions: list[str] = field(default_factory=list)
+    min_score: float | None = None
 
 
 @dataclass
@@ -147,7 +162,34 @@ def _filtered(stmt: Select, plan: _Plan, req: SearchRequest) -> Select:
         stmt = stmt.where(Article.published_at < req.until)
     if req.relevant_only:
         stmt = stmt.where(Article.relevant.is_(True))
+    if req.min_score is not None:
+        stmt = stmt.where(Article.score >= req.min_score)
+    for values, provinces in ((req.regions, False), (req.provinces, True)):
+        if values:
+            stmt = stmt.where(Article.id.in_(area_filter(values, provinces=provinces)))
+    if req.dimensions:
+        wanted = [d.strip().lower().removeprefix("smart ") for d in req.dimensions]
+        stmt = stmt.where(
+            Article.id.in_(
+                select(ArticleDimension.article_id).where(ArticleDimension.dimension.in_(wanted))
+            )
+        )
     return stmt
+
+
+def area_filter(values: list[str], *, provinces: bool) -> Select:
+    """Ids of articles tagged with any of these regions (or provinces), by code or by name
+    (case-insensitive, with or without the Kabupaten/Kota/Provinsi prefix)."""
+    codes, names = [], []
+    for value in values:
+        value = value.strip()
+        if value.replace(".", "").isdigit():
+            codes.append(value)
+        else:
+            names.append(AREA_PREFIX.sub("", value).lower())
+    kind = ArticleRegion.type == "provinsi" if provinces else ArticleRegion.type != "provinsi"
+    match = or_(ArticleRegion.code.in_(codes), func.lower(ArticleRegion.name).in_(names))
+    return select(ArticleRegion.article_id).where(kind, match)
 
 
 def _ordered(stmt: Select, plan: _Plan, rank: ColumnElement[float] | None) -> Select:
@@ -229,8 +271,11 @@ _ARTICLE_COLUMNS = (
     Source.name.label("source"), Article.language, Article.text, Article.site_name,
     Article.description, Article.image, Article.dateline, Article.text_hash,
     Article.fetched_at, Article.relevant, Article.score, Article.extractor_version,
-    Article.meta, Article.created_at, Article.updated_at,
+    Article.meta, Article.created_at, Article.updated_at, Article.reasons,
 )
+
+
+AREA_PREFIX = re.compile(r"^(?:kabupaten|kab\.?|kota|provinsi|prov\.?)\s+", re.IGNORECASE)
 
 
 def _article_dict(row: Any, aliases: list[str]) -> dict[str, Any]:
@@ -269,9 +314,10 @@ def iter_articles(engine: Engine, req: SearchRequest | None = None) -> Iterator[
     with Session(engine) as s:
         result = _run(s, stmt.execution_options(yield_per=STREAM_BATCH), plan)
         for batch in result.partitions():
-            aliases = _aliases_of(s, [row.id for row in batch])
+            ids = [row.id for row in batch]
+            aliases, tags = _aliases_of(s, ids), read_tags(s, ids)
             for row in batch:
-                yield _article_dict(row, aliases[row.id])
+                yield {**_article_dict(row, aliases[row.id]), **tags[row.id]}
 
 
 def get_article(engine: Engine, article_id: int) -> dict[str, Any] | None:
@@ -287,6 +333,7 @@ def get_article(engine: Engine, article_id: int) -> dict[str, Any] | None:
         if row is None:
             return None
         data = _article_dict(row, _aliases_of(s, [article_id])[article_id])
+        data.update(read_tags(s, [article_id])[article_id])
         fetches = s.execute(
             select(
                 FetchedUrl.url, FetchedUrl.kind, FetchedUrl.status, FetchedUrl.error,

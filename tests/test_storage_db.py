@@ -24,7 +24,7 @@ from storage.models import Article, CrawlRun, Source
 
 WIB = timezone(timedelta(hours=7))
 TABLES = {"sources", "articles", "article_urls", "fetched_urls", "crawl_runs", "alembic_version",
-          "stories", "article_bands", "article_versions"}
+          "stories", "article_bands", "article_versions", "article_regions", "article_dimensions"}
 
 
 def test_migrates_an_empty_database_to_head(database_url: str) -> None:

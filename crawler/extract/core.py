@@ -112,12 +112,12 @@ def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) ->
     ld = M.read_json_ld(tree)
     canonical = M.canonical_of(tree, meta, url)
     site_name = M.site_name_of(meta, ld, host)
-    h1 = next((M._text(el) for el in tree.iter("h1") if M._text(el)), "")
+    h1s = [t for t in (M._text(el) for el in tree.iter("h1")) if t]
     raw_title = next((meta[k] for k in M.TITLE_KEYS if meta.get(k)), "") or (
         ld.get("headline") if isinstance(ld.get("headline"), str) else "")
     title_el = tree.find(".//title")
-    raw_title = raw_title or (M._text(title_el) if title_el is not None else "") or h1
-    title = M.clean_title(raw_title, site_name, host, h1)
+    raw_title = raw_title or (M._text(title_el) if title_el is not None else "") or (h1s[0] if h1s else "")
+    title = M.clean_title(raw_title, site_name, host, h1s)
     description = next((meta[k] for k in M.DESCRIPTION_KEYS if meta.get(k)), "")
     if not description and isinstance(ld.get("description"), str):
         description = " ".join(ld["description"].split())

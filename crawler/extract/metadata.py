@@ -8,7 +8,7 @@ import json
 import logging
 import re
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any, Iterator, Sequence
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -60,6 +60,8 @@ DATE_TOKENS = frozenset(
 )
 # Title separators: "Judul | Situs", "Judul - Situs", "Judul – Situs", "Situs: Judul" is left alone.
 _TITLE_SEP = re.compile(r"\s+(?:\||-|–|—|::|»|«|·|•)\s+")
+# What follows a headline in a <title>: a separator, then the site's name.
+_TITLE_SUFFIX = re.compile(r"\s+(?:\||-|–|—|::|»|«|·|•)\s+\S")
 _JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()")
 _WORD = re.compile(r"\w+", re.U)
 _ARTICLE_TYPES = ("article", "newsarticle", "reportagenews", "blogposting", "analysisnewsarticle", "webpage", "report")
@@ -162,13 +164,36 @@ def clean_author(name: str, site_name: str = "", host: str = "") -> str:
     return name
 
 
-def clean_title(title: str, site_name: str = "", host: str = "", h1: str = "") -> str:
-    """Title without the site suffix/prefix (" | Site", " - Site", "Site - ")."""
+def headline_of(title: str, h1s: Sequence[str]) -> str:
+    """The page heading that the title starts with ("Judul – Situs" and an <h1> "Judul"), or "".
+
+    Pages may hold several <h1> (a theme's logo, then the story's); the longest one the title
+    equals or starts with, followed by a separator, is the headline.
+    """
+    title = " ".join((title or "").split())
+    best = ""
+    for h1 in h1s:
+        h1 = " ".join((h1 or "").split())
+        if not h1 or len(h1) <= len(best):
+            continue
+        # "Headline – Site", not "Site – Headline" with the logo in an <h1>
+        if title == h1 or (title.startswith(h1) and 2 * len(h1) >= len(title) and _TITLE_SUFFIX.match(title, len(h1))):
+            best = h1
+    return best
+
+
+def clean_title(title: str, site_name: str = "", host: str = "", h1: str | Sequence[str] = "") -> str:
+    """Title without the site suffix/prefix (" | Site", " - Site", "Site - ").
+
+    ``h1`` is the page's heading (or all its <h1> texts): a title that starts with one of them
+    followed by a separator is that heading.
+    """
     title = " ".join((title or "").split())
     if not title:
         return ""
-    if h1 and (title == h1 or title.startswith(h1 + " ")):
-        return h1
+    headline = headline_of(title, [h1] if isinstance(h1, str) else h1)
+    if headline:
+        return headline
     parts = _TITLE_SEP.split(title)
     if len(parts) < 2:
         return title

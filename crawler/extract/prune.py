@@ -9,13 +9,14 @@ than ``MAX_PRUNE_SHARE`` of the page's text.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from lxml import etree
 from lxml.html import HtmlElement
 
 from . import boilerplate as B
 
-__all__ = ["MARK", "PRUNE_XPATH", "mark_boilerplate", "tokens_of"]
+__all__ = ["MARK", "PRUNE_XPATH", "classify_attrs", "mark_boilerplate", "tokens_of"]
 
 #: attribute set on elements to prune, and the XPath handed to trafilatura
 MARK = "data-kabar-prune"
@@ -54,23 +55,31 @@ def read_also_blocks(tree: HtmlElement) -> list[HtmlElement]:
     return found
 
 
-def _token_index(tokens: tuple[str, ...]) -> tuple[frozenset[str], frozenset[tuple[str, ...]]]:
-    singles = frozenset(t for t in tokens if " " not in t)
-    multi = frozenset(tuple(t.split()) for t in tokens if " " in t)
-    return singles, multi
+class _TokenIndex:
+    """Tokens of one group (single words and word sequences), looked up in a token list."""
+
+    def __init__(self, tokens: tuple[str, ...]) -> None:
+        seqs = {tuple(t.split()) for t in tokens}
+        self.sizes = sorted({len(q) for q in seqs}, reverse=True)
+        self.seqs = frozenset(seqs)
+        self.starts = frozenset(q[0] for q in seqs)
+
+    def find(self, tokens: list[str]) -> tuple[int, int] | None:
+        """(index, length) of the leftmost match, longest first; None when nothing matches."""
+        if self.starts.isdisjoint(tokens):
+            return None
+        for i, tok in enumerate(tokens):
+            if tok not in self.starts:
+                continue
+            for size in self.sizes:
+                if i + size <= len(tokens) and tuple(tokens[i : i + size]) in self.seqs:
+                    return i, size
+        return None
 
 
-_BOILER = _token_index(B.BOILERPLATE_TOKENS)
-_BODY = _token_index(B.BODY_TOKENS)
-def _prefilter(tokens: tuple[str, ...]) -> re.Pattern[str]:
-    """One regex that finds any token (two-word tokens joined by any separator) in a class/id."""
-    alts = sorted((r"[\s_\-]+".join(map(re.escape, t.split())) for t in tokens), key=len, reverse=True)
-    return re.compile(r"(?:^|[\s_\-])(?:%s)(?=$|[\s_\-])" % "|".join(alts), re.I)
-
-
-_BOILER_RE = _prefilter(B.BOILERPLATE_TOKENS)
-_BODY_RE = _prefilter(B.BODY_TOKENS)
-_SIZES = {id(ix[1]): sorted({len(m) for m in ix[1]}) for ix in (_BOILER, _BODY)}
+_BOILER = _TokenIndex(B.BOILERPLATE_TOKENS)
+_BODY = _TokenIndex(B.BODY_TOKENS)
+_TOKEN_SPAN = re.compile(r"[^\s_\-]+")
 _PROTECTED_TAGS = frozenset(B.PROTECTED_TAGS)
 _INLINE_TAGS = frozenset(B.INLINE_TAGS)
 
@@ -81,16 +90,21 @@ def tokens_of(element: HtmlElement) -> list[str]:
     return [t for t in _SPLIT.split(value) if t]
 
 
-def _matches(tokens: list[str], index: tuple[frozenset[str], frozenset[tuple[str, ...]]]) -> bool:
-    singles, multi = index
-    if not singles.isdisjoint(tokens):
-        return True
-    if multi and len(tokens) > 1:
-        for size in _SIZES[id(multi)]:
-            for i in range(len(tokens) - size + 1):
-                if tuple(tokens[i : i + size]) in multi:
-                    return True
-    return False
+@lru_cache(maxsize=8192)
+def classify_attrs(value: str) -> tuple[bool, str]:
+    """(is a story body, boilerplate token as written or "") for a "class id" string.
+
+    Pages repeat the same class strings many times, hence the cache.
+    """
+    spans = list(_TOKEN_SPAN.finditer(value))
+    tokens = [m.group(0).lower() for m in spans]
+    if _BODY.find(tokens) is not None:
+        return True, ""
+    hit = _BOILER.find(tokens)
+    if hit is None:
+        return False, ""
+    i, size = hit
+    return False, value[spans[i].start() : spans[i + size - 1].end()].lower()
 
 
 def _text_len(element: HtmlElement) -> int:
@@ -129,14 +143,12 @@ def mark_boilerplate(tree: HtmlElement) -> list[tuple[str, HtmlElement]]:
     for el in _WITH_ATTRS(tree):
         if not isinstance(el.tag, str):
             continue
-        value = f"{el.get('class') or ''} {el.get('id') or ''}"
-        if _BODY_RE.search(value):
+        is_body, token = classify_attrs(f"{el.get('class') or ''} {el.get('id') or ''}")
+        if is_body:
             protected.add(el)
             protected.update(el.iterancestors())
-        elif el.tag not in _INLINE_TAGS:
-            m = _BOILER_RE.search(value)
-            if m:
-                candidates.append((f"class:{m.group(0).strip(' _-').lower()}", el))
+        elif token and el.tag not in _INLINE_TAGS:
+            candidates.append((f"class:{token}", el))
     candidates.extend(("read-also-block", el) for el in read_also_blocks(tree))
     for name, xp in _STRUCTURAL:
         try:

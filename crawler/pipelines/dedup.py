@@ -11,6 +11,7 @@ from urllib.parse import urlsplit
 from scrapy.exceptions import DropItem
 
 from crawler.pipelines import RunPipeline
+from crawler.pipelines.relevance import item_warc
 from crawler.urls import canonicalize
 from storage.textnorm import text_hash
 
@@ -58,4 +59,5 @@ class DedupPipeline(RunPipeline):
             article_id=article_id,
             etag=item.get("etag"),
             last_modified=item.get("last_modified"),
+            **item_warc(item),
         )

@@ -7,6 +7,8 @@ from typing import Any
 from crawler.extract import EXTRACTOR_VERSION
 from crawler.pipelines import RunPipeline
 from crawler.pipelines.dedup import page_urls
+from crawler.pipelines.relevance import item_warc
+from storage.tags import store_tags
 
 
 class StorePipeline(RunPipeline):
@@ -15,6 +17,7 @@ class StorePipeline(RunPipeline):
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         run = self.run
         article = item["article"]
+        tags = item.get("tags") or {}
         article_id, created = run.archive.add_article(
             {
                 "source_id": run.source_id,
@@ -31,10 +34,13 @@ class StorePipeline(RunPipeline):
                 "dateline": article.dateline,
                 "fetched_at": item["fetched_at"],
                 "extractor_version": EXTRACTOR_VERSION,
+                **item_warc(item),
             }
         )
         if created:
             run.new += 1
+            if tags:
+                store_tags(run.archive.engine, article_id, tags)
         else:
             run.duplicates += 1
         for url in page_urls(item) - {item["canonical"]}:
@@ -46,6 +52,7 @@ class StorePipeline(RunPipeline):
             article_id=article_id,
             etag=item.get("etag"),
             last_modified=item.get("last_modified"),
+            **item_warc(item),
         )
         item["article_id"] = article_id
         return item

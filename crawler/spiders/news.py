@@ -108,6 +108,7 @@ class NewsSpider(scrapy.Spider):
             "fetched_at": datetime.now(timezone.utc),
             "etag": _header(response, b"ETag"),
             "last_modified": _header(response, b"Last-Modified"),
+            "warc": response.meta.get("warc"),
         }
 
     def on_error(self, failure: Failure) -> None:

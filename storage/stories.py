@@ -1,0 +1,191 @@
+"""Stories: near-duplicate articles (one press release on several sites) grouped by MinHash.
+
+Every article gets a story when it is assigned: the story of its most similar earlier
+article (estimated Jaccard >= threshold), or a new one. Candidates come from the indexed
+``article_bands (band, hash)`` lookup, so the cost of an assignment does not depend on the
+size of the archive; each candidate is then verified with its stored signature.
+
+Concurrency (two writer processes assigning near duplicates at the same moment):
+
+- SQLite: the transaction starts with ``BEGIN IMMEDIATE``, so assignments are serialised
+  and the second one sees the bands of the first.
+- PostgreSQL (READ COMMITTED): before looking up candidates, the transaction takes a
+  transaction-scoped advisory lock per band hash of the new article, in sorted order (no
+  deadlocks). Two articles can only be candidates of each other if they share a band hash,
+  and then they share a lock: the second waits until the first commits and its next
+  statement sees the first's bands. The story row is locked (``FOR UPDATE``) before its
+  representative is recomputed, so concurrent joins of one story keep it consistent.
+
+Functions here take an open Session inside a transaction; ``storage.archive.Archive`` wraps
+them in one transaction each.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy.orm import Session
+
+from storage.fingerprint import BANDS, ROWS, STORY_THRESHOLD, band_hashes, signature, similarity
+from storage.models import Article, ArticleBand, ArticleUrl, Source, Story, utcnow
+
+# An article shares bands with at most this many others that are looked at (those sharing the
+# most bands first): a bound on the cost when one text was copied thousands of times.
+MAX_CANDIDATES = 200
+# Advisory-lock namespace (first key of pg_advisory_xact_lock(int, int)): "kbst".
+_PG_LOCK_NAMESPACE = 0x6B627374
+# Story bookkeeping is not an edit of the article: keep ``updated_at`` (it has an onupdate).
+_KEEP = {"updated_at": Article.updated_at}
+
+
+def begin_write(s: Session) -> None:
+    """Make the session's transaction a write transaction from its first statement (SQLite:
+    ``BEGIN IMMEDIATE``, so a read followed by a write cannot lose a race)."""
+    if s.get_bind().dialect.name == "sqlite":
+        s.connection().exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def _lock_bands(s: Session, bands: list[tuple[int, int]]) -> None:
+    if s.get_bind().dialect.name != "postgresql":
+        return
+    # Fold each 63-bit (band, hash) into a signed 32-bit key; a collision only costs a wait.
+    keys = sorted({((h ^ (h >> 31) ^ (b * 0x9E3779B1)) & 0xFFFFFFFF) - (1 << 31) for b, h in bands})
+    conn = s.connection()
+    for key in keys:
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s, %s)", (_PG_LOCK_NAMESPACE, key))
+
+
+def _candidates(s: Session, article_id: int, bands: list[tuple[int, int]]) -> list[Any]:
+    """Articles sharing at least one band with ``bands`` (most shared bands first)."""
+    match = or_(*(and_(ArticleBand.band == b, ArticleBand.hash == h) for b, h in bands))
+    shared = (
+        select(ArticleBand.article_id, func.count().label("n"))
+        .where(match, ArticleBand.article_id != article_id)
+        .group_by(ArticleBand.article_id)
+        .order_by(func.count().desc(), ArticleBand.article_id)
+        .limit(MAX_CANDIDATES)
+        .subquery()
+    )
+    return s.execute(
+        select(Article.id, Article.minhash, Article.story_id, Article.published_at)
+        .join(shared, shared.c.article_id == Article.id)
+        .where(Article.story_id.is_not(None), Article.minhash.is_not(None))
+    ).all()
+
+
+def refresh_story(s: Session, story_id: int) -> None:
+    """Recompute a story's representative (earliest published article, undated last, then
+    lowest id) and first publication; delete the story when no article is left in it."""
+    if s.get_bind().dialect.name == "postgresql":
+        s.execute(select(Story.id).where(Story.id == story_id).with_for_update())
+    first = s.execute(
+        select(Article.id)
+        .where(Article.story_id == story_id)
+        .order_by(Article.published_at.asc().nulls_last(), Article.id)
+        .limit(1)
+    ).scalar()
+    if first is None:
+        s.execute(delete(Story).where(Story.id == story_id))
+        return
+    earliest = s.scalar(select(func.min(Article.published_at)).where(Article.story_id == story_id))
+    s.execute(
+        update(Story).where(Story.id == story_id).values(representative_id=first, first_published=earliest)
+    )
+
+
+def _new_story(s: Session, article_id: int, published: datetime | None) -> int:
+    story_id = s.execute(
+        insert(Story)
+        .values(representative_id=article_id, first_published=published, created_at=utcnow())
+        .returning(Story.id)
+    ).scalar_one()
+    return story_id
+
+
+def _set_story(s: Session, article_id: int, story_id: int | None, sig: bytes | None) -> None:
+    s.execute(
+        update(Article).where(Article.id == article_id).values(story_id=story_id, minhash=sig, **_KEEP)
+    )
+
+
+def assign(s: Session, article_id: int, *, threshold: float = STORY_THRESHOLD) -> int:
+    """Give article ``article_id`` its story (see the module docstring); returns the story id.
+
+    An article that already has a story keeps it. A text too short to fingerprint gets a
+    story of its own and no bands, so nothing ever joins it.
+    """
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+    row = s.execute(
+        select(Article.text, Article.published_at, Article.story_id).where(Article.id == article_id)
+    ).first()
+    if row is None:
+        raise ValueError(f"no article with id {article_id}")
+    if row.story_id is not None:
+        return row.story_id
+    s.execute(delete(ArticleBand).where(ArticleBand.article_id == article_id))
+    sig = signature(row.text or "")
+    if sig is None:
+        story_id = _new_story(s, article_id, row.published_at)
+        _set_story(s, article_id, story_id, None)
+        return story_id
+
+    bands = band_hashes(sig, BANDS, ROWS)
+    _lock_bands(s, bands)
+    best: tuple[float, int] | None = None
+    for cand in _candidates(s, article_id, bands):
+        score = similarity(sig, cand.minhash)
+        if score >= threshold and (best is None or score > best[0]):
+            best = (score, cand.story_id)
+
+    s.execute(insert(ArticleBand), [{"article_id": article_id, "band": b, "hash": h} for b, h in bands])
+    if best is None:
+        story_id = _new_story(s, article_id, row.published_at)
+        _set_story(s, article_id, story_id, sig)
+        return story_id
+    story_id = best[1]
+    _set_story(s, article_id, story_id, sig)
+    refresh_story(s, story_id)
+    return story_id
+
+
+def detach(s: Session, article_id: int) -> None:
+    """Take an article out of its story (bands and signature dropped, story refreshed)."""
+    old = s.execute(select(Article.story_id).where(Article.id == article_id)).first()
+    if old is None:
+        raise ValueError(f"no article with id {article_id}")
+    s.execute(delete(ArticleBand).where(ArticleBand.article_id == article_id))
+    _set_story(s, article_id, None, None)
+    if old.story_id is not None:
+        refresh_story(s, old.story_id)
+
+
+def members(s: Session, story_id: int) -> list[dict[str, Any]]:
+    """Every article of a story, hidden ones included, earliest published first."""
+    rows = s.execute(
+        select(
+            Article.id, Article.url, Article.title, Source.name.label("source"),
+            Article.published_at, Article.hidden_at, Article.hidden_reason,
+        )
+        .join(Source, Source.id == Article.source_id)
+        .where(Article.story_id == story_id)
+        .order_by(Article.published_at.asc().nulls_last(), Article.id)
+    ).all()
+    aliases: dict[int, list[str]] = {row.id: [] for row in rows}
+    if rows:
+        for aid, url in s.execute(
+            select(ArticleUrl.article_id, ArticleUrl.url)
+            .where(ArticleUrl.article_id.in_(list(aliases)))
+            .order_by(ArticleUrl.id)
+        ):
+            aliases[aid].append(url)
+    return [
+        {
+            "id": row.id, "url": row.url, "title": row.title, "source": row.source,
+            "published": row.published_at, "aliases": aliases[row.id],
+            "hidden": {"at": row.hidden_at, "reason": row.hidden_reason} if row.hidden_at else None,
+        }
+        for row in rows
+    ]

@@ -1,0 +1,110 @@
+"""Relevance tags of articles: score, reasons, dimensions, regions and provinces.
+
+Written once per (re-)classification, replacing what was there; read back for display and
+used by the search filters (``article_regions``/``article_dimensions`` are indexed).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from datetime import timezone, tzinfo
+from typing import Any
+
+from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy.orm import Session
+
+from storage.models import Article, ArticleDimension, ArticleRegion
+
+
+def store_tags(engine: Engine, article_id: int, tags: Mapping[str, Any]) -> None:
+    """Replace the article's relevance tags with ``tags`` (the shape of
+    ``Relevance.to_dict()``: relevant, score, reasons, dimensions, regions, provinces)."""
+    with Session(engine) as session, session.begin():
+        write_tags(session, article_id, tags)
+
+
+def write_tags(session: Session, article_id: int, tags: Mapping[str, Any]) -> None:
+    """:func:`store_tags` inside a caller's transaction."""
+    session.execute(
+        update(Article)
+        .where(Article.id == article_id)
+        .values(
+            relevant=bool(tags.get("relevant", True)),
+            score=tags.get("score"),
+            reasons=list(tags.get("reasons") or []),
+        )
+    )
+    session.execute(delete(ArticleRegion).where(ArticleRegion.article_id == article_id))
+    session.execute(delete(ArticleDimension).where(ArticleDimension.article_id == article_id))
+    areas = _unique_areas([*(tags.get("regions") or []), *(tags.get("provinces") or [])])
+    if areas:
+        session.execute(
+            insert(ArticleRegion),
+            [{"article_id": article_id, **area} for area in areas],
+        )
+    dimensions = sorted(set(tags.get("dimensions") or []))
+    if dimensions:
+        session.execute(
+            insert(ArticleDimension),
+            [{"article_id": article_id, "dimension": d} for d in dimensions],
+        )
+
+
+def read_tags(session: Session, article_ids: Iterable[int]) -> dict[int, dict[str, list]]:
+    """``{article_id: {"dimensions": [...], "regions": [...], "provinces": [...]}}``."""
+    ids = list(article_ids)
+    result: dict[int, dict[str, list]] = {i: {"dimensions": [], "regions": [], "provinces": []} for i in ids}
+    if not ids:
+        return result
+    for row in session.execute(
+        select(ArticleRegion).where(ArticleRegion.article_id.in_(ids)).order_by(ArticleRegion.code)
+    ).scalars():
+        key = "provinces" if row.type == "provinsi" else "regions"
+        result[row.article_id][key].append({"code": row.code, "name": row.name, "type": row.type})
+    for row in session.execute(
+        select(ArticleDimension)
+        .where(ArticleDimension.article_id.in_(ids))
+        .order_by(ArticleDimension.dimension)
+    ).scalars():
+        result[row.article_id]["dimensions"].append(row.dimension)
+    return result
+
+
+def _unique_areas(areas: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
+    seen: dict[str, dict[str, str]] = {}
+    for area in areas:
+        code = str(area["code"])
+        seen.setdefault(code, {"code": code, "name": str(area["name"]), "type": str(area["type"])})
+    return list(seen.values())
+
+
+def tag_stats(engine: Engine, tz: tzinfo = timezone.utc) -> dict[str, Any]:
+    """Counts of visible articles per region, province, dimension and month (in ``tz``)."""
+    visible = select(Article.id).where(Article.hidden_at.is_(None))
+    with Session(engine) as session:
+        areas = session.execute(
+            select(ArticleRegion.type, ArticleRegion.code, ArticleRegion.name, func.count())
+            .where(ArticleRegion.article_id.in_(visible))
+            .group_by(ArticleRegion.type, ArticleRegion.code, ArticleRegion.name)
+            .order_by(func.count().desc(), ArticleRegion.code)
+        ).all()
+        dimensions = session.execute(
+            select(ArticleDimension.dimension, func.count())
+            .where(ArticleDimension.article_id.in_(visible))
+            .group_by(ArticleDimension.dimension)
+            .order_by(func.count().desc(), ArticleDimension.dimension)
+        ).all()
+        months: Counter[str] = Counter()
+        published = session.execute(
+            select(Article.published_at).where(Article.hidden_at.is_(None)).execution_options(yield_per=5000)
+        ).scalars()
+        for value in published:
+            if value is not None:
+                months[value.astimezone(tz).strftime("%Y-%m")] += 1
+    return {
+        "regions": [{"code": c, "name": n, "type": t, "articles": k} for t, c, n, k in areas if t != "provinsi"],
+        "provinces": [{"code": c, "name": n, "articles": k} for t, c, n, k in areas if t == "provinsi"],
+        "dimensions": [{"dimension": d, "articles": k} for d, k in dimensions],
+        "months": [{"month": m, "articles": months[m]} for m in sorted(months)],
+    }
