@@ -31,6 +31,9 @@ CRAWL_KEYS = {
     "autothrottle",
     "listing_depth",
     "backfill_depth",
+    "revisit_days",
+    "revisit_hours",
+    "retry_failed",
 }
 SOURCE_KEYS = {
     "name",
@@ -84,6 +87,9 @@ class CrawlConfig:
     autothrottle: bool = True
     listing_depth: int = 3
     backfill_depth: int = 200
+    revisit_days: float = 2.0  # articles younger than this are revisited for corrections...
+    revisit_hours: float = 24.0  # ...at most this often, with conditional GET
+    retry_failed: int = 100  # article URLs whose last fetch failed, retried per run
 
 
 @dataclass(frozen=True)

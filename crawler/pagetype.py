@@ -30,6 +30,7 @@ CARD_EXTRA_CHARS = 250  # a card holds its teaser, its headline and a date or by
 TEXT_TAGS = ("p", "div", "span", "li", "section", "article")
 
 _WORD = re.compile(r"\w+")
+ARTICLE_LD_TYPE = re.compile(r'"@type"\s*:\s*\[?\s*"(?:News|Reportage|Analysis|Opinion)?Article"|"BlogPosting"')
 
 
 def listing_reason(html: bytes | str, url: str, text: str) -> str | None:
@@ -59,15 +60,26 @@ def listing_reason(html: bytes | str, url: str, text: str) -> str | None:
         return None
     text_words = len(_WORD.findall(text))
     in_headlines = sum(len(h.split()) for h in headlines if h in lowered)
-    if text_words and in_headlines / text_words >= HEADLINE_SHARE:
+    if text_words and in_headlines / text_words >= HEADLINE_SHARE and not _declares_article(tree):
         return "the text is mostly headlines of links"
     return None
+
+
+def _declares_article(tree: lxml.html.HtmlElement) -> bool:
+    """The page says it is one article (a roundup of linked headlines can be one)."""
+    if tree.xpath("//meta[@property='article:published_time' or @name='article:published_time']"):
+        return True
+    if tree.xpath("string(//meta[@property='og:type']/@content)").strip().lower() == "article":
+        return True
+    scripts = " ".join(tree.xpath("//script[@type='application/ld+json']/text()"))
+    return bool(ARTICLE_LD_TYPE.search(scripts))
 
 
 def _teaser_cards(tree: lxml.html.HtmlElement, text: str, host: str) -> bool:
     """True when most paragraphs of ``text`` sit in a card with a headline link of their own."""
     paragraphs = [" ".join(p.lstrip("-•* ").split()) for p in text.split("\n") if len(p.split()) >= 4]
-    if len(paragraphs) < CARD_MIN_PARAGRAPHS:
+    needed = 1 if len(text) < TINY_TEXT_CHARS else CARD_MIN_PARAGRAPHS  # a section with one teaser
+    if len(paragraphs) < needed:
         return False
     by_start: dict[str, lxml.html.HtmlElement] = {}
     for element in tree.iter(*TEXT_TAGS):
@@ -79,7 +91,7 @@ def _teaser_cards(tree: lxml.html.HtmlElement, text: str, host: str) -> bool:
         element = by_start.get(paragraph[:60])
         if element is not None and _has_headline_link_near(element, host, len(paragraph)):
             in_cards += 1
-    return in_cards >= CARD_MIN_PARAGRAPHS and in_cards / len(paragraphs) >= CARD_SHARE
+    return in_cards >= needed and in_cards / len(paragraphs) >= CARD_SHARE
 
 
 def _has_headline_link_near(element: lxml.html.HtmlElement, host: str, size: int) -> bool:

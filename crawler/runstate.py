@@ -7,6 +7,7 @@ row when the spider closes.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -29,6 +30,16 @@ logger = logging.getLogger(__name__)
 
 MAX_ERROR_SAMPLES = 20
 OK_STATUSES = range(200, 400)
+# Answers that are an outcome, not an error: robots.txt may be missing, a revisited
+# article may be gone at the source.
+EXPECTED_FAILURES = {"robots": range(400, 500), "revisit": (404, 410)}
+# Request kinds of the spider recorded under another fetch kind.
+RECORDED_KIND = {"article-page": "other", "revisit": "article"}
+
+
+def body_hash(body: bytes) -> str:
+    """Fingerprint of a response body, to skip parsing a feed or listing that did not change."""
+    return hashlib.sha1(body).hexdigest()
 
 
 @lru_cache(maxsize=8)
@@ -54,6 +65,7 @@ class RunState:
     new: int = 0
     duplicates: int = 0
     not_relevant: int = 0
+    updated: int = 0
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
     failed_starts: int = 0
@@ -112,6 +124,7 @@ class RunState:
             "new": self.new,
             "duplicates": self.duplicates,
             "not_relevant": self.not_relevant,
+            "updated": self.updated,
             "errors": self.errors,
         }
 
@@ -143,17 +156,18 @@ class RunRecorder:
         if response.status in OK_STATUSES:
             if kind != "robots":
                 run.ok_pages += 1
-        elif kind != "robots":
+        elif kind not in EXPECTED_FAILURES or response.status not in EXPECTED_FAILURES[kind]:
             run.error(f"HTTP {response.status} {response.url}")
-        if kind in {"article", "article-page"} and response.status in OK_STATUSES:
+        if kind in {"article", "article-page", "revisit"} and response.status in OK_STATUSES:
             return  # the pipelines record these once they know the article
         pointer = request.meta.get("warc") or {}
         run.record_fetch(
             response.url,
-            kind if kind != "article-page" else "other",
+            RECORDED_KIND.get(kind, kind),
             status=response.status,
             etag=_header(response, b"ETag"),
             last_modified=_header(response, b"Last-Modified"),
+            body_hash=body_hash(response.body) if response.status == 200 else None,
             **{f"warc_{k}": v for k, v in pointer.items()},
         )
 

@@ -38,6 +38,7 @@ TELNETCONSOLE_ENABLED = False
 ITEM_PIPELINES = {
     "crawler.pipelines.extract.ExtractPipeline": 300,
     "crawler.pipelines.relevance.RelevancePipeline": 400,
+    "crawler.pipelines.revisit.RevisitPipeline": 450,
     "crawler.pipelines.dedup.DedupPipeline": 500,
     "crawler.pipelines.store.StorePipeline": 800,
 }
@@ -60,4 +61,5 @@ KABAR_BACKFILL = False
 KABAR_SINCE = None  # ISO date: with backfill, skip feed and sitemap entries older than this
 
 LOG_LEVEL = "INFO"
+LOG_FORMATTER = "crawler.logformat.PageLogFormatter"
 FEED_EXPORT_ENCODING = "utf-8"

@@ -142,6 +142,7 @@ class WarcArchive:
             db=settings.get("KABAR_DATABASE_URL"),
             config=settings.get("KABAR_CONFIG"),
             data_dir=settings.get("KABAR_DATA_DIR"),
+            require_config=False,  # only the data directory is wanted here
         ).data_dir
 
     def _failed(self, exc: StorageError, url: str) -> None:

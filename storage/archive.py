@@ -187,6 +187,7 @@ class Archive:
                 "kind": row.kind, "status": row.status, "error": row.error,
                 "fetched_at": row.fetched_at, "article_id": row.article_id,
                 "etag": row.etag, "last_modified": row.last_modified,
+                "body_hash": row.body_hash,
             }
 
     @staticmethod

@@ -3,6 +3,11 @@
 Full-text search runs on SQLite FTS5 (over a column of Indonesian stems) or on a PostgreSQL
 tsvector (``indonesian`` configuration); the query language (storage.querylang) and the
 results are the same on both. Datetimes returned are aware UTC datetimes.
+
+Stories: search shows one hit per story (near duplicates grouped by storage.stories) with
+the other outlets that carried it in ``also_in``, unless ``group_stories=False``. Hidden
+articles (``Archive.hide``) never appear in search, count or iter_articles unless
+``include_hidden=True``; get_article returns them with ``hidden: {at, reason}``.
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from sqlalchemy import (
     Float,
     Select,
     column,
+    distinct,
     func,
     literal_column,
     or_,
@@ -74,6 +80,10 @@ class SearchRequest:
     provinces: list[str] = field(default_factory=list)  # BPS code or name
     dimensions: list[str] = field(default_factory=list)
     min_score: float | None = None
+    # one hit per story (search, count); False shows every copy (--all-copies)
+    group_stories: bool = True
+    # taken-down articles (Archive.hide) are left out unless this is set
+    include_hidden: bool = False
 
 
 @dataclass
@@ -85,6 +95,9 @@ class SearchHit:
     source: str
     snippet: str
     rank: float
+    story_id: int | None = None
+    # the other sources that carried the story (source names, earliest first)
+    also_in: list[str] = field(default_factory=list)
 
 
 # -- building the statement --------------------------------------------------------------
@@ -174,7 +187,34 @@ def _filtered(stmt: Select, plan: _Plan, req: SearchRequest) -> Select:
                 select(ArticleDimension.article_id).where(ArticleDimension.dimension.in_(wanted))
             )
         )
+    if not req.include_hidden:
+        stmt = stmt.where(Article.hidden_at.is_(None))
     return stmt
+
+
+def _group_key() -> ColumnElement[int]:
+    # Articles not (yet) in a story are groups of their own: -id never clashes with a story id.
+    return func.coalesce(Article.story_id, -Article.id)
+
+
+def _grouped(stmt: Select, ranked: bool, req: SearchRequest) -> Select:
+    """One row per story: the best-ranked match, or without a text query the earliest
+    published (the story's representative when it matches), in search order and paged.
+
+    ``stmt`` selects at least id, published_at, story_id (and rank when ``ranked``). The
+    window runs over a subquery because SQLite allows bm25() only beside its MATCH.
+    """
+    hits = stmt.subquery("matched")
+    order = [hits.c.published_at.asc().nulls_last(), hits.c.id.asc()]
+    if ranked:
+        order.insert(0, hits.c.rank.desc())
+    group = func.coalesce(hits.c.story_id, -hits.c.id)
+    pick = func.row_number().over(partition_by=group, order_by=order).label("pick")
+    picked = select(hits, pick).subquery("picked")
+    outer = select(*(c for c in picked.c if c.name != "pick")).where(picked.c.pick == 1)
+    by_date = (picked.c.published_at.desc().nulls_last(), picked.c.id.desc())
+    outer = outer.order_by(picked.c.rank.desc(), *by_date) if ranked else outer.order_by(*by_date)
+    return _paged(outer, req)
 
 
 def area_filter(values: list[str], *, provinces: bool) -> Select:
@@ -220,15 +260,29 @@ def _run(session: Session, stmt, plan: _Plan):
 
 
 def search(engine: Engine, req: SearchRequest) -> list[SearchHit]:
-    """Articles matching ``req``: by rank for a text query, newest first otherwise."""
+    """Articles matching ``req``: by rank for a text query, newest first otherwise.
+
+    With ``group_stories`` (the default) a story is one hit: its best-ranked matching
+    article, or without a text query its earliest published matching article (the
+    representative); ``also_in`` names the other sources that carried the story.
+    """
     plan = _plan(engine, req)
-    rank = _rank(plan).label("rank") if plan.fts else None
-    columns = [Article.id, Article.url, Article.title, Article.published_at, Source.name]
-    stmt = select(*columns, *(x for x in [rank] if x is not None))
-    stmt = _paged(_ordered(_filtered(stmt.select_from(Article), plan, req), plan, rank), req)
+    columns = [
+        Article.id, Article.url, Article.title, Article.published_at,
+        Source.name.label("name"), Article.story_id,
+    ]
+    stmt = _filtered(select(*columns).select_from(Article), plan, req)
+    rank = _rank(plan) if plan.fts else None
+    if rank is not None:
+        stmt = stmt.add_columns(rank.label("rank"))
+    if req.group_stories:
+        stmt = _grouped(stmt, rank is not None, req)
+    else:
+        stmt = _paged(_ordered(stmt, plan, rank), req)
     with Session(engine) as s:
         rows = _run(s, stmt, plan).all()
         snippets = _snippets(s, plan, [row.id for row in rows])
+        outlets = _story_sources(s, [row.story_id for row in rows], req.include_hidden)
     return [
         SearchHit(
             id=row.id,
@@ -238,9 +292,31 @@ def search(engine: Engine, req: SearchRequest) -> list[SearchHit]:
             source=row.name,
             snippet=snippets.get(row.id, ""),
             rank=float(row.rank) if rank is not None else 0.0,
+            story_id=row.story_id,
+            also_in=[name for name in outlets.get(row.story_id, []) if name != row.name],
         )
         for row in rows
     ]
+
+
+def _story_sources(s: Session, story_ids: list[int | None], include_hidden: bool) -> dict[int, list[str]]:
+    """The source names of each story's articles, by their earliest article in the story."""
+    wanted = sorted({i for i in story_ids if i is not None})
+    if not wanted:
+        return {}
+    stmt = (
+        select(Article.story_id, Source.name, func.min(Article.published_at), func.min(Article.id))
+        .join(Source, Source.id == Article.source_id)
+        .where(Article.story_id.in_(wanted))
+        .group_by(Article.story_id, Source.name)
+    )
+    if not include_hidden:
+        stmt = stmt.where(Article.hidden_at.is_(None))
+    rows = sorted(s.execute(stmt).all(), key=lambda r: (r[2] is None, r[2].timestamp() if r[2] else 0, r[3]))
+    found: dict[int, list[str]] = {}
+    for story_id, name, _first, _id in rows:
+        found.setdefault(story_id, []).append(name)
+    return found
 
 
 def _snippets(s: Session, plan: _Plan, ids: list[int]) -> dict[int, str]:
@@ -259,9 +335,11 @@ def _snippets(s: Session, plan: _Plan, ids: list[int]) -> dict[int, str]:
 
 
 def count(engine: Engine, req: SearchRequest) -> int:
-    """How many articles match ``req`` (ignoring limit and offset)."""
+    """How many hits ``search`` gives for ``req`` without limit and offset: stories when
+    ``group_stories``, else articles."""
     plan = _plan(engine, req)
-    stmt = _filtered(select(func.count()).select_from(Article), plan, req)
+    counted = func.count(distinct(_group_key())) if req.group_stories else func.count()
+    stmt = _filtered(select(counted).select_from(Article), plan, req)
     with Session(engine) as s:
         return int(_run(s, stmt, plan).scalar_one())
 
@@ -272,6 +350,8 @@ _ARTICLE_COLUMNS = (
     Article.description, Article.image, Article.dateline, Article.text_hash,
     Article.fetched_at, Article.relevant, Article.score, Article.extractor_version,
     Article.meta, Article.created_at, Article.updated_at, Article.reasons,
+    Article.story_id, Article.removed_at, Article.warc_file, Article.warc_offset,
+    Article.warc_length, Article.hidden_at, Article.hidden_reason,
 )
 
 
@@ -281,6 +361,10 @@ AREA_PREFIX = re.compile(r"^(?:kabupaten|kab\.?|kota|provinsi|prov\.?)\s+", re.I
 def _article_dict(row: Any, aliases: list[str]) -> dict[str, Any]:
     data = {("published" if key == "published_at" else key): value for key, value in row._mapping.items()}
     data["aliases"] = aliases
+    warc = (data.pop("warc_file"), data.pop("warc_offset"), data.pop("warc_length"))
+    data["warc"] = dict(zip(("file", "offset", "length"), warc)) if warc[0] else None
+    hidden = (data.pop("hidden_at"), data.pop("hidden_reason"))
+    data["hidden"] = {"at": hidden[0], "reason": hidden[1]} if hidden[0] else None
     return data
 
 
@@ -300,11 +384,15 @@ def _aliases_of(s: Session, ids: list[int]) -> dict[int, list[str]]:
 def iter_articles(engine: Engine, req: SearchRequest | None = None) -> Iterator[dict[str, Any]]:
     """Stream matching articles with every stored field and their aliases, in search order.
 
-    ``req=None`` streams the whole archive. Rows come through a server-side cursor in
-    batches of 500, so memory use does not grow with the archive.
+    ``req=None`` streams the whole archive (hidden articles left out). Every matching
+    article is streamed, copies of one story too (``group_stories`` does not apply: this is
+    the export). Rows come through a server-side cursor in batches of 500, so memory use
+    does not grow with the archive.
     Fields: id, url, title, author, published, source, language, text, site_name,
     description, image, dateline, text_hash, fetched_at, relevant, score,
-    extractor_version, meta, created_at, updated_at, aliases.
+    extractor_version, meta, created_at, updated_at, aliases, story_id, removed_at,
+    warc (``{file, offset, length}`` or None), hidden (``{at, reason}`` or None), and the
+    relevance tags.
     """
     req = req if req is not None else SearchRequest(limit=None)
     plan = _plan(engine, req)
@@ -321,7 +409,15 @@ def iter_articles(engine: Engine, req: SearchRequest | None = None) -> Iterator[
 
 
 def get_article(engine: Engine, article_id: int) -> dict[str, Any] | None:
-    """One article with every stored field, its aliases and its fetches; None if absent."""
+    """One article with every stored field, its aliases and its fetches; None if absent.
+
+    Hidden articles are returned too, with ``hidden: {at, reason}`` (None when visible).
+    ``story`` is ``{id, articles: [{id, url, title, source, published, aliases}]}``: every
+    outlet and URL that carried the story (earliest first, other hidden copies left out),
+    or None when the article has no story yet.
+    """
+    from storage.stories import members
+
     stmt = (
         select(*_ARTICLE_COLUMNS)
         .select_from(Article)
@@ -343,6 +439,17 @@ def get_article(engine: Engine, article_id: int) -> dict[str, Any] | None:
             .order_by(FetchedUrl.fetched_at, FetchedUrl.id)
         )
         data["fetches"] = [dict(f._mapping) for f in fetches]
+        data["story"] = None
+        if data["story_id"] is not None:
+            keys = ("id", "url", "title", "source", "published", "aliases")
+            data["story"] = {
+                "id": data["story_id"],
+                "articles": [
+                    {key: m[key] for key in keys}
+                    for m in members(s, data["story_id"])
+                    if m["hidden"] is None or m["id"] == article_id
+                ],
+            }
     return data
 
 

@@ -54,6 +54,8 @@ def make_runner(workdir: Path, database_url: str, config: Path | None) -> Kabar:
             timeout=timeout,
         )
 
+    run.database_url = database_url  # type: ignore[attr-defined]
+    run.workdir = workdir  # type: ignore[attr-defined]
     return run
 
 

@@ -195,7 +195,7 @@ def test_backfill_follows_listings_deeper(kabar, sites, tmp_path):
     base = sites.url("sumselpos").rstrip("/")
     config = tmp_path / "listing-only.toml"
     config.write_text(
-        "[crawl]\ndownload_delay = 0\nautothrottle = false\nlisting_depth = 0\n\n"
+        "[relevance]\nmin_score = 0\n\n[crawl]\ndownload_delay = 0\nautothrottle = false\nlisting_depth = 0\n\n"
         f'[[sources]]\nname = "sumselpos"\nurl = "{base}/"\nlistings = ["{base}/category/sumsel/"]\n'
         "article_pattern = '^/\\d{4}/\\d{2}/\\d{2}/[a-z0-9-]+/$'\n"
     )

@@ -56,3 +56,9 @@ def test_text_made_of_headlines_is_a_listing():
 
 def test_garbage_is_not_a_listing():
     assert listing_reason(b"\x00\x01", f"{HOST}/x/y", "") is None
+
+
+def test_section_with_a_single_teaser_is_a_listing():
+    html = "<html><body><h1>Smart City</h1>" + CARD.format(i=1) + "</body></html>"
+    text = "Teaser singkat artikel nomor 1 tentang banjir di kota."
+    assert listing_reason(html, f"{HOST}/kategori/smart-city", text)

@@ -169,8 +169,11 @@ def test_iter_articles_streams_every_field(engine, archive, stored) -> None:
     assert first["aliases"] == ["https://sumselupdate.example/amp/muba"]
     expected = {"id", "url", "title", "author", "published", "source", "language", "text",
                 "site_name", "description", "image", "dateline", "text_hash", "fetched_at",
-                "aliases", "relevant", "score", "extractor_version", "meta", "created_at", "updated_at"}
+                "aliases", "relevant", "score", "extractor_version", "meta", "created_at", "updated_at",
+                "reasons", "dimensions", "regions", "provinces",
+                "story_id", "warc", "removed_at", "hidden"}
     assert expected == set(first)
+    assert first["warc"] is None and first["hidden"] is None and first["story_id"] is None
     assert first["published"].tzinfo == timezone.utc and first["dateline"] == "Sekayu"
     rest = list(stream)
     assert len(rest) == 1_103

@@ -287,6 +287,58 @@ def test_bad_pointers_and_missing_files_are_storage_errors(tmp_path):
         read_response(pointer)
 
 
+def test_threads_share_one_writer(tmp_path):
+    import threading
+
+    pointers: list[WarcPointer] = []
+    with WarcWriter(tmp_path, max_bytes=50_000, fsync=True) as writer:
+
+        def work(t: int) -> None:
+            for n in range(25):
+                pointers.append(write_page(writer, t * 100 + n, HTML + os.urandom(500)))
+
+        threads = [threading.Thread(target=work, args=(t,)) for t in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+    assert len(set(pointers)) == 100
+    for path in tmp_path.iterdir():
+        check_file(path)
+    walked = {p for path in tmp_path.iterdir() for p, _ in iter_responses(path)}
+    assert walked == set(pointers)
+
+
+class _DiskFull:
+    """A file that takes half of the next write, then fails like a full disk."""
+
+    def __init__(self, real) -> None:
+        self.real = real
+
+    def write(self, data) -> int:
+        self.real.write(bytes(data[: len(data) // 2]))
+        raise OSError(28, "No space left on device")
+
+    def __getattr__(self, name):
+        return getattr(self.real, name)
+
+
+def test_a_failed_write_leaves_the_file_readable_and_moves_on(tmp_path):
+    with WarcWriter(tmp_path) as writer:
+        kept = write_page(writer, 1)
+        full = writer._file
+        writer._file = _DiskFull(full)
+        with pytest.raises(StorageError, match="No space left on device") as failure:
+            write_page(writer, 2)
+        assert str(failure.value.path) == kept.file
+        assert full.closed
+        after = write_page(writer, 3)
+    assert after.file != kept.file  # a fresh file after the failure
+    assert [p for p, _ in iter_responses(kept.file)] == [kept]  # the half record was cut away
+    check_file(Path(kept.file))
+    assert read_response(after).url.startswith("http://127.0.0.1:8701/berita/3/")
+
+
 def test_closed_writer_refuses_to_write(tmp_path):
     writer = WarcWriter(tmp_path)
     writer.close()
@@ -319,9 +371,10 @@ def test_kill_9_never_damages_what_was_written(tmp_path):
                 break
             printed.append(line)
         os.kill(child.pid, signal.SIGKILL)
-        rest, _ = child.communicate(timeout=10)
-        assert child.returncode == -signal.SIGKILL
-        printed += rest.splitlines(keepends=True)
+        assert child.wait(timeout=10) == -signal.SIGKILL
+        # read through the same buffered reader (communicate() would skip what it already holds)
+        printed += child.stdout.read().splitlines(keepends=True)
+        child.stdout.close()
         # a line cut by the kill is not a pointer the child handed out
         pointers = [WarcPointer(**json.loads(line)) for line in printed if line.endswith("\n")]
         assert pointers, "the child wrote nothing before the kill"
@@ -397,3 +450,101 @@ def test_crawl_archives_every_response(kabar, sites, tmp_path):
         if r.method == "GET" and (r.status == 304 or not 300 <= r.status < 400)
     }
     assert answered - paths == set()
+
+
+# -- the extension alone ------------------------------------------------------------------------
+
+
+class _Run:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = data_dir
+
+
+def _crawler(data_dir: Path, **settings):
+    from scrapy import Spider
+    from scrapy.utils.test import get_crawler
+
+    crawler = get_crawler(Spider, {"KABAR_DATA_DIR": str(data_dir), **settings})
+    crawler.spider = crawler._create_spider("news-test")
+    crawler.spider.run = _Run(data_dir)
+    return crawler
+
+
+def _exchange(url: str, status: int = 200, body: bytes = HTML):
+    from scrapy.http import HtmlResponse, Request
+
+    request = Request(url, headers={"User-Agent": "kabar/test", "If-None-Match": '"x"'}, meta={"kind": "feed"})
+    response = HtmlResponse(
+        url,
+        status=status,
+        headers={"Content-Type": "text/html; charset=utf-8", "Content-Encoding": "gzip", "Set-Cookie": ["a=1", "b=2"]},
+        body=body,
+        request=request,
+    )
+    return request, response
+
+
+def _send(crawler, request, response):
+    from scrapy import signals
+
+    crawler.signals.send_catch_log(
+        signals.response_received, response=response, request=request, spider=crawler.spider
+    )
+
+
+def test_extension_archives_and_sets_the_pointer(tmp_path):
+    from crawler.warcarchive import WarcArchive
+
+    first, second = _crawler(tmp_path / "data"), _crawler(tmp_path / "data")
+    extensions = [WarcArchive.from_crawler(first), WarcArchive.from_crawler(second)]
+    exchanges = [_exchange("http://127.0.0.1:8701/robots.txt"), _exchange("http://127.0.0.1:8702/hilang", 404)]
+    _send(first, *exchanges[0])
+    _send(second, *exchanges[1])
+    assert extensions[0].writer is extensions[1].writer  # one writer per process
+    pointers = [request.meta["warc"] for request, _ in exchanges]
+    assert pointers[0]["file"] == pointers[1]["file"]
+    assert Path(pointers[0]["file"]).parent == tmp_path / "data" / "warc"
+    robots, missing = (read_response(p) for p in pointers)
+    assert (robots.url, robots.status, robots.body) == ("http://127.0.0.1:8701/robots.txt", 200, HTML)
+    assert ("Set-Cookie", "b=2") in robots.headers and robots.header("Content-Encoding") is None
+    assert missing.status == 404
+    assert first.stats.get_value("kabar/warc_records") == 1
+    writer = extensions[0].writer
+    extensions[0].engine_stopped()  # the first crawler ends; the second still writes
+    _send(second, *_exchange("http://127.0.0.1:8702/lagi"))
+    extensions[1].engine_stopped()  # the last user closes the shared writer
+    with pytest.raises(StorageError, match="closed"):
+        write_page(writer)
+    assert [r.url for _, r in iter_responses(pointers[0]["file"])] == [
+        "http://127.0.0.1:8701/robots.txt", "http://127.0.0.1:8702/hilang", "http://127.0.0.1:8702/lagi",
+    ]
+    check_file(Path(pointers[0]["file"]))
+
+
+def test_extension_can_be_switched_off(tmp_path):
+    from scrapy.exceptions import NotConfigured
+
+    from crawler.warcarchive import WarcArchive
+
+    with pytest.raises(NotConfigured):
+        WarcArchive.from_crawler(_crawler(tmp_path, KABAR_WARC_ENABLED=False))
+    with pytest.raises(NotConfigured):
+        WarcArchive.from_crawler(_crawler(tmp_path, KABAR_WARC_MAX_BYTES=0))
+
+
+def test_extension_write_failure_is_logged_once_and_counted(tmp_path, caplog):
+    from crawler.warcarchive import WarcArchive
+
+    blocker = tmp_path / "data"
+    blocker.write_text("a file where the data directory should be")
+    crawler = _crawler(blocker)
+    extension = WarcArchive.from_crawler(crawler)
+    with caplog.at_level("ERROR", logger="crawler.warcarchive"):
+        for n in range(3):
+            request, response = _exchange(f"http://127.0.0.1:8701/{n}")
+            _send(crawler, request, response)
+            assert "warc" not in request.meta
+    assert crawler.stats.get_value("kabar/warc_errors") == 3
+    assert len([r for r in caplog.records if r.name == "crawler.warcarchive"]) == 1
+    assert "cannot create WARC directory" in caplog.text
+    extension.engine_stopped()

@@ -37,7 +37,7 @@ class RelevancePipeline(RunPipeline):
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         config = self.run.config
         item["tags"] = tags = tag(item["article"], vocabulary_for(config.vocabulary))
-        if tags["score"] < config.min_score:
+        if tags["score"] < config.min_score and not item.get("revisit_of"):
             self.run.not_relevant += 1
             self.run.record_fetch(item["url"], "article", status=item["status"], **item_warc(item))
             raise DropItem(

@@ -7,7 +7,7 @@ Run it with ``kabar crawl`` or ``scrapy crawl news -a source=NAME``.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator, Iterator
 from urllib.parse import urlsplit
 
@@ -17,10 +17,14 @@ from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler import discovery
-from crawler.runstate import RunState
+from crawler.runstate import RunState, body_hash
 from crawler.urls import canonicalize
+from storage import revisits
 
 logger = logging.getLogger(__name__)
+
+# Fetched again every run, with the validators of the last fetch (a 304 costs no parsing).
+CONDITIONAL_KINDS = frozenset({"feed", "sitemap", "listing", "revisit"})
 
 
 class NewsSpider(scrapy.Spider):
@@ -53,6 +57,8 @@ class NewsSpider(scrapy.Spider):
 
     async def start(self) -> AsyncIterator[Request]:
         source = self.run.source
+        for request in self._revisits_and_retries():
+            yield request
         for url in source.feeds:
             yield self._request(url, self.parse_feed, "feed")
         for url in source.sitemaps:
@@ -62,6 +68,8 @@ class NewsSpider(scrapy.Spider):
             yield self._request(url, self.parse_listing, "listing", depth=0)
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
+        if self._unchanged(response):
+            return
         found = discovery.parse_feed(response.body, response.url)
         if found.error:
             self.run.error(f"{response.url}: {found.error}")
@@ -69,6 +77,8 @@ class NewsSpider(scrapy.Spider):
             yield from self._follow_article(url, response.url)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
+        if self._unchanged(response):
+            return
         found = discovery.parse_sitemap(response.body, response.url)
         if found.error:
             self.run.error(f"{response.url}: {found.error}")
@@ -79,6 +89,8 @@ class NewsSpider(scrapy.Spider):
             yield from self._follow_article(url, response.url)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
+        if self._unchanged(response):
+            return
         if not isinstance(response, TextResponse):
             self.run.error(f"{response.url}: listing page is not HTML")
             return
@@ -91,6 +103,20 @@ class NewsSpider(scrapy.Spider):
         if depth < self.max_depth:
             for url in found.next_pages:
                 yield self._request(url, self.parse_listing, "listing", depth=depth + 1)
+
+    def parse_revisit(self, response: Response) -> Iterator[dict[str, Any]]:
+        """A young article fetched again: unchanged (304), gone (404/410) or maybe corrected."""
+        article_id = response.meta["article_id"]
+        engine = self.run.archive.engine
+        if response.status == 304:
+            revisits.mark_revisited(engine, article_id)
+        elif response.status in (404, 410):
+            logger.info("%s: article %s removed at the source (%s)", self.source_name, article_id, response.status)
+            revisits.mark_revisited(engine, article_id, removed=True)
+        else:
+            for item in self.parse_article(response):
+                item["revisit_of"] = article_id
+                yield item
 
     def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:
         if not isinstance(response, TextResponse):
@@ -121,6 +147,32 @@ class NewsSpider(scrapy.Spider):
         status = getattr(getattr(failure.value, "response", None), "status", None)
         self.run.record_fetch(request.url, request.meta.get("kind", "other"), status=status, error=reason[:500])
 
+    def _revisits_and_retries(self) -> Iterator[Request]:
+        """Young articles due for a revisit, and article URLs whose last fetch failed."""
+        crawl, archive = self.run.config.crawl, self.run.archive
+        due = revisits.revisit_candidates(
+            archive.engine,
+            self.run.source_id,
+            window=timedelta(days=crawl.revisit_days),
+            every=timedelta(hours=crawl.revisit_hours),
+        )
+        for article_id, url in due:
+            request = self._request(url, self.parse_revisit, "revisit")
+            request.meta["article_id"] = article_id
+            request.meta["handle_httpstatus_list"] = [304, 404, 410]
+            self.scheduled.add(url)
+            yield request
+        failed = archive.fetched_urls(self.run.source_id, include_failed=True) - self.run.known_urls
+        for url in sorted(failed)[: crawl.retry_failed]:
+            yield from self._follow_article(url, "retry")
+
+    def _unchanged(self, response: Response) -> bool:
+        """A 304, or a body identical to the last one: nothing to parse."""
+        if response.status == 304:
+            return True
+        previous = response.meta.get("previous") or {}
+        return bool(previous.get("body_hash")) and previous["body_hash"] == body_hash(response.body)
+
     def _follow_article(self, url: str, found_at: str) -> Iterator[Request]:
         if not self._on_site(url):
             return
@@ -135,12 +187,29 @@ class NewsSpider(scrapy.Spider):
 
     def _request(self, url: str, callback, kind: str, depth: int | None = None) -> Request:
         meta: dict[str, Any] = {"kind": kind}
+        headers: dict[str, str] = {}
         if depth is not None:
             meta["depth_listing"] = depth
-        return Request(url, callback=callback, errback=self.on_error, meta=meta)
+        if kind in CONDITIONAL_KINDS and not (self.backfill and kind != "revisit"):
+            previous = self.run.archive.fetch_info(url)
+            if previous and previous.get("status") == 200:
+                meta["previous"] = previous
+                meta["handle_httpstatus_list"] = [304]
+                headers = conditional_headers(previous)
+        return Request(url, callback=callback, errback=self.on_error, meta=meta, headers=headers)
 
     def _on_site(self, url: str) -> bool:
         return urlsplit(url).netloc in self.allowed_hosts
+
+
+def conditional_headers(previous: dict[str, Any]) -> dict[str, str]:
+    """If-None-Match / If-Modified-Since from the validators of the last fetch."""
+    headers = {}
+    if previous.get("etag"):
+        headers["If-None-Match"] = previous["etag"]
+    if previous.get("last_modified"):
+        headers["If-Modified-Since"] = previous["last_modified"]
+    return headers
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -1,0 +1,49 @@
+"""A revisited article: when its text changed, keep the previous one as a version and update
+the article in place (text, title, tags, WARC pointer); otherwise only note the revisit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from scrapy.exceptions import DropItem
+
+from crawler.extract import EXTRACTOR_VERSION
+from crawler.pipelines import RunPipeline
+from crawler.pipelines.relevance import item_warc
+from storage import revisits
+from storage.tags import store_tags
+from storage.textnorm import text_hash
+
+
+class RevisitPipeline(RunPipeline):
+    """Handles items with ``revisit_of``; every other item passes untouched."""
+
+    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+        article_id = item.get("revisit_of")
+        if article_id is None:
+            return item
+        run, article = self.run, item["article"]
+        engine = run.archive.engine
+        new_hash = text_hash(article.text)
+        stored = revisits.current_hash(engine, article_id)
+        if stored is not None and stored != new_hash:
+            revisits.keep_version(engine, article_id)
+            run.archive.update_article(
+                article_id,
+                {
+                    "title": article.title,
+                    "text": article.text,
+                    "text_hash": new_hash,
+                    "author": article.author,
+                    "extractor_version": EXTRACTOR_VERSION,
+                    **item_warc(item),
+                },
+            )
+            if item.get("tags"):
+                store_tags(engine, article_id, item["tags"])
+            run.updated += 1
+        revisits.mark_revisited(engine, article_id)
+        run.record_fetch(item["url"], "article", status=item["status"], article_id=article_id,
+                         etag=item.get("etag"), last_modified=item.get("last_modified"), **item_warc(item))
+        changed = "changed" if stored != new_hash else "unchanged"
+        raise DropItem(f"revisited article {article_id}: {changed}", log_level="INFO")
