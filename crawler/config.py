@@ -45,7 +45,8 @@ SOURCE_KEYS = {
     "region",
     "schedule",
 }
-TOP_KEYS = {"archive", "relevance", "crawl", "sources"}
+DEDUP_KEYS = {"story_threshold"}
+TOP_KEYS = {"archive", "relevance", "crawl", "dedup", "sources"}
 
 
 class ConfigError(Exception):
@@ -101,6 +102,7 @@ class Config:
     data_dir: Path | None = None
     min_score: float = 1.0
     vocabulary: Path | None = None
+    story_threshold: float = 0.5  # MinHash similarity from which two articles are one story
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
     sources: tuple[SourceConfig, ...] = ()
 
@@ -161,6 +163,11 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
             raise ConfigError(f"{where} [relevance] vocabulary: no such file: {vocabulary}")
 
     crawl = _parse_crawl(_table(data, "crawl", where), f"{where} [crawl]")
+    dedup = _table(data, "dedup", where)
+    _check_keys(dedup, DEDUP_KEYS, f"{where} [dedup]")
+    threshold = dedup.get("story_threshold", 0.5)
+    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
+        raise ConfigError(f"{where} [dedup] story_threshold: expected a number in (0, 1]")
 
     raw_sources = data.get("sources", [])
     if not isinstance(raw_sources, list):
@@ -179,6 +186,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         data_dir=data_dir,
         min_score=float(min_score),
         vocabulary=vocabulary,
+        story_threshold=float(threshold),
         crawl=crawl,
         sources=sources,
     )

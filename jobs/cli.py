@@ -24,7 +24,7 @@ logger = logging.getLogger("kabar")
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 
 SEARCH_COLUMNS = [("id", "ID"), ("published", "Published (WIB)"), ("source", "Source"),
-                  ("title", "Title"), ("snippet", "Snippet")]
+                  ("title", "Title"), ("also_in", "Also in"), ("snippet", "Snippet")]
 RUN_COLUMNS = [("id", "Run"), ("source", "Source"), ("trigger", "Trigger"), ("status", "Status"),
                ("started", "Started"), ("finished", "Finished"), ("pages", "Pages"),
                ("new", "New"), ("duplicates", "Dup"), ("errors", "Errors")]
@@ -73,6 +73,8 @@ def build_parser() -> argparse.ArgumentParser:
     search.add_argument("query", metavar="QUERY", help='words, "a phrase", OR, -exclude')
     _add_filters(search)
     search.add_argument("--limit", type=_positive_int, default=20)
+    search.add_argument("--all-copies", action="store_true",
+                        help="every article, not one per story (syndicated copies shown separately)")
     search.add_argument("--format", choices=["table", "json", "csv"], default="table")
 
     show = sub.add_parser("show", parents=[common], help="one article")
@@ -97,6 +99,16 @@ def build_parser() -> argparse.ArgumentParser:
     extract.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
     extract.add_argument("--url", help="the URL the page(s) came from")
     extract.add_argument("--format", choices=["json", "jsonl"], default="json")
+
+    reextract = sub.add_parser("reextract", parents=[common], help="re-run extraction, relevance and dedup over archived pages (no network)")
+    reextract.add_argument("--source", action="append", default=[], metavar="NAME")
+    reextract.add_argument("--since", type=_date_arg, metavar="DATE", help="only articles fetched on or after DATE")
+
+    hide = sub.add_parser("hide", parents=[common], help="take an article down from search, web, API, feeds and export")
+    hide.add_argument("id", type=_positive_int, metavar="ID")
+    hide.add_argument("--reason", required=True, help="why (kept with the article)")
+    unhide = sub.add_parser("unhide", parents=[common], help="undo kabar hide")
+    unhide.add_argument("id", type=_positive_int, metavar="ID")
 
     classify = sub.add_parser("classify", parents=[common], help="smart-city relevance, dimensions and regions of texts or pages")
     classify.add_argument("paths", nargs="*", metavar="FILE", help="HTML pages (extracted first) or plain-text files")
@@ -245,11 +257,13 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not args.query.strip():
         raise UsageError("the search query is empty (use kabar export to list everything)")
     engine = engine_for(_paths(args))
-    hits = [hit_record(h) for h in search(engine, _search_request(args, args.query, args.limit))]
+    request = _search_request(args, args.query, args.limit)
+    request.group_stories = not args.all_copies
+    hits = [hit_record(h) for h in search(engine, request)]
     if args.format == "json":
         output.write_json(hits)
     elif args.format == "csv":
-        output.write_csv(hits, ["id", "url", "title", "published", "source", "snippet"])
+        output.write_csv(hits, ["id", "url", "title", "published", "source", "story_id", "also_in", "snippet"])
     else:
         if not hits:
             print(f"No articles match {args.query!r}.", file=sys.stderr)
@@ -260,7 +274,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
 def hit_record(hit: Any) -> dict[str, Any]:
     record = hit if isinstance(hit, dict) else {
-        key: getattr(hit, key) for key in ("id", "url", "title", "published", "source", "snippet", "rank")
+        key: getattr(hit, key)
+        for key in ("id", "url", "title", "published", "source", "snippet", "rank", "story_id", "also_in")
     }
     return record
 
@@ -282,6 +297,22 @@ def cmd_show(args: argparse.Namespace) -> int:
             out.write(f"{key:>10}: {output.human(value) if isinstance(value, datetime) else value}\n")
     for alias in article.get("aliases") or []:
         out.write(f"{'also at':>10}: {alias}\n")
+    if article.get("hidden"):
+        out.write(f"{'HIDDEN':>10}: {output.human(article['hidden']['at'])}: {article['hidden']['reason']}\n")
+    if article.get("removed_at"):
+        out.write(f"{'removed':>10}: gone at the source since {output.human(article['removed_at'])}\n")
+    if article.get("score") is not None:
+        out.write(f"{'relevance':>10}: {article['score']} ({', '.join(dict.fromkeys(r['term'] for r in article.get('reasons') or []))})\n")
+    for key in ("dimensions", "regions"):
+        values = [v if isinstance(v, str) else v["name"] for v in article.get(key) or []]
+        if values:
+            out.write(f"{key:>10}: {', '.join(values)}\n")
+    story = article.get("story") or {}
+    others = [a for a in story.get("articles", []) if a["id"] != article["id"]]
+    if others:
+        out.write(f"\nThe same story, also carried by:\n")
+        for other in others:
+            out.write(f"  #{other['id']} {other['source']}: {other['url']}\n")
     out.write("\n" + (article.get("text") or "") + "\n")
     return EXIT_OK
 
@@ -374,6 +405,41 @@ def _with_tags(record: dict[str, Any], vocab) -> dict[str, Any]:
     return {**record, **tag(article, vocab)}
 
 
+def cmd_reextract(args: argparse.Namespace) -> int:
+    from jobs.reextract import reextract
+
+    paths = _paths(args)
+    engine = engine_for(paths)
+    summary = reextract(paths, engine, sources=list(args.source), since=args.since)
+    print(f"kabar: re-extracted {summary.articles} articles: {summary.changed} changed, "
+          f"{summary.unchanged} unchanged, {summary.errors} errors", file=sys.stderr)
+    return EXIT_OK if not summary.errors else EXIT_SOURCE_FAILED
+
+
+def cmd_hide(args: argparse.Namespace) -> int:
+    from storage.archive import Archive
+
+    if not args.reason.strip():
+        raise UsageError("--reason must say why")
+    try:
+        Archive(engine_for(_paths(args))).hide(args.id, args.reason.strip())
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"kabar: article {args.id} hidden", file=sys.stderr)
+    return EXIT_OK
+
+
+def cmd_unhide(args: argparse.Namespace) -> int:
+    from storage.archive import Archive
+
+    try:
+        Archive(engine_for(_paths(args))).unhide(args.id)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from None
+    print(f"kabar: article {args.id} visible again", file=sys.stderr)
+    return EXIT_OK
+
+
 def cmd_classify(args: argparse.Namespace) -> int:
     from jobs.classify import classify_inputs
 
@@ -451,6 +517,9 @@ COMMANDS = {
     "stats": cmd_stats,
     "extract": cmd_extract,
     "classify": cmd_classify,
+    "reextract": cmd_reextract,
+    "hide": cmd_hide,
+    "unhide": cmd_unhide,
     "db": cmd_db,
 }
 

@@ -157,8 +157,12 @@ def _caption_match(line: str, caption_keys: dict[str, str]) -> str | None:
     key = norm_key(line)
     if len(key) < 15:
         return None
-    core = norm_key(_CAPTION_CREDIT.sub("", line))
-    has_credit = core != key
+    # a line minus its credit keys to a prefix of the line's key: only a line that starts
+    # with some caption's text can be that caption with a credit of its own
+    core = ""
+    if any(len(cap_core) < len(key) and key.startswith(cap_core) for cap_core in caption_keys.values()):
+        core = norm_key(_CAPTION_CREDIT.sub("", line))
+    has_credit = bool(core) and core != key
     for full, cap_core in caption_keys.items():
         if key == full or (has_credit and core == cap_core):
             return "exact"

@@ -8,6 +8,7 @@ import json
 import logging
 import re
 from datetime import datetime
+from functools import lru_cache
 from typing import Any, Iterator, Sequence
 from urllib.parse import urljoin, urlsplit
 
@@ -62,13 +63,24 @@ DATE_TOKENS = frozenset(
 _TITLE_SEP = re.compile(r"\s+(?:\||-|–|—|::|»|«|·|•)\s+")
 # What follows a headline in a <title>: a separator, then the site's name.
 _TITLE_SUFFIX = re.compile(r"\s+(?:\||-|–|—|::|»|«|·|•)\s+\S")
+_ATTR_SPLIT = re.compile(r"[\s_\-]+")
 _JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()")
 _WORD = re.compile(r"\w+", re.U)
 _ARTICLE_TYPES = ("article", "newsarticle", "reportagenews", "blogposting", "analysisnewsarticle", "webpage", "report")
+# figcaption, and anything whose class says caption ("wp-caption-text", "caption-text", …) unless
+# it holds a story-length paragraph
 _CAPTION_XPATH = etree.XPath(
-    "//figcaption | //*[contains(concat(' ', normalize-space(@class), ' '), ' wp-caption-text ')]"
-    " | //*[contains(@class, 'caption') and not(.//p[string-length(normalize-space(.)) > 400])]"
+    "//figcaption | //*[@class][contains(@class, 'caption')][not(.//p[string-length(normalize-space(.)) > 400])]"
 )
+
+
+@lru_cache(maxsize=8192)
+def attr_tokens(value: str) -> frozenset[str]:
+    """Lower-case tokens of a "class id" string ("entry-date published" -> entry, date, published).
+
+    Pages repeat the same class strings many times, hence the cache.
+    """
+    return frozenset(t for t in _ATTR_SPLIT.split(value.lower()) if t)
 
 
 class PageMeta(dict):
@@ -299,8 +311,7 @@ def date_elements(tree: HtmlElement) -> Iterator[str]:
             yield el.get("datetime")
         yield _text(el)
     for el in tree.xpath("//*[@class or @id][not(self::script or self::style or self::body or self::html)]"):
-        toks = set(re.split(r"[\s_\-]+", f"{el.get('class') or ''} {el.get('id') or ''}".lower()))
-        if toks & DATE_TOKENS:
+        if not DATE_TOKENS.isdisjoint(attr_tokens(f"{el.get('class') or ''} {el.get('id') or ''}")):
             t = _text(el)
             if 6 <= len(t) <= 300:
                 yield t
@@ -392,8 +403,8 @@ def byline_author(tree: HtmlElement, site_name: str = "", host: str = "") -> str
     for el in tree.xpath("//*[@rel='author' or @itemprop='author' or @class or @id]"):
         if not isinstance(el.tag, str) or el.tag in ("body", "html", "article", "main", "meta", "link"):
             continue
-        toks = set(re.split(r"[\s_\-]+", f"{el.get('class') or ''} {el.get('id') or ''}".lower()))
-        if el.get("rel") == "author" or el.get("itemprop") == "author" or toks & BYLINE_TOKENS:
+        toks = attr_tokens(f"{el.get('class') or ''} {el.get('id') or ''}")
+        if el.get("rel") == "author" or el.get("itemprop") == "author" or not BYLINE_TOKENS.isdisjoint(toks):
             text = _text(el)
             if not text or len(text) > 80:
                 continue

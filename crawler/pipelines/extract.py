@@ -40,18 +40,17 @@ class ExtractPipeline(RunPipeline):
         return item
 
     async def _join_pages(self, first: Article, item: dict[str, Any]) -> Article:
-        """Fetch the other pages; a page holding the whole text (``?page=all``) wins."""
-        texts = [first.text]
+        """Fetch the other pages (their WARC pointers go to item["page_warc"]) and join them."""
+        pages, pointers = [], []
         for url in first.page_urls[:MAX_EXTRA_PAGES]:
-            page = await self._fetch(url)
-            if page is None:
-                continue
-            if first.text and first.text[:200] in page.text and len(page.text) > len(first.text):
-                return replace(first, text=page.text, page_urls=first.page_urls)
-            texts.append(page.text)
-        return replace(first, text="\n\n".join(t for t in texts if t))
+            fetched = await self._fetch(url)
+            if fetched is not None:
+                pages.append(fetched[0])
+                pointers.append(fetched[1])
+        item["page_warc"] = [p for p in pointers if p]
+        return merge_pages(first, pages)
 
-    async def _fetch(self, url: str) -> Article | None:
+    async def _fetch(self, url: str) -> tuple[Article, dict | None] | None:
         request = Request(url, meta={"kind": "article-page"}, dont_filter=True)
         try:
             response = await self.crawler.engine.download_async(request)
@@ -61,4 +60,14 @@ class ExtractPipeline(RunPipeline):
         if not isinstance(response, TextResponse) or response.status >= 400:
             self.run.error(f"{url}: page of a split article answered {response.status}")
             return None
-        return extract(response.body, response.url)
+        return extract(response.body, response.url), request.meta.get("warc")
+
+
+def merge_pages(first: Article, pages: list[Article]) -> Article:
+    """One article from its first page and its other pages, in order; a page that holds the
+    whole text (a ``?page=all`` view) replaces the rest."""
+    for page in pages:
+        if first.text and first.text[:200] in page.text and len(page.text) > len(first.text):
+            return replace(first, text=page.text)
+    texts = [first.text, *(page.text for page in pages)]
+    return replace(first, text="\n\n".join(t for t in texts if t))

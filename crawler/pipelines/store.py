@@ -34,6 +34,7 @@ class StorePipeline(RunPipeline):
                 "dateline": article.dateline,
                 "fetched_at": item["fetched_at"],
                 "extractor_version": EXTRACTOR_VERSION,
+                "meta": {"page_warc": item["page_warc"]} if item.get("page_warc") else {},
                 **item_warc(item),
             }
         )
@@ -41,6 +42,7 @@ class StorePipeline(RunPipeline):
             run.new += 1
             if tags:
                 store_tags(run.archive.engine, article_id, tags)
+            run.archive.assign_story(article_id, threshold=run.config.story_threshold)
         else:
             run.duplicates += 1
         for url in page_urls(item) - {item["canonical"]}:
