@@ -23,7 +23,7 @@ NAME_RE = re.compile(r"^[a-z0-9_-]+$")
 EVERY_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 EVERY_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
-ARCHIVE_KEYS = {"database", "data_dir"}
+ARCHIVE_KEYS = {"database", "data_dir", "warc", "warc_max_mb"}
 RELEVANCE_KEYS = {"min_score", "vocabulary"}
 CRAWL_KEYS = {
     "download_delay",
@@ -100,6 +100,8 @@ class Config:
     path: Path | None
     database: str | None = None
     data_dir: Path | None = None
+    warc: bool = True  # keep every response in WARC files under <data_dir>/warc/
+    warc_max_mb: int = 1024  # a new WARC file is started past this size
     min_score: float = 1.0
     vocabulary: Path | None = None
     story_threshold: float = 0.5  # MinHash similarity from which two articles are one story
@@ -150,6 +152,12 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     data_dir = archive.get("data_dir")
     if data_dir is not None:
         data_dir = base / _str(data_dir, f"{where} [archive] data_dir")
+    warc = archive.get("warc", True)
+    if not isinstance(warc, bool):
+        raise ConfigError(f"{where} [archive] warc: expected true or false")
+    warc_max_mb = archive.get("warc_max_mb", 1024)
+    if isinstance(warc_max_mb, bool) or not isinstance(warc_max_mb, int) or warc_max_mb < 1:
+        raise ConfigError(f"{where} [archive] warc_max_mb: expected a whole number of megabytes >= 1")
 
     relevance = _table(data, "relevance", where)
     _check_keys(relevance, RELEVANCE_KEYS, f"{where} [relevance]")
@@ -184,6 +192,8 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         path=path,
         database=database,
         data_dir=data_dir,
+        warc=warc,
+        warc_max_mb=warc_max_mb,
         min_score=float(min_score),
         vocabulary=vocabulary,
         story_threshold=float(threshold),

@@ -43,6 +43,8 @@ def crawler_settings(paths: Paths, options: CrawlOptions) -> Settings:
             "DOWNLOAD_DELAY": crawl.download_delay,
             "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_domain,
             "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+            "KABAR_WARC_ENABLED": paths.config.warc,
+            "KABAR_WARC_MAX_BYTES": paths.config.warc_max_mb * 1024 * 1024,
             "LOG_LEVEL": options.log_level,
             "LOG_INSTALL_ROOT_HANDLER": False,  # the CLI's own stderr handler decides
         },

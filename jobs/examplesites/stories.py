@@ -26,7 +26,7 @@ TOPICS = (
 ALLOWED_OFFSETS = {timedelta(hours=7), timedelta(hours=8), timedelta(hours=9)}
 
 SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
-FILE_RE = re.compile(r"^(\d{3})-(.+)\.toml$")
+FILE_RE = re.compile(r"^(\d{3,})-(.+)\.toml$")
 
 STORY_KEYS = {
     "slug", "topic", "smart_city", "regions", "published", "dateline", "author",

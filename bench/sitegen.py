@@ -1,0 +1,43 @@
+"""Generate a larger example site for benchmarks: the bundled stories cloned N times with
+distinct slugs, titles, dates and one distinct paragraph each (so no two pages are the same
+text), written as story files the example-site server reads."""
+
+from __future__ import annotations
+
+import tomllib
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import tomlkit
+
+from jobs.examplesites.stories import STORIES_DIR
+
+WORDS = ("jalan", "pasar", "sungai", "desa", "kantor", "sekolah", "puskesmas", "taman", "jembatan",
+         "terminal", "masjid", "lapangan", "gedung", "perumahan", "kebun", "pelabuhan")
+
+
+def generate(directory: Path, articles: int) -> int:
+    """Write story files until they yield at least ``articles`` pages; return the page count."""
+    directory.mkdir(parents=True, exist_ok=True)
+    originals = [tomllib.loads(p.read_text(encoding="utf-8")) for p in sorted(STORIES_DIR.glob("*.toml"))]
+    pages = serial = 0
+    while pages < articles:
+        for story in originals:
+            if pages >= articles:
+                break
+            serial += 1
+            clone = dict(story)
+            marker = f"{WORDS[serial % len(WORDS)]} {serial}"
+            clone["slug"] = f"{story['slug'][:60]}-{serial}"
+            clone["title"] = f"{story['title']} ({marker})"
+            published = datetime.fromisoformat(story["published"]) - timedelta(days=serial % 2000, minutes=serial)
+            clone["published"] = published.isoformat()
+            extra = f"Catatan redaksi nomor {serial}: liputan ini bagian dari arsip {marker} tahun {published.year}."
+            clone["paragraphs"] = [*story["paragraphs"], extra]
+            clone["copies"] = [
+                {k: v for k, v in copy.items() if k not in ("drop", "title", "published")}
+                for copy in story["copies"]
+            ]
+            (directory / f"{serial:06d}-{clone['slug']}.toml").write_text(tomlkit.dumps(clone), encoding="utf-8")
+            pages += len(clone["copies"])
+    return pages
