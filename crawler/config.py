@@ -46,7 +46,9 @@ SOURCE_KEYS = {
     "schedule",
 }
 DEDUP_KEYS = {"story_threshold"}
-TOP_KEYS = {"archive", "relevance", "crawl", "dedup", "sources"}
+DAEMON_DURATIONS = {"crawl_timeout", "grace", "poll_start", "poll_floor", "poll_ceiling"}
+DAEMON_KEYS = DAEMON_DURATIONS | {"max_parallel", "timezone"}
+TOP_KEYS = {"archive", "relevance", "crawl", "dedup", "daemon", "sources"}
 
 
 class ConfigError(Exception):
@@ -94,6 +96,19 @@ class CrawlConfig:
 
 
 @dataclass(frozen=True)
+class DaemonConfig:
+    """How ``kabar daemon`` runs crawls: limits, shutdown grace, adaptive polling bounds."""
+
+    crawl_timeout: timedelta = timedelta(minutes=30)  # a crawl process is killed after this
+    grace: timedelta = timedelta(seconds=20)  # on SIGTERM, running crawls get this long
+    poll_start: timedelta = timedelta(hours=1)  # sources without a schedule start here...
+    poll_floor: timedelta = timedelta(minutes=10)  # ...and adapt between these bounds
+    poll_ceiling: timedelta = timedelta(hours=6)
+    max_parallel: int = 8  # crawls running at once
+    timezone: str = "Asia/Jakarta"  # cron schedules are read in this zone
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole file, with paths resolved."""
 
@@ -106,6 +121,7 @@ class Config:
     vocabulary: Path | None = None
     story_threshold: float = 0.5  # MinHash similarity from which two articles are one story
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
+    daemon: DaemonConfig = field(default_factory=DaemonConfig)
     sources: tuple[SourceConfig, ...] = ()
 
     def source(self, name: str) -> SourceConfig:
@@ -171,6 +187,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
             raise ConfigError(f"{where} [relevance] vocabulary: no such file: {vocabulary}")
 
     crawl = _parse_crawl(_table(data, "crawl", where), f"{where} [crawl]")
+    daemon = _parse_daemon(_table(data, "daemon", where), f"{where} [daemon]")
     dedup = _table(data, "dedup", where)
     _check_keys(dedup, DEDUP_KEYS, f"{where} [dedup]")
     threshold = dedup.get("story_threshold", 0.5)
@@ -198,6 +215,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         vocabulary=vocabulary,
         story_threshold=float(threshold),
         crawl=crawl,
+        daemon=daemon,
         sources=sources,
     )
 
@@ -225,6 +243,34 @@ def _parse_crawl(table: dict[str, Any], where: str) -> CrawlConfig:
             raise ConfigError(f"{where} {key}: must not be negative")
         values[key] = value
     return CrawlConfig(**values)
+
+
+def _parse_daemon(table: dict[str, Any], where: str) -> DaemonConfig:
+    _check_keys(table, DAEMON_KEYS, where)
+    values: dict[str, Any] = {}
+    for key in DAEMON_DURATIONS & table.keys():
+        try:
+            values[key] = parse_every(_str(table[key], f"{where} {key}"))
+        except ValueError as exc:
+            raise ConfigError(f"{where} {key}: {exc}") from None
+    if "max_parallel" in table:
+        value = table["max_parallel"]
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{where} max_parallel: expected a whole number >= 1")
+        values["max_parallel"] = value
+    if "timezone" in table:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        name = _str(table["timezone"], f"{where} timezone")
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(f"{where} timezone: unknown time zone {name!r}") from None
+        values["timezone"] = name
+    daemon = DaemonConfig(**values)
+    if daemon.poll_floor > daemon.poll_ceiling:
+        raise ConfigError(f"{where}: poll_floor is longer than poll_ceiling")
+    return daemon
 
 
 def _parse_source(entry: Any, where: str) -> SourceConfig:

@@ -33,6 +33,8 @@ OK_STATUSES = range(200, 400)
 # Answers that are an outcome, not an error: robots.txt may be missing, a revisited
 # article may be gone at the source.
 EXPECTED_FAILURES = {"robots": range(400, 500), "revisit": (404, 410)}
+# Why Scrapy closed a spider early -> the run's status.
+CLOSE_REASONS = {"closespider_timeout": "timeout", "shutdown": "killed", "memusage_exceeded": "failed"}
 # Request kinds of the spider recorded under another fetch kind.
 RECORDED_KIND = {"article-page": "other", "revisit": "article"}
 
@@ -185,7 +187,7 @@ class RunRecorder:
         run = self._run(spider)
         if run is None:
             return
-        status = run.status if reason == "finished" else ("timeout" if "timeout" in reason else "failed")
+        status = run.status if reason == "finished" else CLOSE_REASONS.get(reason, "failed")
         if reason not in {"finished"} and not run.errors:
             run.error(f"crawl closed early: {reason}")
         run.archive.finish_run(

@@ -38,6 +38,10 @@ EXPORT_CSV_COLUMNS = ["id", "url", "title", "author", "published", "source", "la
                       "text"]
 
 
+class Locked(Exception):
+    """Another kabar process holds the archive (exit code 3)."""
+
+
 class KabarArgumentParser(argparse.ArgumentParser):
     """argparse, but usage errors are one line and exit 2 like every other user error."""
 
@@ -52,6 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--config", metavar="FILE", help="sources file (env KABAR_CONFIG)")
     common.add_argument("--data-dir", metavar="DIR", help="data directory (env KABAR_DATA_DIR)")
     common.add_argument("-v", "--verbose", action="count", default=0, help="more log output on stderr")
+    common.add_argument("--log-json", action="store_true", help="log lines as JSON objects on stderr")
 
     parser = KabarArgumentParser(
         prog="kabar",
@@ -64,6 +69,15 @@ def build_parser() -> argparse.ArgumentParser:
     crawl.add_argument("--source", action="append", default=[], metavar="NAME", help="only this source (repeatable)")
     crawl.add_argument("--backfill", action="store_true", help="follow listing pages much deeper to collect older articles")
     crawl.add_argument("--since", type=_date_arg, help="with --backfill: skip feed and sitemap entries older than this date")
+    crawl.add_argument("--trigger", default="cli", help=argparse.SUPPRESS)  # the daemon's children
+    crawl.add_argument("--no-lock", action="store_true", help=argparse.SUPPRESS)  # their parent holds it
+    crawl.add_argument("--timeout", type=float, default=None, help=argparse.SUPPRESS)
+
+    daemon = sub.add_parser("daemon", parents=[common], help="crawl every source on its schedule until SIGTERM/SIGINT")
+    daemon.add_argument("--metrics-port", type=int, metavar="PORT", help="serve Prometheus metrics on 127.0.0.1:PORT")
+
+    status = sub.add_parser("status", parents=[common], help="each source: last run, next run, last error, articles in 24 h")
+    status.add_argument("--format", choices=["table", "json"], default="table")
 
     demo = sub.add_parser("demo", parents=[common], help="crawl the bundled example sites and search them")
     demo.add_argument("--serve-only", action="store_true", help="only serve the example sites and print their sources.toml")
@@ -89,6 +103,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     runs = sub.add_parser("runs", parents=[common], help="recent crawl runs")
     runs.add_argument("--source", metavar="NAME")
+    runs.add_argument("--failed", action="store_true", help="only runs that did not end ok")
     runs.add_argument("--limit", type=_positive_int, default=20)
     runs.add_argument("--format", choices=["table", "json"], default="table")
 
@@ -142,10 +157,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         parser.print_help(sys.stderr)
         return EXIT_USAGE
-    _setup_logging(args.verbose)
+    _setup_logging(args.verbose, args.log_json)
     handler = COMMANDS.get(args.command)
     try:
         return handler(args)
+    except Locked as exc:
+        print(f"kabar: {exc}", file=sys.stderr)
+        return EXIT_LOCKED
     except (ConfigError, StorageError, QueryError, UsageError) as exc:
         print(f"kabar: error: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -156,13 +174,16 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_OK
 
 
-def _setup_logging(verbose: int) -> None:
+def _setup_logging(verbose: int, as_json: bool = False) -> None:
     """One stderr handler whose level holds even for Scrapy's loggers (which log at DEBUG)."""
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
     handler.setLevel(level)
-    formatter = logging.Formatter if verbose >= 2 else BriefFormatter
-    handler.setFormatter(formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if as_json:
+        handler.setFormatter(JsonFormatter())
+    else:
+        formatter = logging.Formatter if verbose >= 2 else BriefFormatter
+        handler.setFormatter(formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     logging.root.addHandler(handler)
     logging.root.setLevel(level)
 
@@ -178,6 +199,23 @@ class BriefFormatter(logging.Formatter):
         brief.msg = f"{record.getMessage()} ({type(exc).__name__}: {exc})"
         brief.args = None
         return super().format(brief)
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per log line: time (UTC, ISO 8601), level, logger, message."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        import json
+
+        data = {
+            "time": datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": record.getMessage(),
+        }
+        if record.exc_info:
+            data["error"] = f"{record.exc_info[0].__name__}: {record.exc_info[1]}"
+        return json.dumps(data, ensure_ascii=False)
 
 
 def _paths(args: argparse.Namespace, require_config: bool = False) -> Paths:
@@ -197,12 +235,31 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     if args.since and not args.backfill:
         raise UsageError("--since goes with --backfill")
     paths = _paths(args, require_config=True)
-    return crawl_and_report(paths, args.source, trigger="cli", backfill=args.backfill,
-                            since=args.since, verbose=args.verbose)
+    with archive_lock(paths, "crawl", skip=args.no_lock):
+        return crawl_and_report(paths, args.source, trigger=args.trigger, backfill=args.backfill,
+                                since=args.since, verbose=args.verbose, timeout=args.timeout)
+
+
+@contextmanager
+def archive_lock(paths: Paths, purpose: str, skip: bool = False) -> Iterator[None]:
+    """Hold the archive's writer lock; a held lock becomes exit code 3."""
+    from jobs.lock import ArchiveLock, LockHeld
+
+    if skip:
+        yield
+        return
+    try:
+        lock = ArchiveLock(paths.database_url, paths.data_dir, purpose).acquire()
+    except LockHeld as exc:
+        raise Locked(str(exc)) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def crawl_and_report(paths: Paths, names: Sequence[str], *, trigger: str, backfill: bool = False,
-                     since: datetime | None = None, verbose: int = 0) -> int:
+                     since: datetime | None = None, verbose: int = 0, timeout: float | None = None) -> int:
     """Crawl, show progress on a terminal, print the summary table; return the exit code."""
     from jobs.crawl import CrawlOptions, run_crawl
     from jobs.progress import Progress
@@ -212,7 +269,7 @@ def crawl_and_report(paths: Paths, names: Sequence[str], *, trigger: str, backfi
         raise ConfigError(f"{paths.config.path}: no [[sources]] to crawl")
     engine_for(paths)  # migrations and a reachable database before the reactor starts
     options = CrawlOptions(trigger=trigger, backfill=backfill, since=since,
-                           log_level="INFO" if verbose else "WARNING")
+                           log_level="INFO" if verbose else "WARNING", timeout=timeout)
     with Progress(sys.stderr) as progress:
         summaries = run_crawl(paths, sources, options, on_tick=progress.update)
     output.write_table(summaries, SUMMARY_COLUMNS, title="Crawl summary", out=sys.stderr)
@@ -224,6 +281,36 @@ def crawl_and_report(paths: Paths, names: Sequence[str], *, trigger: str, backfi
 
 
 # --- demo ------------------------------------------------------------------------------
+
+
+def cmd_daemon(args: argparse.Namespace) -> int:
+    paths = _paths(args, require_config=True)
+    if not paths.config.sources:
+        raise ConfigError(f"{paths.config.path}: no [[sources]] to schedule")
+    with archive_lock(paths, "daemon"):
+        from jobs.daemon import Daemon
+
+        if args.metrics_port is not None and not 0 < args.metrics_port < 65536:
+            raise UsageError("--metrics-port must be a port number")
+        return Daemon(paths, metrics_port=args.metrics_port).run()
+
+
+def cmd_status(args: argparse.Namespace) -> int:
+    from jobs.daemon import next_runs
+    from storage.runs import source_health
+
+    paths = _paths(args, require_config=True)
+    engine = engine_for(paths)
+    names = [s.name for s in paths.config.sources]
+    upcoming = next_runs(paths.database_url)
+    rows = [{**h, "next_run": upcoming.get(h["source"])} for h in source_health(engine, names)]
+    if args.format == "json":
+        output.write_json(rows)
+    else:
+        output.write_table(rows, [("source", "Source"), ("last_run", "Last run"), ("last_status", "Status"),
+                                  ("next_run", "Next run"), ("articles_24h", "Articles 24 h"),
+                                  ("last_error", "Last error")], title="Sources")
+    return EXIT_OK
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
@@ -348,7 +435,9 @@ def _open_output(path: str | None) -> Iterator[Any]:
 def cmd_runs(args: argparse.Namespace) -> int:
     from storage.query import list_runs
 
-    runs = list_runs(engine_for(_paths(args)), source=args.source, limit=args.limit)
+    runs = list_runs(engine_for(_paths(args)), source=args.source, limit=None if args.failed else args.limit)
+    if args.failed:
+        runs = [r for r in runs if r["status"] not in ("ok", "running")][: args.limit]
     if args.format == "json":
         output.write_json(runs)
     else:
@@ -510,6 +599,8 @@ def _positive_int(text: str) -> int:
 COMMANDS = {
     "crawl": cmd_crawl,
     "demo": cmd_demo,
+    "daemon": cmd_daemon,
+    "status": cmd_status,
     "search": cmd_search,
     "show": cmd_show,
     "export": cmd_export,

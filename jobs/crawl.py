@@ -25,6 +25,8 @@ class CrawlOptions:
     backfill: bool = False
     since: datetime | None = None
     log_level: str = "WARNING"
+    timeout: float | None = None  # seconds; Scrapy closes the spiders after it (CLOSESPIDER_TIMEOUT)
+    memory_limit_mb: int = 1024
 
 
 def crawler_settings(paths: Paths, options: CrawlOptions) -> Settings:
@@ -47,6 +49,9 @@ def crawler_settings(paths: Paths, options: CrawlOptions) -> Settings:
             "KABAR_WARC_MAX_BYTES": paths.config.warc_max_mb * 1024 * 1024,
             "LOG_LEVEL": options.log_level,
             "LOG_INSTALL_ROOT_HANDLER": False,  # the CLI's own stderr handler decides
+            "CLOSESPIDER_TIMEOUT": options.timeout or 0,
+            "MEMUSAGE_ENABLED": True,
+            "MEMUSAGE_LIMIT_MB": options.memory_limit_mb,
         },
         priority="cmdline",
     )

@@ -59,7 +59,7 @@ def serve_only(port: int | None) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from jobs.cli import SEARCH_COLUMNS, crawl_and_report, engine_for, hit_record
+    from jobs.cli import SEARCH_COLUMNS, archive_lock, crawl_and_report, engine_for, hit_record
     from storage.query import SearchRequest, search
 
     base = resolve(db=args.db, config=None, data_dir=args.data_dir, require_config=False,
@@ -72,7 +72,8 @@ def run_demo(args: argparse.Namespace) -> int:
         paths = replace(base, config=load_config(config_path))
         print(f"kabar: crawling {len(paths.config.sources)} example sites into "
               f"{paths.database_url}", file=sys.stderr)
-        code = crawl_and_report(paths, [], trigger="demo", verbose=args.verbose)
+        with archive_lock(paths, "demo"):
+            code = crawl_and_report(paths, [], trigger="demo", verbose=args.verbose)
     finally:
         sites.stop()
     hits = [hit_record(h) for h in search(engine_for(paths), SearchRequest(query=DEMO_QUERY, limit=5))]

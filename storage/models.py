@@ -23,7 +23,7 @@ from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 FETCH_KINDS = ("article", "feed", "sitemap", "listing", "robots", "other")
-RUN_STATUSES = ("running", "ok", "failed", "partial", "timeout")
+RUN_STATUSES = ("running", "ok", "failed", "partial", "timeout", "killed")
 MAX_ERROR_SAMPLES = 20
 
 

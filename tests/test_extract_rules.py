@@ -6,10 +6,12 @@ import pytest
 from lxml.html import fromstring
 
 from crawler.extract import boilerplate as B
+from crawler.extract.batch import not_html
+from crawler.extract.core import _is_indonesian
 from crawler.extract.lines import clean_lines, match_credit, match_rule
-from crawler.extract.metadata import clean_title, find_dateline
+from crawler.extract.metadata import clean_title, find_dateline, headline_of
 from crawler.extract.pages import page_urls
-from crawler.extract.prune import MARK, main_container, mark_boilerplate, read_also_blocks
+from crawler.extract.prune import MARK, classify_attrs, main_container, mark_boilerplate, read_also_blocks
 
 # (rule, line) pairs: the line must be removed by exactly that rule.
 DROPPED = [
@@ -218,6 +220,62 @@ def test_big_containers_are_not_pruned_even_with_a_boilerplate_class():
 )
 def test_clean_title(raw, site, host, h1, expected):
     assert clean_title(raw, site, host, h1) == expected
+
+
+def test_title_is_the_story_heading_when_the_logo_is_an_h1_too():
+    # WordPress themes (Jannah, …) put the site logo in an <h1> before the story's; with no
+    # og:site_name the suffix cannot be told from the site's name, but the heading can
+    raw = "Sepuluh Desa di Ogan Ilir Jadi Percontohan Smart Village - Sumatera Kabar"
+    h1s = ["Sumatera Kabar", "Sepuluh Desa di Ogan Ilir Jadi Percontohan Smart Village"]
+    assert clean_title(raw, "127.0.0.1", "127.0.0.1", h1s) == h1s[1]
+    assert clean_title(raw, "127.0.0.1", "127.0.0.1", h1s[:1]) != "Sumatera Kabar"  # the logo is no headline
+
+
+def test_headline_needs_a_separator_after_it():
+    assert headline_of("Banjir Rendam 300 Rumah di Sekayu", ["Banjir"]) == ""
+    assert headline_of("Banjir Rendam 300 Rumah | Kabar", ["Banjir Rendam 300 Rumah"]) == "Banjir Rendam 300 Rumah"
+    # "Site – Headline" with the site's logo in an <h1>: the logo is not the headline
+    assert headline_of("Sumatera Kabar – Banjir Rendam 300 Rumah di Sekayu", ["Sumatera Kabar"]) == ""
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("td-post-content tagdiv-type", (True, "")),
+        ("baca-juga", (False, "baca-juga")),
+        ("box_baca_juga inline", (False, "baca_juga")),
+        ("widget share-buttons", (False, "widget")),
+        ("jeg_postblock_22 ", (False, "jeg_postblock")),
+        ("post-title entry-title", (False, "")),
+        ("ADS-Container", (False, "ads")),
+        ("readable badge", (False, "")),  # tokens, not substrings: "ad" is not in "readable"
+    ],
+)
+def test_class_tokens(value, expected):
+    assert classify_attrs(value) == expected
+
+
+@pytest.mark.parametrize(
+    ("html", "host", "expected"),
+    [
+        ("<p>Selasa, 9 Mei 2017 | 06:17 WIB</p>", "x.test", True),
+        ("<span>10:15 WITA</span>", "x.test", True),
+        ("<span>10:15 WIT</span>", "x.test", True),
+        ("<p>WIBAWA</p> and 10:15 WITNESS", "x.test", False),
+        ("<p>nothing</p>", "berita.go.id", True),
+    ],
+)
+def test_indonesian_zone_on_the_page(html, host, expected):
+    assert _is_indonesian(host, "", html) is expected
+
+
+@pytest.mark.parametrize(
+    ("data", "reason"),
+    [(b"", "empty file"), (b" \n\t", "empty file"), (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data, not an HTML page"),
+     ("<html>é</html>".encode("utf-16"), None), (b"<html><body>x</body></html>", None)],
+)
+def test_not_html(data, reason):
+    assert not_html(data) == reason
 
 
 @pytest.mark.parametrize(

@@ -1,7 +1,7 @@
 """Extraction over many files with a process pool (for ``kabar extract`` and benchmarks).
 
-Each file yields one JSON-ready dict, in input order; a file that cannot be read yields
-``{"path", "url", "error"}`` instead of stopping the batch.
+Each file yields one JSON-ready dict, in input order; a file that cannot be read, is empty or
+is binary yields the same keys, empty, with ``error`` set, instead of stopping the batch.
 """
 
 from __future__ import annotations
@@ -9,20 +9,25 @@ from __future__ import annotations
 import gzip
 import logging
 import os
+import zlib
 from collections.abc import Iterable, Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from .article import Article
 from .core import EXTRACTOR_VERSION, extract
 
-__all__ = ["HTML_SUFFIXES", "expand_paths", "extract_file", "extract_paths"]
+__all__ = ["HTML_SUFFIXES", "expand_paths", "extract_file", "extract_paths", "not_html"]
 
 LOGGER = logging.getLogger(__name__)
 
 #: File names taken from a directory (a ".gz" of any of them is read decompressed).
 HTML_SUFFIXES: tuple[str, ...] = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")
+#: Bytes looked at to tell a binary file from a page; UTF-16/32 text has NUL bytes but a BOM.
+_SNIFF = 4096
+_TEXT_BOMS = (b"\xff\xfe", b"\xfe\xff", b"\xef\xbb\xbf")
 
 
 def expand_paths(paths: Iterable[str | os.PathLike[str]]) -> list[Path]:
@@ -44,13 +49,38 @@ def _read(path: Path) -> bytes:
     return data
 
 
+def not_html(data: bytes) -> str | None:
+    """Why ``data`` cannot be an HTML page ("empty file", "binary data"), or None."""
+    if not data.strip():
+        return "empty file"
+    head = data[:_SNIFF]
+    if b"\x00" in head and not head.startswith(_TEXT_BOMS):
+        return "binary data, not an HTML page"
+    return None
+
+
+def _error_record(path: Path, url: str | None, error: str) -> dict[str, Any]:
+    """Every field a page record has, empty, and ``error``."""
+    record: dict[str, Any] = {"path": str(path)}
+    record.update(Article(url=url or "").to_dict())
+    record["extractor_version"] = EXTRACTOR_VERSION
+    record["error"] = error
+    return record
+
+
 def extract_file(path: str | os.PathLike[str], url: str | None = None, fetched_at: datetime | None = None) -> dict[str, Any]:
-    """Extract one file into a dict (``published`` as ISO 8601); never raises for bad files."""
+    """Extract one file into a dict (``published`` as ISO 8601); never raises for bad files.
+
+    A file that cannot be read, is empty or is binary gives the same keys, empty, and ``error``.
+    """
     p = Path(path)
     try:
         data = _read(p)
-    except (OSError, EOFError, gzip.BadGzipFile) as exc:
-        return {"path": str(p), "url": url or "", "error": f"{type(exc).__name__}: {exc}"}
+    except (OSError, EOFError, gzip.BadGzipFile, zlib.error) as exc:
+        return _error_record(p, url, f"{type(exc).__name__}: {exc}")
+    reason = not_html(data)
+    if reason:
+        return _error_record(p, url, reason)
     article = extract(data, url or "", fetched_at=fetched_at)
     record = {"path": str(p)}
     record.update(article.to_dict())

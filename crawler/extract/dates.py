@@ -63,6 +63,11 @@ PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
 
 _WEEKDAY_WORD = re.compile(rf"{_WEEKDAY}", re.I)
 _RELATIVE = re.compile(rf"\b(?:{_alt(W.RELATIVE_WORDS)})\b", re.I)
+# "3 jam lalu", "5 menit yang lalu", "13 hours ago"
+_RELATIVE_SPAN = re.compile(
+    rf"\b(?P<n>\d{{1,4}})\s*(?P<unit>{_alt(W.RELATIVE_UNITS)})\.?\s+(?:{_alt(W.RELATIVE_AGO)})\b", re.I)
+_YEAR = re.compile(r"\b(?:19|20)\d\d\b")
+_MONTH_WORD = re.compile(rf"\b(?:{_alt(W.MONTHS)})\b", re.I)
 
 
 def strip_weekdays(text: str) -> str:
@@ -169,7 +174,26 @@ def parse_date(
     if found:
         return found[0]
     if relative and _RELATIVE.search(text):
-        return _dateparser(text, now or datetime.now(timezone.utc), default_offset_minutes)
-    if re.search(r"(?:19|20)\d\d", text) and len(text) <= 60:
+        now = now or datetime.now(timezone.utc)
+        return _relative(text, now, default_offset_minutes) or _dateparser(text, now, default_offset_minutes)
+    if len(text) <= 60 and _YEAR.search(text) and _more_than_a_year(text):
         return _dateparser(text, now or datetime.now(timezone.utc), default_offset_minutes)
     return None
+
+
+def _relative(text: str, now: datetime, default_offset_minutes: int) -> FoundDate | None:
+    """"3 jam lalu", "13 hours ago": the fetch time minus that much (in the page's zone)."""
+    m = _RELATIVE_SPAN.search(text)
+    if m is None:
+        return None
+    seconds = int(m.group("n")) * W.RELATIVE_UNITS[m.group("unit").lower()]
+    if now.tzinfo is None:
+        now = now.replace(tzinfo=timezone.utc)
+    local = now.astimezone(timezone(timedelta(minutes=default_offset_minutes)))
+    return FoundDate(local - timedelta(seconds=seconds), seconds < 86400, m.start(), m.end())
+
+
+def _more_than_a_year(text: str) -> bool:
+    """Does ``text`` say more than a year ("2019", "© 2019 Kompas" name no day of publication)?"""
+    rest = _YEAR.sub(" ", text)
+    return any(ch.isdigit() for ch in rest) or _MONTH_WORD.search(rest) is not None

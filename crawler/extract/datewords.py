@@ -48,8 +48,20 @@ TIME_WORDS: tuple[str, ...] = ("pukul", "pkl", "pkl.", "jam", "at")
 # Words that mark a date as the modification date, not the publication date.
 UPDATE_WORDS: tuple[str, ...] = ("diperbarui", "diupdate", "update", "updated", "perbarui", "modified", "edited")
 
-# Relative expressions ("2 jam lalu", "kemarin") are left to dateparser with the fetch time as
-# its base; these are the words that tell us one is present.
+# Relative expressions ("2 jam lalu", "kemarin") are resolved against the fetch time; these
+# are the words that tell us one is present.
 RELATIVE_WORDS: tuple[str, ...] = (
     "lalu", "yang lalu", "kemarin", "hari ini", "ago", "yesterday", "today",
 )
+
+# "<number> <unit> (yang) lalu / ago": units to seconds, resolved without dateparser (the common
+# case on portals' listing and article pages). Months and years have no fixed length and stay
+# with dateparser, as do "kemarin" and "an hour ago". Units under a day give a time of day.
+RELATIVE_UNITS: dict[str, int] = {
+    "detik": 1, "second": 1, "seconds": 1, "sec": 1, "secs": 1,
+    "menit": 60, "minute": 60, "minutes": 60, "min": 60, "mins": 60,
+    "jam": 3600, "hour": 3600, "hours": 3600, "hr": 3600, "hrs": 3600,
+    "hari": 86400, "day": 86400, "days": 86400,
+    "minggu": 7 * 86400, "pekan": 7 * 86400, "week": 7 * 86400, "weeks": 7 * 86400,
+}
+RELATIVE_AGO: tuple[str, ...] = ("yang lalu", "lalu", "ago")

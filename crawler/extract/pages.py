@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from urllib.parse import parse_qsl, urlencode, urljoin, urlsplit, urlunsplit
 
+from lxml import etree
 from lxml.html import HtmlElement
 
 from ..urls import canonicalize
@@ -22,6 +23,8 @@ ALL_FLAGS: tuple[tuple[str, str], ...] = (("single", "1"), ("showall", "1"), ("f
 _MAYBE_PAGE = re.compile(
     r"[?&](?:%s)=|[?&](?:single|showall|full|all)=|/(?:page|halaman|hal)[/-]?\d|/\d{1,2}/?(?:[?#]|$)"
     % "|".join(PAGE_PARAMS), re.I)
+#: Every link target on the page, as plain strings (no element objects to build).
+_HREFS = etree.XPath("//a/@href", smart_strings=False)
 #: Path suffixes that number pages: "/judul/2", "/judul/page/2", "/judul/halaman-2".
 _PATH_PAGE = re.compile(r"(?:/(?:page|halaman|hal)[/-]?|/)(\d{1,2})/?$", re.I)
 
@@ -71,8 +74,7 @@ def page_urls(tree: HtmlElement, url: str, canonical_url: str = "") -> tuple[str
         bases.add(_split(canonical_url)[0])
     pages: dict[int, str] = {}
     all_view = ""
-    for a in tree.iter("a"):
-        href = a.get("href")
+    for href in _HREFS(tree):
         if not href or href.startswith(("#", "javascript:", "mailto:")) or not _MAYBE_PAGE.search(href):
             continue
         try:

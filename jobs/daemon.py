@@ -1,0 +1,239 @@
+"""``kabar daemon``: crawl every source on its schedule until SIGTERM/SIGINT.
+
+APScheduler 3.11 with its job store in the archive database, one job per source (coalesce, max_instances=1, misfire grace of half the interval). Each crawl runs as its
+own ``kabar crawl`` child process with a time limit, so a crash, a leak or a hang never takes
+the daemon down; what a child could not record (killed, crashed) the daemon records.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Any
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from crawler.config import Paths, SourceConfig
+from jobs import metrics
+from jobs.schedules import describe, misfire_grace, next_poll_seconds, trigger_for
+from storage.archive import Archive
+from storage.db import create_engine_for, open_archive
+from storage.runs import close_unfinished_runs, latest_run, poll_interval, record_poll_interval
+
+logger = logging.getLogger(__name__)
+
+JOBSTORE_TABLE = "kabar_schedule"
+JOB_PREFIX = "source:"
+KILL_WAIT = 10  # seconds between SIGTERM and SIGKILL for a crawl past its limit
+
+
+@dataclass
+class DaemonContext:
+    """What the job function needs; set once by :class:`Daemon` in this process."""
+
+    paths: Paths
+    scheduler: BackgroundScheduler
+    archive: Archive
+    running: dict[str, subprocess.Popen] = field(default_factory=dict)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+    stopping: threading.Event = field(default_factory=threading.Event)
+
+
+_context: DaemonContext | None = None
+
+
+def job_id(source: str) -> str:
+    return JOB_PREFIX + source
+
+
+def crawl_source(source_name: str) -> None:
+    """The job of one source: one crawl in a child process, recorded whatever happens."""
+    context = _context
+    if context is None or context.stopping.is_set():
+        return
+    config = context.paths.config
+    try:
+        source = config.source(source_name)
+    except Exception:  # a job left in the store for a source that is gone
+        logger.warning("%s: not in the config any more; skipping", source_name)
+        return
+    started = datetime.now(timezone.utc)
+    limit = config.daemon.crawl_timeout.total_seconds()
+    command = [
+        sys.executable, "-m", "jobs.cli", "crawl", "--source", source_name,
+        "--trigger", "daemon", "--no-lock", "--timeout", f"{limit * 0.9:.0f}",
+        "--db", context.paths.database_url, "--data-dir", str(context.paths.data_dir),
+    ]
+    if config.path:
+        command += ["--config", str(config.path)]
+    logger.info("%s: crawl starting", source_name)
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    with context.lock:
+        context.running[source_name] = process
+    metrics.crawl_started()
+    status = _wait(process, limit, context)
+    with context.lock:
+        context.running.pop(source_name, None)
+    _record_outcome(context, source_name, started, status, process.returncode)
+    if source.schedule is None and not context.stopping.is_set():
+        _adapt(context, source, started)
+
+
+def _wait(process: subprocess.Popen, limit: float, context: DaemonContext) -> str | None:
+    """None when the child ended by itself; 'timeout' or 'killed' when the daemon ended it."""
+    try:
+        process.wait(timeout=limit)
+        return "killed" if context.stopping.is_set() and process.returncode < 0 else None
+    except subprocess.TimeoutExpired:
+        process.terminate()
+        try:
+            process.wait(timeout=KILL_WAIT)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+        return "timeout"
+
+
+def _record_outcome(context: DaemonContext, source: str, started: datetime, status: str | None, code: int) -> None:
+    engine = context.archive.engine
+    if status is None and code in (0, 1):
+        run = latest_run(engine, source, since=started)
+        metrics.crawl_finished(source, run["status"] if run else "failed", started, run)
+        logger.info("%s: crawl %s", source, run["status"] if run else "ended without a run record")
+        return
+    status = status or "failed"
+    reason = {
+        "timeout": f"crawl killed after its time limit of {context.paths.config.daemon.crawl_timeout}",
+        "killed": "crawl killed when the daemon stopped",
+    }.get(status, f"crawl process exited with code {code}")
+    if not close_unfinished_runs(engine, source, since=started - timedelta(seconds=1), status=status, reason=reason):
+        run_id = context.archive.start_run(source, "daemon")
+        context.archive.finish_run(run_id, status=status, errors=1, error_samples=[reason])
+    metrics.crawl_finished(source, status, started, None)
+    logger.warning("%s: %s", source, reason)
+
+
+def _adapt(context: DaemonContext, source: SourceConfig, started: datetime) -> None:
+    """Sources without a schedule: poll more often when they publish, less when they do not."""
+    daemon = context.paths.config.daemon
+    engine = context.archive.engine
+    run = latest_run(engine, source.name, since=started - timedelta(seconds=1))
+    current = poll_interval(engine, source.name) or int(daemon.poll_start.total_seconds())
+    found_new = bool(run and run["new"])
+    seconds = next_poll_seconds(current, found_new, daemon)
+    record_poll_interval(engine, source.name, seconds, found_new=found_new)
+    if seconds != current:
+        trigger = trigger_for(source, daemon, seconds)
+        context.scheduler.reschedule_job(job_id(source.name), trigger=trigger)
+        logger.info("%s: next polls every %s s (%s)", source.name, seconds, "new articles" if found_new else "nothing new")
+
+
+class Daemon:
+    """The scheduler, its jobs synced from the config, and a clean stop on SIGTERM/SIGINT."""
+
+    def __init__(self, paths: Paths, metrics_port: int | None = None) -> None:
+        self.paths = paths
+        self.metrics_port = metrics_port
+
+    def run(self) -> int:
+        global _context
+        engine = open_archive(self.paths.database_url)
+        daemon = self.paths.config.daemon
+        scheduler = BackgroundScheduler(
+            jobstores={"default": SQLAlchemyJobStore(engine=create_engine_for(self.paths.database_url),
+                                                     tablename=JOBSTORE_TABLE)},
+            executors={"default": ThreadPoolExecutor(max_workers=daemon.max_parallel)},
+            job_defaults={"coalesce": True, "max_instances": 1},
+            timezone=timezone.utc,
+        )
+        _context = DaemonContext(paths=self.paths, scheduler=scheduler, archive=Archive(engine))
+        if self.metrics_port is not None:
+            metrics.serve(self.metrics_port)
+        for sig in (signal.SIGTERM, signal.SIGINT):
+            signal.signal(sig, self._on_signal)
+        # started paused, so the job store can be synced with the config before anything runs
+        # (a BlockingScheduler would block in start(); this thread waits below instead)
+        scheduler.start(paused=True)
+        sync_jobs(scheduler, self.paths, engine)
+        scheduler.resume()
+        logger.info("daemon: %d sources scheduled", len(self.paths.config.sources))
+        while scheduler.running:
+            time.sleep(0.2)
+        logger.info("daemon: stopped")
+        return 0
+
+    def _on_signal(self, signum: int, _frame: Any) -> None:
+        context = _context
+        if context is None or context.stopping.is_set():
+            return
+        context.stopping.set()
+        logger.info("daemon: %s received, stopping", signal.Signals(signum).name)
+        threading.Thread(target=self._stop, args=(context,), name="kabar-stop", daemon=True).start()
+
+    def _stop(self, context: DaemonContext) -> None:
+        """No new runs; running crawls get the grace period to finish and flush, then die."""
+        context.scheduler.pause()
+        with context.lock:
+            children = dict(context.running)
+        for process in children.values():
+            process.send_signal(signal.SIGTERM)
+        deadline = time.monotonic() + context.paths.config.daemon.grace.total_seconds()
+        for process in children.values():
+            try:
+                process.wait(timeout=max(0.0, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                process.kill()
+        context.scheduler.shutdown(wait=True)
+
+
+def sync_jobs(scheduler: BackgroundScheduler, paths: Paths, engine) -> None:
+    """Make the job store match the config: add new sources, replace changed ones (a job whose
+    trigger is unchanged keeps its next run time, so a missed run is caught up once), remove
+    sources that are gone."""
+    daemon = paths.config.daemon
+    wanted = {job_id(s.name): s for s in paths.config.sources}
+    for job in scheduler.get_jobs():
+        if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
+            scheduler.remove_job(job.id)
+            logger.info("daemon: removed the job of %s (no longer in the config)", job.id[len(JOB_PREFIX):])
+    for identifier, source in wanted.items():
+        trigger = trigger_for(source, daemon, poll_interval(engine, source.name))
+        existing = scheduler.get_job(identifier)
+        if existing is not None and describe(existing.trigger) == describe(trigger):
+            continue
+        first_run = {"next_run_time": datetime.now(timezone.utc)} if existing is None else {}
+        scheduler.add_job(
+            crawl_source,
+            trigger=trigger,
+            args=(source.name,),
+            id=identifier,
+            name=f"crawl {source.name}",
+            replace_existing=True,
+            misfire_grace_time=misfire_grace(trigger),
+            **first_run,
+        )
+        logger.info("daemon: %s the job of %s (%s)", "added" if existing is None else "changed", source.name, trigger)
+
+
+def next_runs(database_url: str) -> dict[str, datetime | None]:
+    """Next run time per source from the daemon's job store (empty when it never ran)."""
+    from sqlalchemy import inspect
+
+    engine = create_engine_for(database_url)
+    if not inspect(engine).has_table(JOBSTORE_TABLE):
+        return {}
+    store = SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)
+    store.start(None, "default")
+    try:
+        return {job.id[len(JOB_PREFIX):]: job.next_run_time for job in store.get_all_jobs()
+                if job.id.startswith(JOB_PREFIX)}
+    finally:
+        store.shutdown()

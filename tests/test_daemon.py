@@ -1,0 +1,175 @@
+"""The daemon for real, with second-level schedules against the example sites: runs on time,
+records every run, stops cleanly, keeps its job store, kills hung crawls, survives crashes."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import time
+from datetime import datetime
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def config_for(sites, directory: Path, names: list[str], every: str, extra: str = "") -> Path:
+    """The example sites' config reduced to ``names``, every source on ``every``."""
+    text = sites.sources_toml()
+    blocks = text.split("\n[[sources]]")
+    kept = [b for b in blocks[1:] if re.search(r'^name = "(%s)"' % "|".join(names), b, re.M)]
+    body = blocks[0] + "".join("\n[[sources]]" + b for b in kept)
+    body = re.sub(r'schedule = \{ every = "[^"]+" \}', f'schedule = {{ every = "{every}" }}', body)
+    path = directory / "daemon.toml"
+    path.write_text(body + "\n" + extra, encoding="utf-8")
+    return path
+
+
+class DaemonProcess:
+    """``kabar daemon`` in a child process, with helpers to read what it recorded."""
+
+    def __init__(self, kabar, config: Path) -> None:
+        self.kabar = kabar
+        self.config = config
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> "DaemonProcess":
+        env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
+        env.update(PYTHONPATH=str(ROOT), KABAR_DATABASE_URL=self.kabar.database_url,
+                   KABAR_DATA_DIR=str(self.kabar.workdir / "data"), KABAR_CONFIG=str(self.config))
+        self.process = subprocess.Popen([sys.executable, "-m", "jobs.cli", "daemon", "-v"], env=env,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        return self
+
+    def stop(self, timeout: float = 40) -> tuple[int, str]:
+        self.process.send_signal(signal.SIGTERM)
+        try:
+            _, err = self.process.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            _, err = self.process.communicate()
+            raise AssertionError("the daemon did not stop on SIGTERM")
+        return self.process.returncode, err
+
+    def runs(self, source: str | None = None) -> list[dict]:
+        args = ["runs", "--format", "json", "--limit", "1000"] + (["--source", source] if source else [])
+        return json.loads(self.kabar(*args).stdout)
+
+    def wait_for(self, condition, timeout: float, what: str) -> None:
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return
+            assert self.process.poll() is None, f"the daemon died: {self.process.stderr.read()[-2000:]}"
+            time.sleep(0.5)
+        raise AssertionError(f"timed out waiting for {what}")
+
+
+def finished(runs: list[dict]) -> list[dict]:
+    return [r for r in runs if r["status"] != "running"]
+
+
+def test_runs_on_schedule_records_and_stops_cleanly(kabar, sites, tmp_path):
+    config = config_for(sites, tmp_path, ["infodaerah", "jurnalsilampari"], "3s",
+                        '[daemon]\ngrace = "10s"\n')
+    daemon = DaemonProcess(kabar, config).start()
+    daemon.wait_for(lambda: all(len(finished(daemon.runs(s))) >= 3 for s in ("infodaerah", "jurnalsilampari")),
+                    150, "three runs of each source")
+    status = json.loads(kabar("status", "--config", str(config), "--format", "json").stdout)
+    assert {s["source"] for s in status} == {"infodaerah", "jurnalsilampari"}
+    assert all(s["next_run"] and s["last_status"] for s in status)
+    # a second daemon and a cron crawl on the same archive refuse at once
+    started = time.monotonic()
+    second = kabar("daemon", "--config", str(config))
+    assert second.returncode == 3 and "in use by kabar daemon" in second.stderr
+    assert time.monotonic() - started < 10
+    assert kabar("crawl", "--config", str(config)).returncode == 3
+    code, err = daemon.stop()
+    assert code == 0, err[-2000:]
+    runs = daemon.runs()
+    assert all(r["trigger"] == "daemon" for r in runs)
+    assert all(r["status"] in ("ok", "killed") for r in runs), runs
+    assert not [r for r in runs if r["status"] == "running"]
+    # the lock died with the daemon: a cron crawl can run now
+    assert kabar("crawl", "--config", str(config), "--source", "infodaerah").returncode == 0
+
+
+def test_restart_catches_up_a_missed_run_once(kabar, sites, tmp_path):
+    config = config_for(sites, tmp_path, ["jurnalsilampari"], "20s")
+    daemon = DaemonProcess(kabar, config).start()
+    daemon.wait_for(lambda: len(finished(daemon.runs())) >= 1, 60, "the first run")
+    assert daemon.stop()[0] == 0
+    next_run = json.loads(kabar("status", "--config", str(config), "--format", "json").stdout)[0]["next_run"]
+    due = datetime.fromisoformat(next_run).timestamp()
+    time.sleep(max(0.0, due - time.time() + 1))  # the next run is missed while the daemon is down
+    daemon = DaemonProcess(kabar, config).start()
+    daemon.wait_for(lambda: len(finished(daemon.runs())) >= 2, 40, "the catch-up run")
+    time.sleep(3)
+    assert daemon.stop()[0] == 0
+    assert len(daemon.runs()) == 2  # caught up once, not once per missed interval
+
+
+@pytest.fixture
+def silent_server():
+    """A server that accepts connections and never answers."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    sock.close()
+
+
+def test_hung_crawl_is_killed_and_the_next_run_happens(kabar, sites, tmp_path, silent_server):
+    config = config_for(sites, tmp_path, ["infodaerah"], "5s",
+                        '[daemon]\ncrawl_timeout = "4s"\n\n[[sources]]\nname = "diam"\n'
+                        f'url = "{silent_server}"\nfeeds = ["{silent_server}feed/"]\nschedule = {{ every = "5s" }}\n')
+    daemon = DaemonProcess(kabar, config).start()
+    daemon.wait_for(lambda: len(finished(daemon.runs("diam"))) >= 2, 120, "two runs of the hung source")
+    daemon.wait_for(lambda: len(finished(daemon.runs("infodaerah"))) >= 2, 60, "the other source going on")
+    assert daemon.stop()[0] == 0
+    hung = finished(daemon.runs("diam"))
+    assert all(r["status"] in ("timeout", "killed") for r in hung), hung
+    assert any("time limit" in " ".join(r["error_samples"]) or r["status"] == "timeout" for r in hung)
+
+
+def test_crashed_crawl_is_recorded_failed_and_the_daemon_goes_on(kabar, sites, tmp_path):
+    config = config_for(sites, tmp_path, ["palembangkini"], "4s")
+    daemon = DaemonProcess(kabar, config).start()
+    pattern = "jobs.cli crawl --source palembangkini"
+    victim = None
+    deadline = time.monotonic() + 60
+    while victim is None and time.monotonic() < deadline:
+        found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
+        victim = int(found[0]) if found else None
+        time.sleep(0.2)
+    assert victim, "no crawl process appeared"
+    time.sleep(1.0)
+    os.kill(victim, signal.SIGKILL)
+    daemon.wait_for(lambda: any(r["status"] == "failed" for r in daemon.runs()), 30, "the crash recorded")
+    daemon.wait_for(lambda: any(r["status"] == "ok" for r in daemon.runs()), 90, "a later run succeeding")
+    assert daemon.stop()[0] == 0
+    crashed = [r for r in daemon.runs() if r["status"] == "failed"]
+    assert "exited with code -9" in " ".join(crashed[0]["error_samples"])
+
+
+def test_systemd_unit_and_crontab_line_name_real_commands():
+    unit = (ROOT / "docs" / "kabar.service").read_text()
+    assert "Restart=on-failure" in unit
+    exec_start = re.search(r"^ExecStart=(\S+) (.+)$", unit, re.M)
+    assert exec_start and exec_start.group(1).endswith("/kabar") and exec_start.group(2).startswith("daemon")
+    assert "KillSignal=SIGTERM" in unit
+    cron = (ROOT / "docs" / "crontab").read_text()
+    line = next(l for l in cron.splitlines() if l.strip() and not l.startswith("#"))
+    fields = line.split()
+    assert len(fields) >= 6 and fields[5].endswith("/kabar") and fields[6] == "crawl"
+    from jobs.cli import build_parser
+
+    parser = build_parser()
+    parser.parse_args(exec_start.group(2).split())
+    parser.parse_args(fields[6:fields.index(">>")] if ">>" in fields else fields[6:])
