@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(names) - set(available()))
     if unknown:
         parser.error(f"unknown benchmark {unknown[0]!r}; available: {', '.join(available())}")
-    sections = read_sections(args.output)
+    sections: dict[str, str] = {}
     for name in names:
         started = time.perf_counter()
         print(f"bench: {name} ...", file=sys.stderr)
@@ -76,7 +76,8 @@ def main(argv: list[str] | None = None) -> int:
         stamp = f"_Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}; reproduce with `python -m bench {name}`._"
         sections[name] = f"{body}\n\n{stamp}"
         print(f"bench: {name} done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    args.output.write_text(render(sections), encoding="utf-8")
+    # read the file again now: another benchmark may have written its section meanwhile
+    args.output.write_text(render({**read_sections(args.output), **sections}), encoding="utf-8")
     print(f"bench: wrote {args.output}", file=sys.stderr)
     return 0
 
