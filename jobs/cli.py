@@ -132,6 +132,11 @@ def build_parser() -> argparse.ArgumentParser:
     classify.add_argument("--vocabulary", metavar="FILE", help="extra vocabulary TOML merged over the shipped one")
     classify.add_argument("--format", choices=["json", "jsonl"], default="json")
 
+    serve = sub.add_parser("serve", parents=[common], help="web pages, JSON API and Atom feeds over the archive (read-only)")
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; others need KABAR_WEB_PASSWORD or --no-auth)")
+    serve.add_argument("--port", type=int, default=8080, metavar="N", help="port (default 8080)")
+    serve.add_argument("--no-auth", action="store_true", help="serve beyond loopback without a password (a reverse proxy does the auth)")
+
     db = sub.add_parser("db", parents=[common], help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=KabarArgumentParser)
     db_sub.add_parser("upgrade", parents=[common], help="apply migrations (also done on first use)")
@@ -553,6 +558,12 @@ def classify_vocabulary(paths: Paths, extra: str | None):
     return vocabulary(paths, extra)
 
 
+def cmd_serve(args: argparse.Namespace) -> int:
+    from jobs.web.serve import serve
+
+    return serve(_paths(args), host=args.host, port=args.port, no_auth=args.no_auth, verbose=args.verbose)
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     if args.db_command != "upgrade":
         raise UsageError("kabar db needs an action: upgrade")
@@ -611,6 +622,7 @@ COMMANDS = {
     "reextract": cmd_reextract,
     "hide": cmd_hide,
     "unhide": cmd_unhide,
+    "serve": cmd_serve,
     "db": cmd_db,
 }
 

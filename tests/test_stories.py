@@ -256,7 +256,7 @@ def near_copy_pair(i: int) -> tuple[str, str]:
     words = _WORDS.setdefault("words", vocabulary())
     maker = TextMaker(1_000 + i, words)
     text = maker.text()
-    return text, maker.near_copy(text)
+    return text, text + "\n\n" + maker.sentence()  # the copy adds a closing line
 
 
 _WORDS: dict[str, list[str]] = {}

@@ -110,16 +110,36 @@ def _build(kind: str, m: re.Match[str], default_minutes: int) -> FoundDate | Non
     return FoundDate(value, has_time, m.start(), m.end())
 
 
+#: Every pattern holds a four-digit year and spans at most this many characters before and
+#: after it ("Wednesday, 27th September 2022, pukul 13:32:00 WITA"): the patterns only run on
+#: windows around the years in a text, not over all of it.
+_YEAR_ANY = re.compile(r"(?:19|20)\d\d")
+_WINDOW = 80
+
+
+def _year_windows(text: str) -> list[tuple[int, int]]:
+    """Disjoint (start, end) spans of ``text`` around its years, merged where they touch."""
+    spans: list[tuple[int, int]] = []
+    for m in _YEAR_ANY.finditer(text):
+        start, end = max(0, m.start() - _WINDOW), min(len(text), m.end() + _WINDOW)
+        if spans and start <= spans[-1][1]:
+            spans[-1] = (spans[-1][0], end)
+        else:
+            spans.append((start, end))
+    return spans
+
+
 def find_dates(text: str, *, default_offset_minutes: int = W.DEFAULT_OFFSET_MINUTES) -> list[FoundDate]:
     """Every absolute date in ``text``, in order of appearance (overlaps resolved left first)."""
     if not text:
         return []
     found: list[FoundDate] = []
-    for kind, pattern in PATTERNS:
-        for m in pattern.finditer(text):
-            item = _build(kind, m, default_offset_minutes)
-            if item is not None:
-                found.append(item)
+    for start, end in _year_windows(text):
+        for kind, pattern in PATTERNS:
+            for m in pattern.finditer(text, start, end):
+                item = _build(kind, m, default_offset_minutes)
+                if item is not None:
+                    found.append(item)
     found.sort(key=lambda f: (f.start, -(f.end - f.start)))
     result: list[FoundDate] = []
     last_end = -1

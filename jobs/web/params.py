@@ -1,0 +1,145 @@
+"""Search parameters of the web (``/``, ``/api/search``, ``/feed.atom``), checked once.
+
+Names are the CLI flags (DESIGN.md "Contracts"): q, region, province, dimension, source,
+since, until, min_score, page. Anything a user can get wrong becomes a :class:`BadQuery`
+with one clear sentence (a 400 in the API, a message on the page).
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass, field
+from urllib.parse import urlencode
+
+from jobs.cli import DIMENSION_CHOICES, _date_arg, _until_arg
+from storage.querylang import MAX_QUERY_CHARS, parse_query
+from storage.errors import QueryError
+from storage.query import SearchRequest
+
+PER_PAGE = 20
+MAX_PER_PAGE = 100
+MAX_PAGE = 10_000
+MAX_VALUES = 20  # repeated filters (region=...&region=...)
+MAX_VALUE_CHARS = 200
+
+
+class BadQuery(ValueError):
+    """A search the user has to change; the message says how."""
+
+
+@dataclass
+class SearchParams:
+    q: str = ""
+    region: list[str] = field(default_factory=list)
+    province: list[str] = field(default_factory=list)
+    dimension: list[str] = field(default_factory=list)
+    source: list[str] = field(default_factory=list)
+    since: str = ""
+    until: str = ""
+    min_score: str = ""
+    page: int = 1
+    per_page: int = PER_PAGE
+
+    def items(self, page: int | None = None) -> list[tuple[str, str]]:
+        """The non-empty parameters as (name, value) pairs, page last (omitted when 1)."""
+        pairs: list[tuple[str, str]] = []
+        if self.q:
+            pairs.append(("q", self.q))
+        for name in ("region", "province", "dimension", "source"):
+            pairs += [(name, v) for v in getattr(self, name)]
+        for name in ("since", "until", "min_score"):
+            if getattr(self, name):
+                pairs.append((name, getattr(self, name)))
+        page = self.page if page is None else page
+        if page != 1:
+            pairs.append(("page", str(page)))
+        return pairs
+
+    def query_string(self, page: int | None = None) -> str:
+        return urlencode(self.items(page))
+
+    @property
+    def filtered(self) -> bool:
+        return any(name != "q" for name, _ in self.items(page=1))
+
+
+def _one(values: list[str], name: str) -> str:
+    if len(values) > 1:
+        raise BadQuery(f"{name} given {len(values)} times; give it once")
+    return values[0].strip() if values else ""
+
+
+def from_query(multi: dict[str, list[str]], *, per_page: int | None = None) -> SearchParams:
+    """SearchParams from raw query parameters (name -> every value); raises BadQuery."""
+    params = SearchParams()
+    params.q = _one(multi.get("q", []), "q")
+    if len(params.q) > MAX_QUERY_CHARS:
+        raise BadQuery(f"the query is too long ({len(params.q)} characters; at most {MAX_QUERY_CHARS})")
+    for name in ("region", "province", "dimension", "source"):
+        values = [v.strip() for v in multi.get(name, []) if v.strip()]
+        if len(values) > MAX_VALUES:
+            raise BadQuery(f"too many {name} filters (at most {MAX_VALUES})")
+        if any(len(v) > MAX_VALUE_CHARS for v in values):
+            raise BadQuery(f"a {name} value is too long (at most {MAX_VALUE_CHARS} characters)")
+        setattr(params, name, list(dict.fromkeys(values)))
+    params.dimension = [d.lower().removeprefix("smart ").strip() for d in params.dimension]
+    unknown = [d for d in params.dimension if d not in DIMENSION_CHOICES]
+    if unknown:
+        raise BadQuery(f"unknown dimension {unknown[0][:50]!r}: use one of {', '.join(DIMENSION_CHOICES)}")
+    for name in ("since", "until", "min_score"):
+        setattr(params, name, _one(multi.get(name, []), name)[:MAX_VALUE_CHARS])
+    params.page = _int(_one(multi.get("page", []), "page") or "1", "page", 1, MAX_PAGE)
+    params.per_page = per_page or _int(
+        _one(multi.get("per_page", []), "per_page") or str(PER_PAGE), "per_page", 1, MAX_PER_PAGE
+    )
+    return params
+
+
+def _int(text: str, name: str, low: int, high: int) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise BadQuery(f"{name} must be a whole number, not {text[:50]!r}") from None
+    if not low <= value <= high:
+        raise BadQuery(f"{name} must be between {low} and {high}")
+    return value
+
+
+def _date(text: str, name: str, parse) -> object:
+    try:
+        value = parse(text)
+    except argparse.ArgumentTypeError:
+        raise BadQuery(f"{name}: {text[:50]!r} is not a date like 2024-05-31") from None
+    except (ValueError, OverflowError):
+        value = None
+    if value is None or not 1900 <= value.year <= 2999:
+        raise BadQuery(f"{name}: {text[:50]!r} is out of range (years 1900-2999)")
+    return value
+
+
+def to_request(params: SearchParams) -> SearchRequest:
+    """The storage request; raises BadQuery for dates, scores and query syntax."""
+    since = _date(params.since, "since", _date_arg) if params.since else None
+    until = _date(params.until, "until", _until_arg) if params.until else None
+    if since and until and since >= until:
+        raise BadQuery("since must be before until")
+    min_score = None
+    if params.min_score:
+        try:
+            min_score = float(params.min_score)
+        except ValueError:
+            raise BadQuery(f"min_score must be a number, not {params.min_score[:50]!r}") from None
+        if not math.isfinite(min_score):
+            raise BadQuery("min_score must be a finite number")
+    if params.q:
+        try:
+            parse_query(params.q)
+        except QueryError as exc:
+            raise BadQuery(f"cannot search for this: {exc}") from None
+    return SearchRequest(
+        query=params.q, sources=params.source, since=since, until=until,
+        limit=params.per_page, offset=(params.page - 1) * params.per_page,
+        regions=params.region, provinces=params.province, dimensions=params.dimension,
+        min_score=min_score,
+    )

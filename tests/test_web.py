@@ -1,0 +1,479 @@
+"""``kabar serve``'s application through FastAPI's TestClient: the pages, the JSON API, the
+Atom feed, the sandboxed archived originals, hostile scraped text, malformed queries,
+hidden articles and the serve/auth rules. The real browser run is tests/test_web_browser.py."""
+
+from __future__ import annotations
+
+import base64
+import re
+import socket
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+import feedparser
+import lxml.html
+import pytest
+from fastapi.testclient import TestClient
+
+from jobs.web import create_app
+from jobs.web import timeline
+from jobs.web.original import ORIGINAL_CSP
+from jobs.web.serve import auth_settings
+from jobs.errors import UsageError
+
+WIB = timezone(timedelta(hours=7))
+XSS_TITLE = '<script>window.__xss="title"</script><img src=x onerror="window.__xss=\'img\'">Smart city Palembang <b>tebal</b>'
+XSS_TEXT = (
+    'Pemerintah Kota Palembang meluncurkan aplikasi smart city. <script>window.__xss="text"</script>\n\n'
+    '<svg onload="window.__xss=\'svg\'"></svg> "><iframe src="javascript:window.__xss=1"></iframe> '
+    "<a href=\"javascript:window.__xss='a'\">klik</a> ]]></summary><entry>\x01 layanan publik digital."
+)
+XSS_ORIGINAL = """<!DOCTYPE html><html><head><title>Asli</title>
+<meta http-equiv="refresh" content="0;url={site}/refresh">
+<link rel="stylesheet" href="{site}/style.css"><base href="{site}/">
+<style>body {{ background: url({site}/bg.png); color: #123 }} @import "{site}/more.css";</style>
+<script src="{site}/app.js"></script><script>window.__xss = "original"</script>
+</head><body onload="window.__xss='body'">
+<h1 style="background-image:url({site}/h1.png)">Smart city Palembang</h1>
+<p>Isi berita <a href="{site}/lain">tautan</a> <img src="{site}/foto.jpg" onerror="window.__xss='img'">
+<img src="data:image/gif;base64,R0lGODlhAQABAAAAACw=" alt="titik"></p>
+<iframe src="{site}/frame"></iframe><object data="{site}/x.swf"></object>
+<form action="{site}/kirim"><input name="a"></form>
+<a href="javascript:window.__xss='js'">js</a>
+<svg><script>window.__xss='svg'</script></svg>
+</body></html>"""
+HIDDEN_WORD = "rahasiatersembunyi"
+
+
+def add_hostile(engine, data_dir: Path, site: str = "http://127.0.0.1:9") -> dict[str, int]:
+    """Store an article whose title, text, reasons and archived original are hostile, and a
+    hidden article; returns their ids (``hostile``, ``hidden``)."""
+    from storage.archive import Archive
+    from storage.tags import store_tags
+    from storage.warc import WarcWriter
+
+    archive = Archive(engine)
+    source = archive.ensure_source("hostile<b>", "https://hostile.example/")
+    with WarcWriter(data_dir / "warc", prefix="hostile") as writer:
+        pointer = writer.write(
+            "https://hostile.example/berita/1", status=200,
+            headers=[("Content-Type", "text/html; charset=utf-8")],
+            body=XSS_ORIGINAL.format(site=site).encode(), fetched_at=datetime.now(timezone.utc),
+        )
+    ids = {}
+    ids["hostile"], _ = archive.add_article({
+        "url": "https://hostile.example/berita/1", "source_id": source, "title": XSS_TITLE,
+        "text": XSS_TEXT, "author": "<i onmouseover=alert(1)>penulis</i>",
+        "published_at": datetime(2024, 6, 1, 9, 0, tzinfo=WIB), "language": "id",
+        "warc_file": pointer.file, "warc_offset": pointer.offset, "warc_length": pointer.length,
+    })
+    store_tags(engine, ids["hostile"], {
+        "relevant": True, "score": 3.5,
+        "reasons": [{"term": "<svg onload=alert(1)>", "where": "body", "weight": 1.0}],
+        "dimensions": ["governance"],
+        "regions": [{"code": "16.71", "name": "Palembang", "type": "kota"}],
+        "provinces": [{"code": "16", "name": "Sumatera Selatan", "type": "provinsi"}],
+    })
+    ids["hidden"], _ = archive.add_article({
+        "url": "https://hostile.example/berita/2", "source_id": source,
+        "title": f"Smart city {HIDDEN_WORD} Palembang", "text": f"Berita {HIDDEN_WORD} smart city Palembang.",
+        "published_at": datetime(2024, 6, 2, 9, 0, tzinfo=WIB),
+    })
+    store_tags(engine, ids["hidden"], {"relevant": True, "score": 2.0, "dimensions": ["governance"],
+                                        "regions": [{"code": "16.71", "name": "Palembang", "type": "kota"}]})
+    archive.hide(ids["hidden"], "permintaan narasumber")
+    run = archive.start_run("hostile<b>", "cli")
+    archive.finish_run(run, status="failed", pages=3, errors=3, error_samples=["<script>x</script> timeout"])
+    return ids
+
+
+def assert_inert(html: str) -> None:
+    """No script elements, no event-handler attributes, no javascript: URLs in ``html``."""
+    doc = lxml.html.document_fromstring(html)
+    assert doc.xpath("//script") == []
+    for el in doc.iter():
+        if not isinstance(el.tag, str):
+            continue
+        for name, value in el.attrib.items():
+            assert not name.lower().startswith("on"), (el.tag, name, value)
+            assert not value.strip().lower().startswith("javascript:"), (el.tag, name, value)
+
+
+# -- fixtures -----------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def demo(crawled):
+    """The app over the crawled example sites (read-only)."""
+    from storage.db import open_archive
+
+    runner, _ = crawled
+    engine = open_archive(runner.database_url)
+    with TestClient(create_app(engine)) as client:
+        yield client
+    engine.dispose()
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory):
+    """An app over a small archive: the storage sample articles plus the hostile ones."""
+    from storage.archive import Archive
+    from storage.db import open_archive
+    from tests.conftest_storage import ARTICLES
+
+    workdir = tmp_path_factory.mktemp("hostile")
+    engine = open_archive(f"sqlite:///{workdir / 'kabar.db'}")
+    archive = Archive(engine)
+    sumsel = archive.ensure_source("sumsel", "https://sumselupdate.example/")
+    for fields in ARTICLES.values():
+        archive.add_article({**fields, "source_id": sumsel})
+    ids = add_hostile(engine, workdir)
+    with TestClient(create_app(engine)) as client:
+        client.ids = ids
+        yield client
+    engine.dispose()
+
+
+def story_hit(client: TestClient) -> dict:
+    hits = client.get("/api/search", params={"q": "masterplan smart city OKI", "per_page": 50}).json()["results"]
+    return next(h for h in hits if h["also_in"])
+
+
+# -- search -------------------------------------------------------------------------------
+
+
+def test_search_page_shows_stories_with_outlets_dates_tags_and_marked_snippets(demo):
+    page = demo.get("/", params={"q": "masterplan smart city OKI"})
+    assert page.status_code == 200
+    doc = lxml.html.document_fromstring(page.text)
+    hits = doc.cssselect("li.hit")
+    assert hits
+    assert doc.cssselect("li.hit .snippet mark")
+    assert all(re.search(r"\d{4}-\d\d-\d\d \d\d:\d\d WIB", h.cssselect("time")[0].text) for h in hits)
+    also = [h for h in hits if h.cssselect(".also-in")]
+    assert also, "a syndicated press release shows its other outlets"
+    api = demo.get("/api/search", params={"q": "masterplan smart city OKI"}).json()
+    assert [int(h.cssselect("h2 a")[0].get("href").rsplit("/", 1)[1]) for h in hits] == [r["id"] for r in api["results"]]
+    assert {r["story_id"] for r in api["results"]}.__len__() == len(api["results"])  # one hit per story
+    assert any(r["regions"] for r in api["results"]) and any(r["dimensions"] for r in api["results"])
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+07:00", r["published"]) for r in api["results"] if r["published"])
+
+
+def test_filters_use_the_cli_names_and_the_url_holds_the_whole_search(demo):
+    params = {"q": "smart", "region": "Musi Banyuasin", "dimension": "governance", "per_page": 2}
+    first = demo.get("/api/search", params=params).json()
+    assert first["total"] > 2 and first["pages"] > 1
+    for hit in first["results"]:
+        assert "Musi Banyuasin" in [r["name"] for r in hit["regions"]]
+        assert "governance" in hit["dimensions"]
+    page = demo.get("/", params={**params, "page": 1})
+    doc = lxml.html.document_fromstring(page.text)
+    assert doc.cssselect("select#region option[selected]")[0].get("value") == "Musi Banyuasin"
+    assert doc.cssselect("#q")[0].get("value") == "smart"
+    next_link = doc.cssselect("a[rel=next]")
+    if next_link:  # page size of the HTML page is 20
+        query = parse_qs(urlsplit(next_link[0].get("href")).query)
+        assert query["region"] == ["Musi Banyuasin"] and query["q"] == ["smart"] and query["page"] == ["2"]
+    second = demo.get("/api/search", params={**params, "page": 2}).json()
+    assert not {h["id"] for h in first["results"]} & {h["id"] for h in second["results"]}
+    # the same filter by BPS code and by province
+    by_code = demo.get("/api/search", params={**params, "region": "16.06"}).json()
+    assert by_code["total"] == first["total"]
+    assert demo.get("/api/search", params={"province": "Sumatera Selatan"}).json()["total"] > 0
+    since = demo.get("/api/search", params={"since": "2020-01-01", "until": "2020-12-31", "per_page": 100}).json()
+    assert all("2020-" in h["published"] for h in since["results"])
+    assert demo.get("/api/search", params={"min_score": "1000"}).json()["total"] == 0
+
+
+def test_pagination_links_keep_the_query(demo):
+    page = demo.get("/")  # every story, newest first
+    doc = lxml.html.document_fromstring(page.text)
+    assert len(doc.cssselect("li.hit")) == 20
+    href = doc.cssselect("a[rel=next]")[0].get("href")
+    second = lxml.html.document_fromstring(demo.get(href).text)
+    assert second.cssselect("ol.results")[0].get("start") == "21"
+    assert second.cssselect("a[rel=prev]")
+
+
+# -- article, story, original -------------------------------------------------------------
+
+
+def test_article_page_shows_text_reasons_and_every_outlet_of_the_story(demo):
+    hit = story_hit(demo)
+    page = demo.get(f"/article/{hit['id']}")
+    assert page.status_code == 200
+    doc = lxml.html.document_fromstring(page.text)
+    article = demo.get(f"/api/article/{hit['id']}").json()
+    assert doc.cssselect("h1")[0].text_content() == article["title"]
+    assert doc.cssselect(".reasons li") and article["reasons"]
+    outlets = {li.cssselect(".outlet")[0].text for li in doc.cssselect("#story li")}
+    assert outlets >= {hit["source"], *hit["also_in"]}
+    links = {a.get("href") for a in doc.cssselect("#story a")}
+    assert all(member["url"] in links for member in article["story"]["articles"])
+    assert doc.cssselect("a#original")[0].get("href") == f"/article/{hit['id']}/original"
+    story = demo.get(f"/api/story/{hit['story_id']}").json()
+    assert {a["id"] for a in story["articles"]} == {a["id"] for a in article["story"]["articles"]}
+    assert demo.get(f"/story/{hit['story_id']}", follow_redirects=False).status_code == 303
+    assert demo.get("/api/story/999999").status_code == 404
+    assert demo.get("/article/999999").status_code == 404
+    assert demo.get("/api/article/999999").json() == {"detail": "no article 999999"}
+
+
+def test_archived_original_is_served_sandboxed_from_the_warc_record(demo):
+    hit = story_hit(demo)
+    response = demo.get(f"/article/{hit['id']}/original")
+    assert response.status_code == 200
+    assert response.headers["content-security-policy"] == ORIGINAL_CSP
+    assert response.headers["content-security-policy"].startswith("sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'")
+    assert "Archived copy of" in response.text
+    assert_inert(response.text)
+    doc = lxml.html.document_fromstring(response.text)
+    assert not doc.xpath("//@src[not(starts-with(., 'data:'))] | //@href | //@srcset | //link | //iframe")
+    title = demo.get(f"/api/article/{hit['id']}").json()["title"]
+    assert title.split()[0] in response.text
+
+
+def test_overview_counts_and_timeline_svg(demo):
+    page = demo.get("/overview")
+    assert page.status_code == 200
+    doc = lxml.html.document_fromstring(page.text)
+    bars = doc.xpath("//svg[@id='timeline']//rect[@class='bar']")
+    assert bars
+    stats = demo.get("/api/stats").json()
+    per_month = stats["stories_per_month"]
+    assert sum(int(b.get("data-count")) for b in bars) == sum(per_month.values())
+    assert {b.get("data-month") for b in bars if b.get("data-count") != "0"} == set(per_month)
+    assert all(float(b.get("height")) >= 0 for b in bars)
+    regions = demo.get("/api/regions").json()
+    names = [a.text for a in doc.cssselect("#regions td a")]
+    assert names == [r["name"] for r in regions["regions"]]
+    assert {"regions", "provinces", "dimensions"} <= set(regions)
+
+
+def test_timeline_geometry():
+    chart = timeline.build({"2023-11": 3, "2024-02": 6})
+    assert [b.month for b in chart.bars] == ["2023-11", "2023-12", "2024-01", "2024-02"]
+    assert [b.count for b in chart.bars] == [3, 0, 0, 6]
+    tallest = max(chart.bars, key=lambda b: b.height)
+    assert tallest.month == "2024-02" and tallest.y + tallest.height == chart.baseline
+    assert timeline.build({}) is None
+
+
+def test_runs_page_highlights_failures(hostile, demo):
+    doc = lxml.html.document_fromstring(hostile.get("/runs").text)
+    failed = doc.cssselect("tr.failed")
+    assert failed and "failed" in failed[0].text_content()
+    assert "<script>x</script>" in failed[0].text_content()  # shown as text
+    ok = lxml.html.document_fromstring(demo.get("/runs").text)
+    assert ok.cssselect("tr.ok") and not ok.cssselect("tr.failed")
+    runs = demo.get("/api/runs", params={"limit": 3}).json()
+    assert len(runs) == 3 and {"source", "trigger", "status", "started", "finished", "pages", "new",
+                               "duplicates", "errors", "error_samples"} <= set(runs[0])
+    assert hostile.get("/api/runs", params={"failed": "true"}).json()[0]["status"] == "failed"
+
+
+# -- feeds and schema ---------------------------------------------------------------------
+
+
+def test_atom_feed_of_a_search_is_valid(demo):
+    response = demo.get("/feed.atom", params={"q": "smart city", "region": "Musi Banyuasin"})
+    assert response.status_code == 200
+    assert response.headers["content-type"].startswith("application/atom+xml")
+    parsed = feedparser.parse(response.content)
+    assert not parsed.bozo, parsed.get("bozo_exception")
+    assert parsed.version == "atom10"
+    assert parsed.feed.id and parsed.feed.title and parsed.feed.updated_parsed
+    assert parsed.entries
+    api = demo.get("/api/search", params={"q": "smart city", "region": "Musi Banyuasin", "per_page": 50}).json()
+    assert {e.link for e in parsed.entries} == {f"http://testserver/article/{h['id']}" for h in api["results"]}
+    for entry in parsed.entries:
+        assert entry.id and entry.title and entry.link and entry.updated_parsed and entry.summary
+    dates = [e.updated_parsed for e in parsed.entries]
+    assert dates == sorted(dates, reverse=True)
+    assert not feedparser.parse(demo.get("/feed.atom").content).bozo
+    assert demo.get("/feed.atom", params={"q": '"open'}).status_code == 400
+
+
+def test_openapi_schema_is_served(demo):
+    schema = demo.get("/openapi.json").json()
+    assert {"/api/search", "/api/article/{article_id}", "/api/story/{story_id}", "/api/regions",
+            "/api/stats", "/api/runs", "/feed.atom"} <= set(schema["paths"])
+    names = {p["name"] for p in schema["paths"]["/api/search"]["get"]["parameters"]}
+    assert names >= {"q", "region", "province", "dimension", "source", "since", "until", "min_score", "page"}
+
+
+# -- hostile input ------------------------------------------------------------------------
+
+
+def test_hostile_title_and_text_are_escaped_everywhere(hostile):
+    hostile_id = hostile.ids["hostile"]
+    search = hostile.get("/", params={"q": "palembang"})
+    assert search.status_code == 200
+    assert_inert(search.text)
+    assert "&lt;script&gt;" in search.text
+    doc = lxml.html.document_fromstring(search.text)
+    assert any(XSS_TITLE == a.text_content() for a in doc.cssselect("li.hit h2 a"))
+    article = hostile.get(f"/article/{hostile_id}")
+    assert article.status_code == 200
+    assert_inert(article.text)
+    doc = lxml.html.document_fromstring(article.text)
+    assert doc.cssselect("h1")[0].text_content() == XSS_TITLE
+    assert "<svg onload=alert(1)>" in doc.cssselect(".reasons")[0].text_content()
+    assert not doc.cssselect(".text b, .text svg, .text iframe, h1 b, h1 img")
+    # the API gives the stored text back as data; the feed stays well-formed XML
+    assert hostile.get(f"/api/article/{hostile_id}").json()["title"] == XSS_TITLE
+    feed = feedparser.parse(hostile.get("/feed.atom", params={"q": "palembang"}).content)
+    assert not feed.bozo, feed.get("bozo_exception")
+    assert any(e.title == XSS_TITLE for e in feed.entries)
+    for path in ("/overview", "/runs", f"/article/{hostile_id}/original"):
+        assert_inert(hostile.get(path).text)
+
+
+def test_archived_original_of_a_hostile_page_loads_nothing(hostile):
+    response = hostile.get(f"/article/{hostile.ids['hostile']}/original")
+    assert response.status_code == 200
+    assert response.headers["content-security-policy"] == ORIGINAL_CSP
+    assert_inert(response.text)
+    doc = lxml.html.document_fromstring(response.text)
+    assert not doc.xpath("//iframe | //object | //form | //base | //link | //meta[@http-equiv]")
+    assert "127.0.0.1:9" not in "".join(doc.xpath("//@src | //@href | //@style | //style/text()"))
+    assert doc.xpath("//img[starts-with(@src, 'data:image/gif')]")
+    assert "tautan" in doc.text_content()
+
+
+def test_pages_carry_a_script_free_csp(hostile):
+    for path in ("/", "/overview", "/runs", f"/article/{hostile.ids['hostile']}", "/api/stats"):
+        response = hostile.get(path)
+        csp = response.headers["content-security-policy"]
+        assert "default-src 'none'" in csp and "script-src" not in csp
+        assert response.headers["x-content-type-options"] == "nosniff"
+
+
+def test_hidden_articles_never_appear(hostile):
+    hidden = hostile.ids["hidden"]
+    for response in (
+        hostile.get("/", params={"q": HIDDEN_WORD}),
+        hostile.get("/api/search", params={"q": HIDDEN_WORD}),
+        hostile.get("/feed.atom", params={"q": HIDDEN_WORD}),
+        hostile.get("/api/search", params={"per_page": 100}),
+        hostile.get("/feed.atom"),
+        hostile.get("/", params={"region": "Palembang"}),
+    ):
+        assert response.status_code == 200
+        assert f"Smart city {HIDDEN_WORD}" not in response.text and "hostile.example/berita/2" not in response.text
+        assert f"/article/{hidden}\"" not in response.text and f"/article/{hidden}<" not in response.text
+    assert hostile.get("/api/search", params={"q": HIDDEN_WORD}).json()["total"] == 0
+    assert hostile.get(f"/article/{hidden}").status_code == 404
+    assert hostile.get(f"/article/{hidden}/original").status_code == 404
+    assert hostile.get(f"/api/article/{hidden}").status_code == 404
+    counts = hostile.get("/api/stats").json()
+    assert sum(m for m in counts["stories_per_month"].values()) == len(hostile.get("/api/search", params={"per_page": 100}).json()["results"])
+
+
+# -- malformed queries --------------------------------------------------------------------
+
+BAD = [
+    ({"q": '"unbalanced'}, "quote"),
+    ({"q": "(banjir OR"}, None),
+    ({"q": "banjir)"}, "parenthes"),
+    ({"q": "*"}, "no words"),
+    ({"q": "x" * 10_000}, "too long"),
+    ({"q": "a " * 5_000}, "too long"),
+    ({"since": "2024-13-45"}, "since"),
+    ({"since": "kemarin"}, "since"),
+    ({"until": "0001-01-01"}, "until"),
+    ({"until": "9999-12-31"}, "until"),
+    ({"since": "2024-05-01", "until": "2024-01-01"}, "before"),
+    ({"page": "-1"}, "page"),
+    ({"page": "0"}, "page"),
+    ({"page": "abc"}, "page"),
+    ({"page": "99999999999999999999"}, "page"),
+    ({"per_page": "1000"}, "per_page"),
+    ({"min_score": "nan"}, "min_score"),
+    ({"min_score": "tinggi"}, "min_score"),
+    ({"dimension": "<script>"}, "dimension"),
+    ({"q": ["a", "b"]}, "once"),
+]
+ODD = ['NEAR(smart city)', 'smart AND OR city', 'smart NOT', '-smart', 'title:smart', '^smart', 'smart*',
+       '"" smart', "'; DROP TABLE articles; --", '((((((((((((smart))))))))))))', "smart OR OR", "\x00",
+       "kota\u200bcerdas", "🙂 smart", "NOT", "OR", "AND", "-", '"-"', "{smart}", "smart:city"]
+
+
+@pytest.mark.parametrize("params,says", BAD)
+def test_malformed_queries_get_a_clear_400(hostile, params, says):
+    api = hostile.get("/api/search", params=params)
+    assert api.status_code == 400, api.text
+    detail = api.json()["detail"]
+    assert detail and "Traceback" not in detail
+    if says:
+        assert says in detail.lower()
+    page = hostile.get("/", params=params)
+    assert page.status_code == 400
+    message = lxml.html.document_fromstring(page.text).cssselect(".error")[0].text_content()
+    assert message and (not says or says in message.lower())
+    if "per_page" not in params:  # a feed has a fixed length
+        assert hostile.get("/feed.atom", params=params).status_code == 400
+
+
+@pytest.mark.parametrize("query", ODD)
+def test_odd_queries_never_fail(hostile, query):
+    for path in ("/api/search", "/", "/feed.atom"):
+        response = hostile.get(path, params={"q": query})
+        assert response.status_code in (200, 400), (path, response.status_code, response.text[:300])
+        if response.status_code == 400 and path == "/api/search":
+            assert response.json()["detail"]
+
+
+def test_bad_paths_are_clean_errors(hostile):
+    assert hostile.get("/article/abc").status_code == 400
+    assert hostile.get("/api/article/abc").status_code == 400
+    assert hostile.get("/api/article/-5").status_code == 404
+    assert hostile.get("/api/runs", params={"limit": "0"}).status_code == 400
+    assert hostile.get("/nowhere").status_code == 404
+    assert hostile.post("/api/search").status_code == 405
+
+
+# -- serving rules ------------------------------------------------------------------------
+
+
+def test_binding_beyond_loopback_needs_a_password_or_no_auth():
+    assert auth_settings("127.0.0.1", False, {}) == (None, "kabar")
+    assert auth_settings("::1", False, {}) == (None, "kabar")
+    assert auth_settings("localhost", False, {}) == (None, "kabar")
+    with pytest.raises(UsageError, match="KABAR_WEB_PASSWORD"):
+        auth_settings("0.0.0.0", False, {})
+    with pytest.raises(UsageError):
+        auth_settings("192.168.1.5", False, {})
+    assert auth_settings("0.0.0.0", True, {}) == (None, "kabar")
+    assert auth_settings("0.0.0.0", False, {"KABAR_WEB_PASSWORD": "s3cret", "KABAR_WEB_USER": "redaksi"}) == ("s3cret", "redaksi")
+
+
+def test_basic_auth_when_a_password_is_set(tmp_path):
+    from storage.db import open_archive
+
+    engine = open_archive(f"sqlite:///{tmp_path / 'kabar.db'}")
+    with TestClient(create_app(engine, password="s3cret", user="redaksi")) as client:
+        for path in ("/", "/api/search", "/feed.atom", "/openapi.json"):
+            denied = client.get(path)
+            assert denied.status_code == 401 and denied.headers["www-authenticate"].startswith("Basic")
+        assert client.get("/", auth=("redaksi", "salah")).status_code == 401
+        assert client.get("/", headers={"Authorization": "Basic !!!"}).status_code == 401
+        assert client.get("/", auth=("redaksi", "s3cret")).status_code == 200
+        token = base64.b64encode(b"redaksi:s3cret").decode()
+        assert client.get("/api/search", headers={"Authorization": f"Basic {token}"}).json()["total"] == 0
+    engine.dispose()
+
+
+def test_kabar_serve_refuses_an_open_address_without_a_password(kabar):
+    result = kabar("serve", "--host", "0.0.0.0", "--port", "8080")
+    assert result.returncode == 2
+    assert "KABAR_WEB_PASSWORD" in result.stderr and "--no-auth" in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        taken = kabar("serve", "--port", str(port))
+    assert taken.returncode == 2 and "cannot listen" in taken.stderr
+    assert kabar("serve", "--port", "70000").returncode == 2
