@@ -48,7 +48,8 @@ SOURCE_KEYS = {
 DEDUP_KEYS = {"story_threshold"}
 DAEMON_DURATIONS = {"crawl_timeout", "grace", "poll_start", "poll_floor", "poll_ceiling"}
 DAEMON_KEYS = DAEMON_DURATIONS | {"max_parallel", "timezone"}
-TOP_KEYS = {"archive", "relevance", "crawl", "dedup", "daemon", "sources"}
+CLUSTER_KEYS = {"scrapyd", "project"}
+TOP_KEYS = {"archive", "relevance", "crawl", "dedup", "daemon", "cluster", "sources"}
 
 
 class ConfigError(Exception):
@@ -109,6 +110,14 @@ class DaemonConfig:
 
 
 @dataclass(frozen=True)
+class ClusterConfig:
+    """Scrapyd nodes the daemon hands crawls to (empty: crawls run as local processes)."""
+
+    scrapyd: tuple[str, ...] = ()
+    project: str = "kabar"
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole file, with paths resolved."""
 
@@ -122,6 +131,7 @@ class Config:
     story_threshold: float = 0.5  # MinHash similarity from which two articles are one story
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
+    cluster: ClusterConfig = field(default_factory=ClusterConfig)
     sources: tuple[SourceConfig, ...] = ()
 
     def source(self, name: str) -> SourceConfig:
@@ -151,7 +161,7 @@ def load_config(path: Path | str) -> Config:
         raise ConfigError(f"{path}: not UTF-8 text") from None
     except tomllib.TOMLDecodeError as exc:
         raise ConfigError(f"{path}: invalid TOML: {exc}") from None
-    return parse_config(data, path=path)
+    return parse_config(data, path=path.absolute())
 
 
 def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
@@ -188,6 +198,12 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
 
     crawl = _parse_crawl(_table(data, "crawl", where), f"{where} [crawl]")
     daemon = _parse_daemon(_table(data, "daemon", where), f"{where} [daemon]")
+    cluster_table = _table(data, "cluster", where)
+    _check_keys(cluster_table, CLUSTER_KEYS, f"{where} [cluster]")
+    cluster = ClusterConfig(
+        scrapyd=tuple(_url(u, f"{where} [cluster] scrapyd") for u in _list(cluster_table.get("scrapyd", []), f"{where} [cluster] scrapyd")),
+        project=_str(cluster_table.get("project", "kabar"), f"{where} [cluster] project"),
+    )
     dedup = _table(data, "dedup", where)
     _check_keys(dedup, DEDUP_KEYS, f"{where} [dedup]")
     threshold = dedup.get("story_threshold", 0.5)
@@ -216,6 +232,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         story_threshold=float(threshold),
         crawl=crawl,
         daemon=daemon,
+        cluster=cluster,
         sources=sources,
     )
 
@@ -369,6 +386,19 @@ def _url(value: Any, where: str) -> str:
     if not re.match(r"^https?://[^/\s]+", url):
         raise ConfigError(f"{where}: {url!r} is not an http(s) URL")
     return url
+
+
+def scrapy_settings(config: Config) -> dict[str, Any]:
+    """The Scrapy settings the config decides (politeness, WARC), whoever starts the spider:
+    ``kabar crawl``, ``scrapy crawl news`` or a Scrapyd node."""
+    crawl = config.crawl
+    return {
+        "DOWNLOAD_DELAY": crawl.download_delay,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_domain,
+        "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+        "KABAR_WARC_ENABLED": config.warc,
+        "KABAR_WARC_MAX_BYTES": config.warc_max_mb * 1024 * 1024,
+    }
 
 
 @dataclass(frozen=True)

@@ -76,8 +76,24 @@ def build_parser() -> argparse.ArgumentParser:
     daemon = sub.add_parser("daemon", parents=[common], help="crawl every source on its schedule until SIGTERM/SIGINT")
     daemon.add_argument("--metrics-port", type=int, metavar="PORT", help="serve Prometheus metrics on 127.0.0.1:PORT")
 
+    cluster = sub.add_parser("cluster", parents=[common], help="Scrapyd nodes of [cluster] in the config")
+    cluster_sub = cluster.add_subparsers(dest="cluster_command", metavar="ACTION", parser_class=KabarArgumentParser)
+    cluster_sub.add_parser("deploy", parents=[common], help="deploy the project to every node")
+    cluster_sub.add_parser("nodes", parents=[common], help="each node's load (running and pending jobs)")
+
     status = sub.add_parser("status", parents=[common], help="each source: last run, next run, last error, articles in 24 h")
     status.add_argument("--format", choices=["table", "json"], default="table")
+
+    sources = sub.add_parser("sources", parents=[common], help="add a source from its homepage; check that sources still yield articles")
+    sources_sub = sources.add_subparsers(dest="sources_command", metavar="ACTION", parser_class=KabarArgumentParser)
+    sources_add = sources_sub.add_parser("add", parents=[common], help="discover a site's feeds, sitemaps and listings from its homepage")
+    sources_add.add_argument("url", metavar="URL", help="the site's homepage")
+    sources_add.add_argument("--name", help="source name, [a-z0-9_-] (default: from the host or the site's name)")
+    sources_add.add_argument("--region", help="default region of its articles")
+    sources_add.add_argument("--write", action="store_true", help="append the [[sources]] block to the config file")
+    sources_check = sources_sub.add_parser("check", parents=[common], help="is each source reachable, parsable, extracting and yielding articles?")
+    sources_check.add_argument("--source", action="append", default=[], metavar="NAME", help="only this source (repeatable)")
+    sources_check.add_argument("--format", choices=["table", "json"], default="table")
 
     demo = sub.add_parser("demo", parents=[common], help="crawl the bundled example sites and search them")
     demo.add_argument("--serve-only", action="store_true", help="only serve the example sites and print their sources.toml")
@@ -300,6 +316,40 @@ def cmd_daemon(args: argparse.Namespace) -> int:
         return Daemon(paths, metrics_port=args.metrics_port).run()
 
 
+def cmd_cluster(args: argparse.Namespace) -> int:
+    from jobs.cluster import NodeError, ScrapydNode
+
+    paths = _paths(args, require_config=True)
+    cluster = paths.config.cluster
+    if not cluster.scrapyd:
+        raise ConfigError(f"{paths.config.path}: no [cluster] scrapyd nodes")
+    if args.cluster_command not in ("deploy", "nodes"):
+        raise UsageError("kabar cluster needs an action: deploy or nodes")
+    failed = 0
+    for node in (ScrapydNode(url) for url in cluster.scrapyd):
+        try:
+            if args.cluster_command == "deploy":
+                node.deploy(cluster.project)
+                print(f"kabar: deployed {cluster.project} to {node.url}", file=sys.stderr)
+            else:
+                print(f"{node.url}\t{node.load()} jobs running or pending")
+        except NodeError as exc:
+            failed += 1
+            print(f"kabar: {exc}", file=sys.stderr)
+    return EXIT_SOURCE_FAILED if failed else EXIT_OK
+
+
+def cmd_sources(args: argparse.Namespace) -> int:
+    from jobs.sources.command import sources_add, sources_check
+
+    if args.sources_command == "add":
+        return sources_add(args.url, name=args.name, region=args.region, write=args.write, config=args.config)
+    if args.sources_command == "check":
+        paths = _paths(args, require_config=True)
+        return sources_check(paths, engine_for(paths), names=args.source, fmt=args.format)
+    raise UsageError("kabar sources needs an action: add or check")
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     from jobs.daemon import next_runs
     from storage.runs import source_health
@@ -482,6 +532,8 @@ def cmd_extract(args: argparse.Namespace) -> int:
     records = (_with_tags(record, vocab) for record in extract_paths(paths, url=args.url))
     if args.format == "jsonl":
         output.write_jsonl(records)
+    elif len(paths) == 1 and paths[0].is_file():
+        output.write_json(next(records))
     else:
         output.write_json(list(records))
     return EXIT_OK
@@ -612,6 +664,8 @@ COMMANDS = {
     "demo": cmd_demo,
     "daemon": cmd_daemon,
     "status": cmd_status,
+    "sources": cmd_sources,
+    "cluster": cmd_cluster,
     "search": cmd_search,
     "show": cmd_show,
     "export": cmd_export,

@@ -30,8 +30,8 @@ class CrawlOptions:
 
 
 def crawler_settings(paths: Paths, options: CrawlOptions) -> Settings:
-    """crawler/settings.py, overridden by the archive paths and the ``[crawl]`` table."""
-    crawl = paths.config.crawl
+    """crawler/settings.py, overridden by the archive paths and this run's options (the
+    ``[crawl]`` table is applied by the spider itself, see ``NewsSpider.update_settings``)."""
     settings = Settings()
     settings.setmodule("crawler.settings", priority="project")
     settings.setdict(
@@ -42,11 +42,6 @@ def crawler_settings(paths: Paths, options: CrawlOptions) -> Settings:
             "KABAR_TRIGGER": options.trigger,
             "KABAR_BACKFILL": options.backfill,
             "KABAR_SINCE": options.since.isoformat() if options.since else None,
-            "DOWNLOAD_DELAY": crawl.download_delay,
-            "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_domain,
-            "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
-            "KABAR_WARC_ENABLED": paths.config.warc,
-            "KABAR_WARC_MAX_BYTES": paths.config.warc_max_mb * 1024 * 1024,
             "LOG_LEVEL": options.log_level,
             "LOG_INSTALL_ROOT_HANDLER": False,  # the CLI's own stderr handler decides
             "CLOSESPIDER_TIMEOUT": options.timeout or 0,

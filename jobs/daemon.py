@@ -23,6 +23,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from crawler.config import Paths, SourceConfig
 from jobs import metrics
+from jobs.cluster import NodeError, ScrapydNode, least_busy
 from jobs.schedules import describe, misfire_grace, next_poll_seconds, trigger_for
 from storage.archive import Archive
 from storage.db import create_engine_for, open_archive
@@ -33,6 +34,9 @@ logger = logging.getLogger(__name__)
 JOBSTORE_TABLE = "kabar_schedule"
 JOB_PREFIX = "source:"
 KILL_WAIT = 10  # seconds between SIGTERM and SIGKILL for a crawl past its limit
+CHECK_JOB = "checks:daily"  # the daily `kabar sources check` of every source
+CHECK_EVERY = timedelta(days=1)
+CHECK_PROCESS = "(sources check)"  # its key among the running children (not a source name)
 
 
 @dataclass
@@ -67,6 +71,19 @@ def crawl_source(source_name: str) -> None:
         return
     started = datetime.now(timezone.utc)
     limit = config.daemon.crawl_timeout.total_seconds()
+    metrics.crawl_started()
+    if config.cluster.scrapyd:
+        status, reason = _crawl_on_node(context, source_name, limit)
+    else:
+        status, reason = _crawl_locally(context, source_name, limit)
+    _record_outcome(context, source_name, started, status, reason)
+    if source.schedule is None and not context.stopping.is_set():
+        _adapt(context, source, started)
+
+
+def _crawl_locally(context: DaemonContext, source_name: str, limit: float) -> tuple[str | None, str]:
+    """The crawl as a ``kabar crawl`` child process; (status the daemon decided, reason)."""
+    config = context.paths.config
     command = [
         sys.executable, "-m", "jobs.cli", "crawl", "--source", source_name,
         "--trigger", "daemon", "--no-lock", "--timeout", f"{limit * 0.9:.0f}",
@@ -78,13 +95,53 @@ def crawl_source(source_name: str) -> None:
     process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
     with context.lock:
         context.running[source_name] = process
-    metrics.crawl_started()
     status = _wait(process, limit, context)
     with context.lock:
         context.running.pop(source_name, None)
-    _record_outcome(context, source_name, started, status, process.returncode)
-    if source.schedule is None and not context.stopping.is_set():
-        _adapt(context, source, started)
+    if status is None and process.returncode not in (0, 1):
+        return "failed", f"crawl process exited with code {process.returncode}"
+    return status, {
+        "timeout": f"crawl killed after its time limit of {config.daemon.crawl_timeout}",
+        "killed": "crawl killed when the daemon stopped",
+    }.get(status or "", "")
+
+
+def _crawl_on_node(context: DaemonContext, source_name: str, limit: float) -> tuple[str | None, str]:
+    """The crawl as a job on the least-busy Scrapyd node, followed until it ends."""
+    cluster, paths = context.paths.config.cluster, context.paths
+    try:
+        node = least_busy([ScrapydNode(url) for url in cluster.scrapyd])
+        settings = {
+            "KABAR_DATABASE_URL": paths.database_url,
+            "KABAR_DATA_DIR": str(paths.data_dir / "nodes" / node.name),
+            "KABAR_TRIGGER": "scrapyd",
+            "CLOSESPIDER_TIMEOUT": f"{limit * 0.9:.0f}",
+        }
+        if paths.config.path:
+            settings["KABAR_CONFIG"] = str(paths.config.path)
+        job = node.schedule(cluster.project, source_name, settings)
+    except NodeError as exc:
+        return "failed", str(exc)
+    logger.info("%s: crawl started on %s as job %s", source_name, node.url, job)
+    deadline = time.monotonic() + limit
+    while True:
+        time.sleep(1)
+        try:
+            state = node.state(cluster.project, job)
+        except NodeError:
+            return "failed", f"Scrapyd node {node.url} stopped answering during the crawl"
+        if state == "finished":
+            return None, ""
+        if state is None:
+            return "failed", f"Scrapyd node {node.url} lost job {job}"
+        if context.stopping.is_set() or time.monotonic() > deadline:
+            try:
+                node.cancel(cluster.project, job)
+            except NodeError as exc:
+                logger.warning("%s", exc)
+            if context.stopping.is_set():
+                return "killed", f"crawl on {node.url} cancelled when the daemon stopped"
+            return "timeout", f"crawl on {node.url} cancelled after its time limit"
 
 
 def _wait(process: subprocess.Popen, limit: float, context: DaemonContext) -> str | None:
@@ -102,19 +159,18 @@ def _wait(process: subprocess.Popen, limit: float, context: DaemonContext) -> st
         return "timeout"
 
 
-def _record_outcome(context: DaemonContext, source: str, started: datetime, status: str | None, code: int) -> None:
+def _record_outcome(context: DaemonContext, source: str, started: datetime, status: str | None, reason: str) -> None:
+    """Whatever the crawl could not record itself, the daemon records."""
     engine = context.archive.engine
-    if status is None and code in (0, 1):
-        run = latest_run(engine, source, since=started)
-        metrics.crawl_finished(source, run["status"] if run else "failed", started, run)
-        logger.info("%s: crawl %s", source, run["status"] if run else "ended without a run record")
-        return
-    status = status or "failed"
-    reason = {
-        "timeout": f"crawl killed after its time limit of {context.paths.config.daemon.crawl_timeout}",
-        "killed": "crawl killed when the daemon stopped",
-    }.get(status, f"crawl process exited with code {code}")
-    if not close_unfinished_runs(engine, source, since=started - timedelta(seconds=1), status=status, reason=reason):
+    since = started - timedelta(seconds=1)
+    if status is None:
+        run = latest_run(engine, source, since=since)
+        if run is not None and run["status"] != "running":
+            metrics.crawl_finished(source, run["status"], started, run)
+            logger.info("%s: crawl %s", source, run["status"])
+            return
+        status, reason = "failed", "the crawl ended without recording its run"
+    if not close_unfinished_runs(engine, source, since=since, status=status, reason=reason):
         run_id = context.archive.start_run(source, "daemon")
         context.archive.finish_run(run_id, status=status, errors=1, error_samples=[reason])
     metrics.crawl_finished(source, status, started, None)
@@ -221,6 +277,49 @@ def sync_jobs(scheduler: BackgroundScheduler, paths: Paths, engine) -> None:
             **first_run,
         )
         logger.info("daemon: %s the job of %s (%s)", "added" if existing is None else "changed", source.name, trigger)
+    sync_check_job(scheduler, engine)
+
+
+def sync_check_job(scheduler: BackgroundScheduler, engine) -> None:
+    """The daily health check of every source: added once, first due a day after the last
+    recorded check (at once when there is none); an existing job keeps its next run time."""
+    from apscheduler.triggers.interval import IntervalTrigger
+
+    from storage.checks import last_check_time
+
+    if scheduler.get_job(CHECK_JOB) is not None:
+        return
+    last = last_check_time(engine)
+    now = datetime.now(timezone.utc)
+    first = max(now, last + CHECK_EVERY) if last else now
+    trigger = IntervalTrigger(seconds=int(CHECK_EVERY.total_seconds()), start_date=first, timezone=timezone.utc)
+    scheduler.add_job(check_sources, trigger=trigger, id=CHECK_JOB, name="check every source",
+                      misfire_grace_time=misfire_grace(trigger), next_run_time=first)
+    logger.info("daemon: added the daily source check (first at %s)", first.isoformat(timespec="seconds"))
+
+
+def check_sources() -> None:
+    """The daily check: ``kabar sources check`` in a child process, which records its results
+    in the archive (``kabar status`` shows the failing and quiet sources from them)."""
+    context = _context
+    if context is None or context.stopping.is_set():
+        return
+    paths = context.paths
+    command = [sys.executable, "-m", "jobs.cli", "sources", "check", "--format", "json",
+               "--db", paths.database_url, "--data-dir", str(paths.data_dir)]
+    if paths.config.path:
+        command += ["--config", str(paths.config.path)]
+    logger.info("daemon: checking every source")
+    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
+    with context.lock:
+        context.running[CHECK_PROCESS] = process
+    status = _wait(process, paths.config.daemon.crawl_timeout.total_seconds(), context)
+    with context.lock:
+        context.running.pop(CHECK_PROCESS, None)
+    if status is not None or process.returncode not in (0, 1):
+        logger.warning("daemon: the source check %s", status or f"exited with code {process.returncode}")
+    else:
+        logger.info("daemon: source check done (%s)", "some sources failing" if process.returncode else "all ok")
 
 
 def next_runs(database_url: str) -> dict[str, datetime | None]:

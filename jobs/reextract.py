@@ -11,8 +11,7 @@ from datetime import datetime
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from crawler.config import Paths
-from crawler.extract import EXTRACTOR_VERSION, extract
-from crawler.pipelines.extract import merge_pages
+from crawler.extract import EXTRACTOR_VERSION, combine_pages, extract
 from crawler.pipelines.relevance import tag, vocabulary_for
 from storage.archive import Archive
 from storage.errors import StorageError
@@ -61,7 +60,7 @@ def _reextract_one(archive: Archive, item: ArchivedArticle, vocabulary, threshol
     article = extract(response.body, item.url, fetched_at=response.date)
     if item.page_warc:
         pages = [read_response(p) for p in item.page_warc]
-        article = merge_pages(article, [extract(p.body, p.url, fetched_at=p.date) for p in pages])
+        article = combine_pages(article, [extract(p.body, p.url, fetched_at=p.date) for p in pages])
     before = current_hash(archive.engine, item.id)
     fields = {
         "title": article.title,

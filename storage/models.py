@@ -253,3 +253,17 @@ class CrawlRun(Base):
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     error_samples: Mapped[list[str]] = mapped_column(default=list)
+
+
+class SourceCheck(Base):
+    """One health check of a source (``kabar sources check``, daily in the daemon): its status
+    (ok, warning, failing), the reason in words, and every finding as JSON."""
+
+    __tablename__ = "source_checks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    source: Mapped[str] = mapped_column(String(100), index=True)
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    status: Mapped[str] = mapped_column(String(20))
+    reason: Mapped[str] = mapped_column(Text)
+    details: Mapped[dict[str, Any]] = mapped_column(default=dict)

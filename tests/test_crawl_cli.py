@@ -96,7 +96,7 @@ def test_search_filters_and_formats(crawled):
     table = runner("search", "smart city", "--limit", "3")
     assert table.returncode == 0 and "Published" in table.stdout
     rows = list(csv.DictReader(io.StringIO(runner("search", "banjir", "--format", "csv").stdout)))
-    assert rows and set(rows[0]) == {"id", "url", "title", "published", "source", "snippet"}
+    assert rows and set(rows[0]) == {"id", "url", "title", "published", "source", "story_id", "also_in", "snippet"}
 
 
 def test_malformed_query_is_a_clear_error(crawled):

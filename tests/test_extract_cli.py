@@ -78,8 +78,6 @@ def test_one_page_with_its_url(saved):
     assert record["author"] == g["author"]
 
 
-@pytest.mark.xfail(strict=True, reason="cmd_extract prints an array even for one page; DESIGN.md: "
-                   "'--format json prints ... an object for one item, an array for several'")
 def test_one_page_is_one_json_object(saved):
     directory, gold = saved
     result = kabar_extract(str(directory / "sumselpos.html"), "--url", gold["sumselpos"]["url"])

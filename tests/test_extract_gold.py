@@ -13,7 +13,6 @@ import json
 import re
 import urllib.request
 from collections import Counter
-from dataclasses import replace
 from datetime import datetime
 
 import pytest
@@ -157,9 +156,7 @@ def extracted(gold):
     for g in gold:
         article = extract(_fetch(g["url"]), g["url"])
         if article.page_urls:
-            others = [extract(_fetch(u), u) for u in article.page_urls]
-            whole = next((o for o in others if article.text[:200] in o.text and len(o.text) > len(article.text)), None)
-            article = replace(article, text=whole.text) if whole else combine_pages(article, others)
+            article = combine_pages(article, [extract(_fetch(u), u) for u in article.page_urls])
         out[g["url"]] = article
     return out
 

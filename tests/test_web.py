@@ -428,7 +428,9 @@ def test_odd_queries_never_fail(hostile, query):
 def test_bad_paths_are_clean_errors(hostile):
     assert hostile.get("/article/abc").status_code == 400
     assert hostile.get("/api/article/abc").status_code == 400
-    assert hostile.get("/api/article/-5").status_code == 404
+    assert hostile.get("/api/article/-5").status_code == 400
+    assert hostile.get("/api/article/9223372036854775808").status_code == 400
+    assert hostile.get("/article/99999999999999999999/original").status_code == 400
     assert hostile.get("/api/runs", params={"limit": "0"}).status_code == 400
     assert hostile.get("/nowhere").status_code == 404
     assert hostile.post("/api/search").status_code == 405

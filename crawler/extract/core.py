@@ -29,7 +29,7 @@ __all__ = ["EXTRACTOR_VERSION", "extract", "extract_text", "combine_pages"]
 LOGGER = logging.getLogger(__name__)
 
 #: Bumped whenever a change can alter what extract() returns for a stored page.
-EXTRACTOR_VERSION = "kabar-extract/1.0 trafilatura/2.3.1"
+EXTRACTOR_VERSION = "kabar-extract/1.1 trafilatura/2.3.1"
 
 #: Below this many characters the first pass is distrusted and a less strict pass is tried.
 MIN_TEXT = 200
@@ -188,8 +188,12 @@ def extract_text(html: str | bytes, url: str = "") -> str:
 
 
 def combine_pages(first: Article, others: list[Article]) -> Article:
-    """One article from its pages in order: the first page's record, every page's text."""
+    """One article from its pages in order: the first page's record, every page's text; a page
+    that holds the whole text (a ``?page=all`` view) replaces the rest."""
     from dataclasses import replace
 
+    for page in others:
+        if first.text and first.text[:200] in page.text and len(page.text) > len(first.text):
+            return replace(first, text=page.text)
     texts = [first.text] + [a.text for a in others if a.text]
     return replace(first, text="\n\n".join(t for t in texts if t), page_urls=first.page_urls)

@@ -4,14 +4,13 @@ an article split over several pages."""
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
 from typing import Any
 
 from scrapy import Request
 from scrapy.exceptions import DropItem
 from scrapy.http import TextResponse
 
-from crawler.extract import Article, extract
+from crawler.extract import Article, combine_pages, extract
 from crawler.pagetype import listing_reason
 from crawler.pipelines import RunPipeline
 
@@ -48,7 +47,7 @@ class ExtractPipeline(RunPipeline):
                 pages.append(fetched[0])
                 pointers.append(fetched[1])
         item["page_warc"] = [p for p in pointers if p]
-        return merge_pages(first, pages)
+        return combine_pages(first, pages)
 
     async def _fetch(self, url: str) -> tuple[Article, dict | None] | None:
         request = Request(url, meta={"kind": "article-page"}, dont_filter=True)
@@ -62,12 +61,3 @@ class ExtractPipeline(RunPipeline):
             return None
         return extract(response.body, response.url), request.meta.get("warc")
 
-
-def merge_pages(first: Article, pages: list[Article]) -> Article:
-    """One article from its first page and its other pages, in order; a page that holds the
-    whole text (a ``?page=all`` view) replaces the rest."""
-    for page in pages:
-        if first.text and first.text[:200] in page.text and len(page.text) > len(first.text):
-            return replace(first, text=page.text)
-    texts = [first.text, *(page.text for page in pages)]
-    return replace(first, text="\n\n".join(t for t in texts if t))

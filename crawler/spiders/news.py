@@ -17,6 +17,7 @@ from scrapy.http import Request, Response, TextResponse
 from twisted.python.failure import Failure
 
 from crawler import discovery
+from crawler.config import resolve, scrapy_settings
 from crawler.runstate import RunState, body_hash
 from crawler.urls import canonicalize
 from storage import revisits
@@ -39,6 +40,14 @@ class NewsSpider(scrapy.Spider):
         self.source_name = source
         self.run: RunState | None = None
         self.scheduled: set[str] = set()
+
+    @classmethod
+    def update_settings(cls, settings) -> None:
+        """Apply the config's politeness and WARC settings, whoever starts the spider."""
+        super().update_settings(settings)
+        paths = resolve(db=settings.get("KABAR_DATABASE_URL"), config=settings.get("KABAR_CONFIG"),
+                        data_dir=settings.get("KABAR_DATA_DIR"))
+        settings.setdict(scrapy_settings(paths.config), priority="spider")
 
     @classmethod
     def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> "NewsSpider":

@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 import re
 from importlib import resources
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import FastAPI, Query, Request
+from fastapi import FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -29,6 +29,9 @@ from storage.warc import read_response
 
 log = logging.getLogger(__name__)
 
+# ids are 32-bit integers on PostgreSQL; anything else is a 400, not a database error
+ArticleId = Annotated[int, Path(ge=1, le=2**31 - 1, description="article id")]
+StoryId = Annotated[int, Path(ge=1, le=2**31 - 1, description="story id")]
 FEED_ENTRIES = 50
 RUNS_SHOWN = 100
 _MARK = re.compile(r"\[([^\W_]+)\]")
@@ -144,21 +147,21 @@ def create_app(engine: Engine, *, password: str | None = None, user: str = "kaba
         return page(request, "search.html", params=params, error=None, result=result, facets=facet)
 
     @app.get("/article/{article_id}", response_class=HTMLResponse, include_in_schema=False)
-    def article_page(request: Request, article_id: int):
+    def article_page(request: Request, article_id: ArticleId):
         article = data.visible_article(engine, article_id)
         if article is None:
             raise HTTPException(404, f"There is no article {article_id} in the archive.")
         return page(request, "article.html", article=article, paragraphs=_paragraphs(article.get("text")))
 
     @app.get("/story/{story_id}", include_in_schema=False)
-    def story_page(story_id: int):
+    def story_page(story_id: StoryId):
         found = data.story(engine, story_id)
         if not found:
             raise HTTPException(404, f"There is no story {story_id} in the archive.")
         return RedirectResponse(f"/article/{found['articles'][0]['id']}#story", status_code=303)
 
     @app.get("/article/{article_id}/original", include_in_schema=False)
-    def original_page(article_id: int):
+    def original_page(article_id: ArticleId):
         article = data.visible_article(engine, article_id)
         if article is None:
             raise HTTPException(404, f"There is no article {article_id} in the archive.")
@@ -239,7 +242,7 @@ def create_app(engine: Engine, *, password: str | None = None, user: str = "kaba
         return JSONResponse(output.jsonable({"query": dict(params.items(page=params.page)), **result}))
 
     @app.get("/api/article/{article_id}", tags=["api"], response_model=ArticleOut, responses=_NOT_FOUND)
-    def api_article(request: Request, article_id: int):
+    def api_article(request: Request, article_id: ArticleId):
         """Every stored field of one article, its story (every outlet and URL) and its tags."""
         article = data.visible_article(engine, article_id)
         if article is None:
@@ -249,7 +252,7 @@ def create_app(engine: Engine, *, password: str | None = None, user: str = "kaba
         return JSONResponse(output.jsonable(article))
 
     @app.get("/api/story/{story_id}", tags=["api"], response_model=StoryOut, responses=_NOT_FOUND)
-    def api_story(story_id: int):
+    def api_story(story_id: StoryId):
         """The visible articles of a story, earliest first, with their URLs and aliases."""
         found = data.story(engine, story_id)
         if not found:
