@@ -10,6 +10,7 @@ import gzip
 import io
 import logging
 import re
+import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Iterable
@@ -63,7 +64,7 @@ def parse_sitemap(body: bytes, url: str) -> Found:
     if body[:2] == b"\x1f\x8b":
         try:
             body = _gunzip(body)
-        except (OSError, EOFError, ValueError) as exc:
+        except (OSError, EOFError, ValueError, zlib.error) as exc:
             return Found(error=f"broken gzip sitemap: {exc}")
     found = Found()
     try:

@@ -25,10 +25,14 @@ AUTOTHROTTLE_START_DELAY = 1.0
 AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
-# Hostile servers: give up in time, retry a little, never hold a huge body.
-DOWNLOAD_TIMEOUT = 30
+# Hostile servers: give up in time, retry a little, never hold a huge body (docs/reliability.md).
+# KABAR_DOWNLOAD_TIMEOUT, KABAR_RETRY_BACKOFF and KABAR_RETRY_MAX_DELAY (seconds) override the
+# defaults from the environment; the tests use them to keep hostile pages quick.
+DOWNLOAD_TIMEOUT = float(os.environ.get("KABAR_DOWNLOAD_TIMEOUT") or 30)
 RETRY_ENABLED = True
 RETRY_TIMES = 2
+KABAR_RETRY_BACKOFF = float(os.environ.get("KABAR_RETRY_BACKOFF") or 1.0)  # 1 s, then 2 s
+KABAR_RETRY_MAX_DELAY = float(os.environ.get("KABAR_RETRY_MAX_DELAY") or 60)  # longer Retry-After: not retried
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
@@ -41,6 +45,13 @@ ITEM_PIPELINES = {
     "crawler.pipelines.revisit.RevisitPipeline": 450,
     "crawler.pipelines.dedup.DedupPipeline": 500,
     "crawler.pipelines.store.StorePipeline": 800,
+}
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.middlewares.RedirectMiddleware": 600,
+    "crawler.middlewares.PrivateAddressGuard": 760,  # after HttpProxyMiddleware (750)
 }
 EXTENSIONS = {
     "crawler.warcarchive.WarcArchive": 50,

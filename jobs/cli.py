@@ -352,20 +352,34 @@ def cmd_sources(args: argparse.Namespace) -> int:
 
 def cmd_status(args: argparse.Namespace) -> int:
     from jobs.daemon import next_runs
+    from storage.checks import latest_checks
     from storage.runs import source_health
 
     paths = _paths(args, require_config=True)
     engine = engine_for(paths)
     names = [s.name for s in paths.config.sources]
     upcoming = next_runs(paths.database_url)
-    rows = [{**h, "next_run": upcoming.get(h["source"])} for h in source_health(engine, names)]
+    checks = latest_checks(engine, names)
+    rows = [{**h, "next_run": upcoming.get(h["source"]), **_check_fields(checks.get(h["source"]))}
+            for h in source_health(engine, names)]
     if args.format == "json":
         output.write_json(rows)
     else:
         output.write_table(rows, [("source", "Source"), ("last_run", "Last run"), ("last_status", "Status"),
                                   ("next_run", "Next run"), ("articles_24h", "Articles 24 h"),
-                                  ("last_error", "Last error")], title="Sources")
+                                  ("last_error", "Last error"), ("health", "Health")], title="Sources")
+        attention = [r for r in rows if r["health"] in ("warning", "failing")]
+        if attention:
+            output.write_table(attention, [("source", "Source"), ("health", "Health"), ("health_reason", "Why"),
+                                           ("checked_at", "Checked")], title="Failing or quiet sources")
     return EXIT_OK
+
+
+def _check_fields(check: dict[str, Any] | None) -> dict[str, Any]:
+    """The latest recorded health check of a source (kabar sources check, the daemon's daily one)."""
+    if check is None:
+        return {"health": None, "health_reason": None, "checked_at": None}
+    return {"health": check["status"], "health_reason": check["reason"], "checked_at": check["checked_at"]}
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

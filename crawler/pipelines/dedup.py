@@ -9,10 +9,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from scrapy.exceptions import DropItem
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from crawler.pipelines import RunPipeline
 from crawler.pipelines.relevance import item_warc
 from crawler.urls import canonicalize
+from storage.models import Article
+from storage.tags import store_tags
 from storage.textnorm import text_hash
 
 
@@ -44,6 +48,8 @@ class DedupPipeline(RunPipeline):
             existing = archive.find_by_text_hash(item["text_hash"])
         if existing is None:
             return item
+        if item.get("text_hash") is None and self.complete_interrupted(item, existing):
+            return self._drop_completed(item, existing)
         self.keep_as_duplicate(item, existing)
         raise DropItem(f"duplicate of article {existing}: {item['url']}")
 
@@ -61,3 +67,30 @@ class DedupPipeline(RunPipeline):
             last_modified=item.get("last_modified"),
             **item_warc(item),
         )
+
+    def complete_interrupted(self, item: dict[str, Any], article_id: int) -> bool:
+        """An article found under its own URL whose storing was cut short (a crawl killed
+        between the article row and its tags or story): write what is missing now."""
+        run = self.run
+        engine = run.archive.engine
+        with Session(engine) as session:
+            row = session.execute(
+                select(Article.score, Article.story_id).where(Article.id == article_id)
+            ).one_or_none()
+        if row is None or (row.score is not None and row.story_id is not None):
+            return False
+        if row.score is None and item.get("tags"):
+            store_tags(engine, article_id, item["tags"])
+        if row.story_id is None:
+            run.archive.assign_story(article_id, threshold=run.config.story_threshold)
+        return True
+
+    def _drop_completed(self, item: dict[str, Any], article_id: int):
+        run = self.run
+        run.new += 1
+        for url in page_urls(item):
+            run.archive.add_alias(article_id, url)
+        run.record_fetch(item["url"], "article", status=item["status"], article_id=article_id,
+                         etag=item.get("etag"), last_modified=item.get("last_modified"), **item_warc(item))
+        raise DropItem(f"completed the interrupted store of article {article_id}: {item['url']}",
+                       log_level="INFO")

@@ -17,6 +17,8 @@ from crawler.pipelines import RunPipeline
 logger = logging.getLogger(__name__)
 
 MAX_EXTRA_PAGES = 10
+# Fewer words than this is not an article (the shortest real news item we have seen has 150).
+MIN_ARTICLE_WORDS = 40
 
 
 class ExtractPipeline(RunPipeline):
@@ -35,6 +37,11 @@ class ExtractPipeline(RunPipeline):
             self.run.error(f"{item['url']}: no article text found")
             self.run.record_fetch(item["url"], "article", status=item["status"], error="no article text")
             raise DropItem(f"no article text in {item['url']}")
+        words = len(article.text.split())
+        if words < MIN_ARTICLE_WORDS:  # a login form, an error page served as 200, a stub
+            self.run.error(f"{item['url']}: not an article (only {words} words of text)")
+            self.run.record_fetch(item["url"], "article", status=item["status"], error=f"not an article ({words} words)")
+            raise DropItem(f"not an article ({words} words of text): {item['url']}")
         item["article"] = article
         return item
 

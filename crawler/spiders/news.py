@@ -7,6 +7,7 @@ Run it with ``kabar crawl`` or ``scrapy crawl news -a source=NAME``.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import datetime, timedelta, timezone
 from typing import Any, AsyncIterator, Iterator
 from urllib.parse import urlsplit
@@ -26,6 +27,10 @@ logger = logging.getLogger(__name__)
 
 # Fetched again every run, with the validators of the last fetch (a 304 costs no parsing).
 CONDITIONAL_KINDS = frozenset({"feed", "sitemap", "listing", "revisit"})
+# Pages the config names or that lead to articles: robots.txt forbidding one is an error of the
+# run (the source cannot be crawled as configured); a forbidden article link is only skipped.
+ENTRY_KINDS = frozenset({"feed", "sitemap", "listing"})
+ROBOTS_FORBIDDEN = "Forbidden by robots.txt"
 
 
 class NewsSpider(scrapy.Spider):
@@ -148,13 +153,16 @@ class NewsSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request
-        if failure.check(IgnoreRequest):
-            logger.info("%s: skipped %s (%s)", self.source_name, request.url, failure.getErrorMessage())
+        url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL we asked for
+        kind = request.meta.get("kind", "other")
+        reason = describe_failure(failure)
+        if failure.check(IgnoreRequest) and reason == ROBOTS_FORBIDDEN and kind not in ENTRY_KINDS:
+            logger.info("%s: skipped %s (%s)", self.source_name, request.url, reason)
             return
-        reason = failure.getErrorMessage() or failure.type.__name__
-        self.run.error(f"{failure.type.__name__}: {reason} ({request.url})")
         status = getattr(getattr(failure.value, "response", None), "status", None)
-        self.run.record_fetch(request.url, request.meta.get("kind", "other"), status=status, error=reason[:500])
+        if status is None:  # an HTTP error status is already counted when it arrives (RunRecorder)
+            self.run.error(f"{failure.type.__name__}: {reason} ({request.url})")
+        self.run.record_fetch(url, kind, status=status, error=reason[:500])
 
     def _revisits_and_retries(self) -> Iterator[Request]:
         """Young articles due for a revisit, and article URLs whose last fetch failed."""
@@ -209,6 +217,24 @@ class NewsSpider(scrapy.Spider):
 
     def _on_site(self, url: str) -> bool:
         return urlsplit(url).netloc in self.allowed_hosts
+
+
+def describe_failure(failure: Failure) -> str:
+    """One readable line for a failed download (Scrapy leaves some of them empty or nested)."""
+    reason = failure.getErrorMessage() or ""
+    nested = re.findall(r"Failure [\w.]+\.(\w+): ([^>]*)>", reason)
+    if nested:  # "[<twisted.python.failure.Failure twisted...ConnectionLost: ...>]"
+        reason = "; ".join(f"{name}: {message.strip()}" for name, message in nested)
+    if not reason or reason == failure.type.__name__:
+        reason = FAILURE_HINTS.get(failure.type.__name__, failure.type.__name__)
+    return reason
+
+
+# What a download failure that carries no message means.
+FAILURE_HINTS = {
+    "DownloadCancelledError": "download cancelled: the body passed the DOWNLOAD_MAXSIZE limit",
+    "ResponseDataLossError": "truncated response: the connection closed before the whole body arrived",
+}
 
 
 def conditional_headers(previous: dict[str, Any]) -> dict[str, str]:

@@ -1,0 +1,225 @@
+"""Downloader middlewares for a hostile web, each wired by one line in ``crawler/settings.py``.
+
+- :class:`PrivateAddressGuard` refuses requests to loopback, private, link-local and other
+  non-public addresses (no SSRF through redirects or links), except to the source's own hosts.
+- :class:`BackoffRetryMiddleware` is Scrapy's retry with a pause before each retry: the
+  server's ``Retry-After`` when it gives one (up to a cap), exponential backoff otherwise.
+- :class:`RedirectMiddleware` is Scrapy's, but a redirect loop and a too-long chain fail with
+  a message that says so (Scrapy's dupe filter would drop a loop silently).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import re
+import socket
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware as ScrapyRedirectMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from scrapy.utils.response import response_status_message
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+    from scrapy.settings import BaseSettings
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+LOOPBACK_NAMES = re.compile(r"^(localhost|ip6-localhost|ip6-loopback)$|\.localhost$", re.I)
+# Legacy IPv4 spellings the OS resolver accepts: 2130706433, 0x7f.1, 127.1 ...
+LEGACY_IPV4 = re.compile(r"^[0-9a-fA-FxX.]+$")
+
+
+class BlockedAddress(IgnoreRequest):
+    """A request to a non-public address outside the source's own hosts (not retried)."""
+
+
+class RedirectLoop(IgnoreRequest):
+    """A redirect that comes back to a URL of its own chain."""
+
+
+class TooManyRedirects(IgnoreRequest):
+    """A redirect chain longer than REDIRECT_MAX_TIMES."""
+
+
+def literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
+    """The address a host name *is* (``10.0.0.1``, ``[::1]``, ``2130706433``), else None."""
+    host = host.strip("[]")
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        if not LEGACY_IPV4.match(host) or not any(c.isdigit() for c in host):
+            return None
+        try:
+            address = ipaddress.ip_address(socket.inet_aton(host))
+        except OSError:
+            return None
+    mapped = getattr(address, "ipv4_mapped", None)
+    return mapped or address
+
+
+def non_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
+    """Why ``address`` is not on the public internet (``"loopback"``, ``"private"``, …), or None."""
+    for kind in ("loopback", "link_local", "unspecified", "multicast", "reserved", "private"):
+        if getattr(address, f"is_{kind}"):
+            return kind.replace("_", "-")
+    return None if address.is_global else "non-public"
+
+
+def host_port(url_parts: Any) -> tuple[str, int | None]:
+    """(lower-case host, port with the scheme's default filled in) of a parsed URL."""
+    try:
+        port = url_parts.port
+    except ValueError:
+        port = None
+    return (url_parts.hostname or "").lower(), port or DEFAULT_PORTS.get(url_parts.scheme)
+
+
+class PrivateAddressGuard:
+    """Refuse requests to non-public addresses unless the host is one of the source's own.
+
+    A source's own hosts are those of its ``url``, feeds, sitemaps and listings: a source on
+    127.0.0.1 or a private network (the example sites, an intranet portal) is crawled as
+    configured, and its redirects may stay on that host and port. Any other host is checked
+    by its literal address, or by the address the resolver gives (Scrapy's cached resolver,
+    the one the download then uses); through a proxy, names are left to the proxy and only
+    literal addresses and ``localhost`` names are checked. A refused request fails with
+    :class:`BlockedAddress`, which the spider records as an error of the run.
+    """
+
+    def __init__(self, crawler: "Crawler") -> None:
+        self.crawler = crawler
+        self._own: set[tuple[str, int | None]] | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: "Crawler") -> "PrivateAddressGuard":
+        return cls(crawler)
+
+    def own_hosts(self) -> set[tuple[str, int | None]]:
+        if self._own is None:
+            from urllib.parse import urlsplit
+
+            netlocs = getattr(self.crawler.spider, "allowed_hosts", None) or set()
+            self._own = {host_port(urlsplit(f"http://{netloc}/")) for netloc in netlocs}
+        return self._own
+
+    async def process_request(self, request: Request) -> None:
+        parts = urlparse_cached(request)
+        host, port = host_port(parts)
+        if (host, port) in self.own_hosts():
+            return None
+        reason = await self._why_refused(host, proxied=bool(request.meta.get("proxy")))
+        if reason:
+            raise BlockedAddress(
+                f"refused {request.url}: {reason} address, not one of the source's own hosts"
+                " (no requests to private networks)"
+            )
+        return None
+
+    async def _why_refused(self, host: str, proxied: bool) -> str | None:
+        if LOOPBACK_NAMES.search(host):
+            return "loopback"
+        address = literal_address(host)
+        if address is not None:
+            return non_public(address)
+        if proxied or not host:
+            return None
+        from twisted.internet import reactor
+
+        try:
+            resolved = await maybe_deferred_to_future(reactor.resolve(host))
+        except Exception:  # the download reports the DNS failure itself
+            return None
+        address = literal_address(str(resolved))
+        return non_public(address) if address is not None else None
+
+
+class BackoffRetryMiddleware(RetryMiddleware):
+    """Scrapy's retry (RETRY_TIMES, RETRY_HTTP_CODES, RETRY_EXCEPTIONS) with a pause first.
+
+    The pause before retry *n* is ``KABAR_RETRY_BACKOFF * 2 ** (n - 1)`` seconds, or the
+    response's ``Retry-After`` (seconds or an HTTP date) when that is longer; never more than
+    ``KABAR_RETRY_MAX_DELAY``: a server that asks for longer is not retried in this run (the
+    answer is recorded, and the URL is tried again by the next run). The pause holds only this
+    request; other downloads go on.
+    """
+
+    def __init__(self, settings: "BaseSettings") -> None:
+        super().__init__(settings)
+        self.backoff = settings.getfloat("KABAR_RETRY_BACKOFF", 1.0)
+        self.max_delay = settings.getfloat("KABAR_RETRY_MAX_DELAY", 60.0)
+
+    async def process_response(self, request: Request, response: Response) -> Request | Response:
+        if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
+            return response
+        delay = self._backoff(request)
+        asked = retry_after(response)
+        if asked is not None:
+            if asked > self.max_delay:
+                logger.warning("not retrying %s: Retry-After %.0f s is longer than the %.0f s kabar waits",
+                               request.url, asked, self.max_delay)
+                return response
+            delay = max(delay, asked)
+        retry = self._retry(request, response_status_message(response.status))
+        if retry is None:
+            return response
+        await _sleep(delay)
+        return retry
+
+    async def process_exception(self, request: Request, exception: Exception) -> Request | None:
+        retry = super().process_exception(request, exception)
+        if retry is not None:
+            await _sleep(self._backoff(request))
+        return retry
+
+    def _backoff(self, request: Request) -> float:
+        attempt = request.meta.get("retry_times", 0)
+        return min(self.backoff * 2**attempt, self.max_delay)
+
+
+def retry_after(response: Response) -> float | None:
+    """Seconds a ``Retry-After`` header asks for (delta-seconds or HTTP date), or None."""
+    value = response.headers.get(b"Retry-After")
+    if not value:
+        return None
+    text = value.decode("latin-1").strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+async def _sleep(seconds: float) -> None:
+    if seconds <= 0:
+        return
+    from twisted.internet import reactor
+    from twisted.internet.task import deferLater
+
+    await maybe_deferred_to_future(deferLater(reactor, seconds, lambda: None))
+
+
+class RedirectMiddleware(ScrapyRedirectMiddleware):
+    """Scrapy's redirects; a loop or a chain past REDIRECT_MAX_TIMES fails, saying which."""
+
+    def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
+        chain = [*request.meta.get("redirect_urls", []), request.url]
+        if redirected.url in chain:
+            raise RedirectLoop(f"redirect loop: {' -> '.join(chain)} -> {redirected.url}")
+        if request.meta.get("redirect_times", 0) + 1 > self.max_redirect_times:
+            raise TooManyRedirects(
+                f"more than {self.max_redirect_times} redirects from {chain[0]} (gave up at {request.url})"
+            )
+        return super()._redirect(redirected, request, reason)
