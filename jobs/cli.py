@@ -156,6 +156,9 @@ def build_parser() -> argparse.ArgumentParser:
     db = sub.add_parser("db", parents=[common], help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=KabarArgumentParser)
     db_sub.add_parser("upgrade", parents=[common], help="apply migrations (also done on first use)")
+    copy = db_sub.add_parser("copy", parents=[common], help="copy the whole archive into a new database, verified")
+    copy.add_argument("--from", dest="source_url", required=True, metavar="URL")
+    copy.add_argument("--to", dest="target_url", required=True, metavar="URL")
     return parser
 
 
@@ -631,11 +634,31 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def cmd_db(args: argparse.Namespace) -> int:
+    if args.db_command == "copy":
+        return _copy_db(args)
     if args.db_command != "upgrade":
-        raise UsageError("kabar db needs an action: upgrade")
+        raise UsageError("kabar db needs an action: upgrade or copy")
     paths = _paths(args)
     engine_for(paths)
     print(f"kabar: database is up to date: {_redact(paths.database_url)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _copy_db(args: argparse.Namespace) -> int:
+    from storage.copy import copy_archive, table_digests
+    from storage.db import open_archive
+
+    source = open_archive(args.source_url)
+    target = open_archive(args.target_url)
+    counts = copy_archive(source, target)
+    before, after = table_digests(source), table_digests(target)
+    different = [name for name in before if before[name] != after.get(name)]
+    if different:
+        print(f"kabar: copy differs from the original in {', '.join(different)}", file=sys.stderr)
+        return EXIT_SOURCE_FAILED
+    total = sum(counts.values())
+    print(f"kabar: copied {total} rows in {len(counts)} tables from {_redact(args.source_url)} to "
+          f"{_redact(args.target_url)}; counts and hashes of every table match", file=sys.stderr)
     return EXIT_OK
 
 
