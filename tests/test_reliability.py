@@ -58,6 +58,7 @@ def fault_crawl(tmp_path_factory, faultsite):
     db.row_factory = sqlite3.Row
     crawl = SimpleNamespace(
         runner=runner, result=result, elapsed=elapsed, db=db, site=faultsite,
+        hits=faultsite.hits(),  # a snapshot: later tests reset the server's log
         max_rss_kb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
         articles={r["url"]: r for r in db.execute("select * from articles")},
         fetches={r["url"]: r for r in db.execute("select * from fetched_urls")},
@@ -65,6 +66,10 @@ def fault_crawl(tmp_path_factory, faultsite):
     )
     yield crawl
     db.close()
+
+
+def hits(crawl, *, server: str | None = None, path: str | None = None):
+    return [h for h in crawl.hits if (server is None or h.server == server) and (path is None or h.path == path)]
 
 
 def url(crawl, path: str) -> str:
@@ -115,22 +120,20 @@ def test_run_records_the_errors_and_keeps_the_good_pages(fault_crawl):
 
 
 def test_server_errors_are_retried_with_backoff_then_recorded(fault_crawl):
-    site = fault_crawl.site
     for path, status in (("/x/error-500", 500), ("/x/unavailable-503", 503)):
-        hits = site.hits(path=path)
-        assert len(hits) == 3, (path, hits)  # RETRY_TIMES = 2
+        seen = hits(fault_crawl, path=path)
+        assert len(seen) == 3, (path, seen)  # RETRY_TIMES = 2
         assert_recorded(fault_crawl, path, status=status)
-    hits = [h.at for h in site.hits(path="/x/unavailable-503")]
-    assert hits[1] - hits[0] >= 0.9 and hits[2] - hits[1] >= 0.9  # Retry-After: 1
+    times = [h.at for h in hits(fault_crawl, path="/x/unavailable-503")]
+    assert times[1] - times[0] >= 0.9 and times[2] - times[1] >= 0.9  # Retry-After: 1
 
 
 def test_429_with_retry_after_is_honoured(fault_crawl):
-    site = fault_crawl.site
-    first, second = (h.at for h in site.hits(path="/x/rate-limited"))
+    first, second = (h.at for h in hits(fault_crawl, path="/x/rate-limited"))
     assert second - first >= 0.9  # waited the second Retry-After asked for, then got the page
     assert url(fault_crawl, "/x/rate-limited") in fault_crawl.articles
     # asking for an hour is more than kabar waits: not retried now, recorded, tried next run
-    assert len(site.hits(path="/x/rate-limited-long")) == 1
+    assert len(hits(fault_crawl, path="/x/rate-limited-long")) == 1
     assert_recorded(fault_crawl, "/x/rate-limited-long", status=429)
 
 
@@ -139,13 +142,14 @@ def test_connection_refused_and_reset_are_recorded(fault_crawl):
     refused = fault_crawl.fetches[site.closed_url + "berita/"]
     assert "refused" in refused["error"].lower()
     assert_recorded(fault_crawl, "/x/reset", error="Connection")
-    assert len(site.hits(path="/x/reset")) == 3
+    # 3 attempts (RETRY_TIMES = 2); Twisted retries a reset on a reused connection once more
+    assert 3 <= len(hits(fault_crawl, path="/x/reset")) <= 6
 
 
 def test_silent_and_dripping_servers_time_out(fault_crawl):
     for path in ("/x/hang", "/x/drip"):
         assert_recorded(fault_crawl, path, error="took longer than 2.0 seconds")
-        assert len(fault_crawl.site.hits(path=path)) == 3
+        assert len(hits(fault_crawl, path=path)) == 3
 
 
 def test_truncated_body_is_recorded(fault_crawl):
@@ -156,13 +160,13 @@ def test_redirect_loops_and_long_chains_are_recorded(fault_crawl):
     assert_recorded(fault_crawl, "/x/loop-a", error="redirect loop")
     assert_recorded(fault_crawl, "/x/loop-self", error="redirect loop")
     assert_recorded(fault_crawl, "/x/chain/1", error="more than 10 redirects")
-    chain = [h for h in fault_crawl.site.hits() if h.path.startswith("/x/chain/")]
+    chain = [h for h in hits(fault_crawl) if h.path.startswith("/x/chain/")]
     assert len(chain) == 11
     assert url(fault_crawl, REDIRECTED_ARTICLE) in fault_crawl.articles  # a short chain is fine
 
 
 def test_no_ssrf_through_redirects(fault_crawl):
-    assert fault_crawl.site.hits(server="internal") == []
+    assert hits(fault_crawl, server="internal") == []
     for path, kind in (("/x/to-metadata", "link-local"), ("/x/to-private", "private"),
                        ("/x/to-internal", "loopback"), ("/x/to-localhost", "loopback")):
         assert_recorded(fault_crawl, path, error=f"{kind} address, not one of the source's own hosts")
@@ -243,4 +247,4 @@ def test_robots_txt_that_disallows_everything_fails_that_source_only(fault_crawl
     run = fault_crawl.runs["tertutup"]
     assert run["status"] == "failed" and run["new"] == 0
     assert any("Forbidden by robots.txt" in s for s in run["error_samples"])
-    assert [h.path for h in fault_crawl.site.hits(server="blocked")] == ["/robots.txt"]
+    assert [h.path for h in hits(fault_crawl, server="blocked")] == ["/robots.txt"]
