@@ -39,6 +39,11 @@ CLOSE_REASONS = {"closespider_timeout": "timeout", "shutdown": "killed", "memusa
 RECORDED_KIND = {"article-page": "other", "revisit": "article"}
 
 
+def warc_fields(item: dict[str, Any]) -> dict[str, Any]:
+    """The WARC pointer of an item's page as ``warc_file/offset/length`` (empty when none)."""
+    return {f"warc_{k}": v for k, v in (item.get("warc") or {}).items()}
+
+
 def body_hash(body: bytes) -> str:
     """Fingerprint of a response body, to skip parsing a feed or listing that did not change."""
     return hashlib.sha1(body).hexdigest()
@@ -111,6 +116,18 @@ class RunState:
             url, source_id=self.source_id, run_id=self.run_id, kind=kind, **fields
         )
 
+    def record_article_fetch(self, item: dict[str, Any], article_id: int | None) -> None:
+        """The fetch of an article page, with its validators and WARC pointer."""
+        self.record_fetch(
+            item["url"],
+            "article",
+            status=item["status"],
+            article_id=article_id,
+            etag=item.get("etag"),
+            last_modified=item.get("last_modified"),
+            **warc_fields(item),
+        )
+
     @property
     def status(self) -> str:
         """ok, partial (some errors) or failed (nothing but errors: the source as a whole)."""
@@ -136,6 +153,8 @@ class RunRecorder:
 
     def __init__(self, crawler: "Crawler") -> None:
         self.crawler = crawler
+        # WarcArchive (an earlier extension) puts each response's pointer in request.meta["warc"]
+        self.warc_enabled = crawler.settings.getbool("KABAR_WARC_ENABLED", True)
         crawler.signals.connect(self.response_received, signal=signals.response_received)
         crawler.signals.connect(self.spider_error, signal=signals.spider_error)
         crawler.signals.connect(self.item_error, signal=signals.item_error)
@@ -154,6 +173,8 @@ class RunRecorder:
         if run is None:
             return
         run.pages += 1
+        if self.warc_enabled and "warc" not in request.meta:  # a full disk, a lost directory
+            run.error(f"WARC: {response.url} not archived (the WARC write failed, see the log)")
         kind = request.meta.get("kind") or ("robots" if response.url.endswith("/robots.txt") else "other")
         if response.status in OK_STATUSES:
             if kind != "robots":
@@ -162,7 +183,6 @@ class RunRecorder:
             run.error(f"HTTP {response.status} {response.url}")
         if kind in {"article", "article-page", "revisit"} and response.status in OK_STATUSES:
             return  # the pipelines record these once they know the article
-        pointer = request.meta.get("warc") or {}
         run.record_fetch(
             response.url,
             RECORDED_KIND.get(kind, kind),
@@ -170,7 +190,7 @@ class RunRecorder:
             etag=_header(response, b"ETag"),
             last_modified=_header(response, b"Last-Modified"),
             body_hash=body_hash(response.body) if response.status == 200 else None,
-            **{f"warc_{k}": v for k, v in pointer.items()},
+            **warc_fields(request.meta),
         )
 
     def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:

@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import SourceConfig, load_config
+from crawler.config import SourceConfig
 from jobs.examplesites.sites import SITES
-from jobs.sources.check import check_source, run_checks
+from jobs.sources.check import check_source
 from jobs.sources.fetch import Fetcher
 from storage.checks import latest_checks, record_check, source_activity
 from storage.models import utcnow

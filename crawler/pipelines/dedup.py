@@ -13,7 +13,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.pipelines import RunPipeline
-from crawler.pipelines.relevance import item_warc
 from crawler.urls import canonicalize
 from storage.models import Article
 from storage.tags import store_tags
@@ -58,15 +57,7 @@ class DedupPipeline(RunPipeline):
         run.duplicates += 1
         for url in page_urls(item):
             run.archive.add_alias(article_id, url)
-        run.record_fetch(
-            item["url"],
-            "article",
-            status=item["status"],
-            article_id=article_id,
-            etag=item.get("etag"),
-            last_modified=item.get("last_modified"),
-            **item_warc(item),
-        )
+        run.record_article_fetch(item, article_id)
 
     def complete_interrupted(self, item: dict[str, Any], article_id: int) -> bool:
         """An article found under its own URL whose storing was cut short (a crawl killed
@@ -90,7 +81,6 @@ class DedupPipeline(RunPipeline):
         run.new += 1
         for url in page_urls(item):
             run.archive.add_alias(article_id, url)
-        run.record_fetch(item["url"], "article", status=item["status"], article_id=article_id,
-                         etag=item.get("etag"), last_modified=item.get("last_modified"), **item_warc(item))
+        run.record_article_fetch(item, article_id)
         raise DropItem(f"completed the interrupted store of article {article_id}: {item['url']}",
                        log_level="INFO")

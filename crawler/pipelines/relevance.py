@@ -39,15 +39,10 @@ class RelevancePipeline(RunPipeline):
         item["tags"] = tags = tag(item["article"], vocabulary_for(config.vocabulary))
         if tags["score"] < config.min_score and not item.get("revisit_of"):
             self.run.not_relevant += 1
-            self.run.record_fetch(item["url"], "article", status=item["status"], **item_warc(item))
+            self.run.record_article_fetch(item, None)
             raise DropItem(
                 f"not archived: score {tags['score']} < min_score {config.min_score}: {item['url']}",
                 log_level="INFO",
             )
         return item
 
-
-def item_warc(item: dict[str, Any]) -> dict[str, Any]:
-    """The WARC pointer of the item's page as record_fetch keywords (empty when not archived)."""
-    pointer = item.get("warc") or {}
-    return {f"warc_{k}": v for k, v in pointer.items()} if pointer else {}

@@ -9,7 +9,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.extract import EXTRACTOR_VERSION
 from crawler.pipelines import RunPipeline
-from crawler.pipelines.relevance import item_warc
+from crawler.runstate import warc_fields
 from storage import revisits
 from storage.tags import store_tags
 from storage.textnorm import text_hash
@@ -36,14 +36,13 @@ class RevisitPipeline(RunPipeline):
                     "text_hash": new_hash,
                     "author": article.author,
                     "extractor_version": EXTRACTOR_VERSION,
-                    **item_warc(item),
+                    **warc_fields(item),
                 },
             )
             if item.get("tags"):
                 store_tags(engine, article_id, item["tags"])
             run.updated += 1
         revisits.mark_revisited(engine, article_id)
-        run.record_fetch(item["url"], "article", status=item["status"], article_id=article_id,
-                         etag=item.get("etag"), last_modified=item.get("last_modified"), **item_warc(item))
+        run.record_article_fetch(item, article_id)
         changed = "changed" if stored != new_hash else "unchanged"
         raise DropItem(f"revisited article {article_id}: {changed}", log_level="INFO")

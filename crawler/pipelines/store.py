@@ -7,7 +7,7 @@ from typing import Any
 from crawler.extract import EXTRACTOR_VERSION
 from crawler.pipelines import RunPipeline
 from crawler.pipelines.dedup import page_urls
-from crawler.pipelines.relevance import item_warc
+from crawler.runstate import warc_fields
 from storage.tags import store_tags
 
 
@@ -35,7 +35,7 @@ class StorePipeline(RunPipeline):
                 "fetched_at": item["fetched_at"],
                 "extractor_version": EXTRACTOR_VERSION,
                 "meta": {"page_warc": item["page_warc"]} if item.get("page_warc") else {},
-                **item_warc(item),
+                **warc_fields(item),
             }
         )
         if created:
@@ -47,14 +47,6 @@ class StorePipeline(RunPipeline):
             run.duplicates += 1
         for url in page_urls(item) - {item["canonical"]}:
             run.archive.add_alias(article_id, url)
-        run.record_fetch(
-            item["url"],
-            "article",
-            status=item["status"],
-            article_id=article_id,
-            etag=item.get("etag"),
-            last_modified=item.get("last_modified"),
-            **item_warc(item),
-        )
+        run.record_article_fetch(item, article_id)
         item["article_id"] = article_id
         return item

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, Iterator
 from urllib.parse import urljoin, urlsplit
 
-from crawler.discovery import Found, parse_feed, parse_listing, parse_sitemap
+from crawler.discovery import parse_feed, parse_listing, parse_sitemap
 from crawler.extract import extract
 from crawler.pagetype import listing_reason
 from crawler.relevance import classify
