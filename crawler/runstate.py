@@ -35,6 +35,10 @@ OK_STATUSES = range(200, 400)
 EXPECTED_FAILURES = {"robots": range(400, 500), "revisit": (404, 410)}
 # Why Scrapy closed a spider early -> the run's status.
 CLOSE_REASONS = {"closespider_timeout": "timeout", "shutdown": "killed", "memusage_exceeded": "failed"}
+# Pages whose validators (ETag, Last-Modified, body hash) let the next run skip parsing them:
+# kept back until the run finishes, so a crawl killed before it followed their links does not
+# make the next one skip them (the previous validators stay until then).
+DEFERRED_VALIDATOR_KINDS = frozenset({"feed", "sitemap", "listing"})
 # Request kinds of the spider recorded under another fetch kind.
 RECORDED_KIND = {"article-page": "other", "revisit": "article"}
 
@@ -76,6 +80,7 @@ class RunState:
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
     failed_starts: int = 0
+    pending_validators: list[tuple[str, str, int, dict[str, Any]]] = field(default_factory=list)
 
     @classmethod
     def open(cls, crawler: "Crawler", source_name: str) -> "RunState":
@@ -183,15 +188,16 @@ class RunRecorder:
             run.error(f"HTTP {response.status} {response.url}")
         if kind in {"article", "article-page", "revisit"} and response.status in OK_STATUSES:
             return  # the pipelines record these once they know the article
-        run.record_fetch(
-            response.url,
-            RECORDED_KIND.get(kind, kind),
-            status=response.status,
-            etag=_header(response, b"ETag"),
-            last_modified=_header(response, b"Last-Modified"),
-            body_hash=body_hash(response.body) if response.status == 200 else None,
-            **warc_fields(request.meta),
-        )
+        kind = RECORDED_KIND.get(kind, kind)
+        validators = {
+            "etag": _header(response, b"ETag"),
+            "last_modified": _header(response, b"Last-Modified"),
+            "body_hash": body_hash(response.body) if response.status == 200 else None,
+        }
+        if kind in DEFERRED_VALIDATOR_KINDS and response.status == 200:
+            run.pending_validators.append((response.url, kind, response.status, validators))
+            validators = {}
+        run.record_fetch(response.url, kind, status=response.status, **validators, **warc_fields(request.meta))
 
     def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
         run = self._run(spider)
@@ -208,6 +214,9 @@ class RunRecorder:
         if run is None:
             return
         status = run.status if reason == "finished" else CLOSE_REASONS.get(reason, "failed")
+        if reason == "finished":  # every link of these pages was followed: skip them next time
+            for url, kind, code, validators in run.pending_validators:
+                run.record_fetch(url, kind, status=code, **validators)
         if reason not in {"finished"} and not run.errors:
             run.error(f"crawl closed early: {reason}")
         run.archive.finish_run(

@@ -64,6 +64,10 @@ _PG_HEADLINE_OPTIONS = (
 )
 
 
+# A text search ranks at most this many matching articles, the most recently archived.
+RANK_WINDOW = 2000
+
+
 @dataclass
 class SearchRequest:
     """What to look for. ``limit=None`` means no limit; ``since`` is inclusive and
@@ -271,7 +275,11 @@ def search(engine: Engine, req: SearchRequest) -> list[SearchHit]:
         Article.id, Article.url, Article.title, Article.published_at,
         Source.name.label("name"), Article.story_id,
     ]
+    with Session(engine) as s:
+        window = _rank_window(s, plan, req)
     stmt = _filtered(select(*columns).select_from(Article), plan, req)
+    if window is not None:
+        stmt = stmt.where(Article.id >= window)
     rank = _rank(plan) if plan.fts else None
     if rank is not None:
         stmt = stmt.add_columns(rank.label("rank"))
@@ -341,7 +349,24 @@ def count(engine: Engine, req: SearchRequest) -> int:
     counted = func.count(distinct(_group_key())) if req.group_stories else func.count()
     stmt = _filtered(select(counted).select_from(Article), plan, req)
     with Session(engine) as s:
+        window = _rank_window(s, plan, req)
+        if window is not None:
+            stmt = stmt.where(Article.id >= window)
         return int(_run(s, stmt, plan).scalar_one())
+
+
+def _rank_window(s: Session, plan: _Plan, req: SearchRequest) -> int | None:
+    """The lowest article id a text search ranks: the newest RANK_WINDOW matching articles.
+
+    Ranking every match of a broad query costs in proportion to the archive; ranking the
+    most recently archived matches keeps a search as fast at 100,000 articles as at 10,000.
+    None when the query matches fewer (everything is ranked) or is not a text query.
+    """
+    if not plan.fts:
+        return None
+    stmt = _filtered(select(Article.id).select_from(Article), plan, req)
+    stmt = stmt.order_by(Article.id.desc()).offset(RANK_WINDOW - 1).limit(1)
+    return _run(s, stmt, plan).scalar()
 
 
 _ARTICLE_COLUMNS = (
