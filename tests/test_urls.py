@@ -71,3 +71,15 @@ def test_tracking_params_are_data():
 )
 def test_same_site(a, b, expected):
     assert same_site(a, b) is expected
+
+
+def test_mobile_host_declaring_its_desktop_canonical_is_one_article():
+    from types import SimpleNamespace
+
+    from crawler.pipelines.dedup import canonical_url
+
+    page = SimpleNamespace(canonical_url="https://www.sumselpos.id/2021/12/15/muba/")
+    item = {"url": "https://m.sumselpos.id/2021/12/15/muba/?utm_source=wa", "article": page}
+    assert canonical_url(item) == "https://www.sumselpos.id/2021/12/15/muba/"
+    elsewhere = SimpleNamespace(canonical_url="https://other-portal.id/berita/1/muba")
+    assert canonical_url({"url": "https://m.sumselpos.id/x/", "article": elsewhere}) == "https://m.sumselpos.id/x/"

@@ -6,14 +6,13 @@ A duplicate is not lost: its URL becomes an alias of the article that was kept.
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import urlsplit
 
 from scrapy.exceptions import DropItem
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crawler.pipelines import RunPipeline
-from crawler.urls import canonicalize
+from crawler.urls import canonicalize, same_site
 from storage.models import Article
 from storage.tags import store_tags
 from storage.textnorm import text_hash
@@ -25,9 +24,10 @@ def page_urls(item: dict[str, Any]) -> set[str]:
 
 
 def canonical_url(item: dict[str, Any]) -> str:
-    """rel=canonical when it stays on the page's own site, else the cleaned page URL."""
+    """rel=canonical when it stays on the page's own site (an ``m.`` or ``amp.`` host of the
+    same domain included), else the cleaned page URL."""
     declared = item["article"].canonical_url
-    if declared and urlsplit(declared).netloc == urlsplit(item["url"]).netloc:
+    if declared and same_site(declared, item["url"]):
         return canonicalize(declared)
     return canonicalize(item["url"])
 
