@@ -341,6 +341,12 @@ def _parse_schedule(value: Any, where: str) -> Schedule:
     cron = _str(value["cron"], f"{where} cron")
     if len(cron.split()) != 5:
         raise ConfigError(f"{where} cron: expected five fields like '*/30 * * * *'")
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(cron)
+    except ValueError as exc:
+        raise ConfigError(f"{where} cron: {exc}") from None
     return Schedule(cron=cron)
 
 

@@ -269,6 +269,10 @@ def archive_lock(paths: Paths, purpose: str, skip: bool = False) -> Iterator[Non
     """Hold the archive's writer lock; a held lock becomes exit code 3."""
     from jobs.lock import ArchiveLock, LockHeld
 
+    try:
+        paths.data_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot use the data directory {paths.data_dir}: {exc.strerror or exc}") from None
     if skip:
         yield
         return
@@ -276,6 +280,8 @@ def archive_lock(paths: Paths, purpose: str, skip: bool = False) -> Iterator[Non
         lock = ArchiveLock(paths.database_url, paths.data_dir, purpose).acquire()
     except LockHeld as exc:
         raise Locked(str(exc)) from None
+    except OSError as exc:
+        raise UsageError(f"cannot use the data directory {paths.data_dir}: {exc.strerror or exc}") from None
     try:
         yield
     finally:
@@ -405,9 +411,28 @@ def _search_request(args: argparse.Namespace, query: str, limit: int | None):
         raise UsageError("--since must be before --until")
     return SearchRequest(
         query=query, sources=list(args.source), since=since, until=until, limit=limit,
-        regions=list(args.region), provinces=list(args.province),
+        regions=area_codes(args.region, provinces=False), provinces=area_codes(args.province, provinces=True),
         dimensions=list(args.dimension), min_score=args.min_score,
     )
+
+
+def area_codes(values: Sequence[str], *, provinces: bool) -> list[str]:
+    """BPS codes of --region/--province values (codes, official names or short forms such as
+    Muba or Sumsel); an unknown name is a usage error."""
+    if not values:
+        return []
+    from crawler.relevance import load_gazetteer
+
+    gazetteer = load_gazetteer()
+    codes: list[str] = []
+    for value in values:
+        found = gazetteer.codes_for(value, provinces=provinces)
+        if not found:
+            what = "province" if provinces else "kabupaten/kota"
+            raise UsageError(f"unknown {what} {value!r} (give a name such as "
+                             f"{'Sumatera Selatan' if provinces else 'Musi Banyuasin'} or a BPS code)")
+        codes.extend(found)
+    return codes
 
 
 def cmd_search(args: argparse.Namespace) -> int:

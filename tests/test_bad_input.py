@@ -52,12 +52,8 @@ CASES = {
     "no-such-article": (None, ["show", "424242"], "no article with id 424242"),
     "export-unwritable": (None, ["export", "--output", "afile/out.jsonl"], "cannot write afile/out.jsonl"),
 }
-# Found by these tests and not fixed here (outside this work's files); see docs/reliability.md.
-KNOWN_BUGS = {
-    "cron-values": "crawler/config.py accepts '99 * * * *'; the daemon then dies with a traceback",
-    "data-dir-is-a-file": "jobs/lock.py: an unusable data directory raises a traceback",
-    "unknown-region": "an unknown --region matches nothing instead of being an error",
-}
+# Cases found failing and not fixed yet (none now); see docs/reliability.md.
+KNOWN_BUGS: dict[str, str] = {}
 
 
 @pytest.mark.parametrize("case", list(CASES))

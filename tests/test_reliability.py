@@ -222,8 +222,6 @@ def test_wrong_or_missing_charset_keeps_the_text(fault_crawl):
     assert "Bappeda" in stray  # stored, whatever became of the three bad bytes
 
 
-@pytest.mark.xfail(reason="crawler/extract/decode.py: a UTF-8 page with few non-ASCII characters "
-                          "and a few stray bytes is decoded by guess (mojibake)", strict=False)
 def test_utf8_page_with_stray_bytes_keeps_its_dashes(fault_crawl):
     stray = fault_crawl.articles[url(fault_crawl, "/x/invalid-utf8")]["text"]
     assert "LUBUKLINGGAU – Pemerintah" in stray

@@ -46,6 +46,11 @@ def _detect(data: bytes) -> str:
     return name
 
 
+# A UTF-8 page may carry this many invalid bytes (or one per thousand) and stay UTF-8, as
+# long as it has valid multi-byte text too: a page in another charset has (almost) none.
+STRAY_BYTES = 8
+
+
 def decode_html(data: bytes, declared: str | None = None) -> str:
     """Decode an HTML page.
 
@@ -73,7 +78,7 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
         lossy = data.decode("utf-8", "replace")
         bad = lossy.count("\ufffd")
         good = sum(1 for ch in lossy if ord(ch) > 127) - bad
-        if good >= 4 * bad:
+        if good >= 4 * bad or (good > 0 and bad <= max(STRAY_BYTES, len(data) // 1000)):
             return lossy
     if label and label != "utf_8":
         try:

@@ -64,6 +64,11 @@ class _Mention:
     code: str | None = None
 
 
+# How a name may be introduced on the command line: "Kabupaten Musi Banyuasin", "Kota Bandung".
+_NAME_PREFIXES = {"kabupaten": "kabupaten", "kab": "kabupaten", "kota": "kota", "provinsi": "provinsi",
+                  "prov": "provinsi"}
+
+
 def _key(text: str) -> tuple[str, ...]:
     return tuple(fold(t) for t, _, _ in tokenize(text))
 
@@ -106,6 +111,7 @@ class Gazetteer:
                 self._check(code, form)
                 add(form, code)
 
+        self.forms: dict[tuple[str, ...], tuple[str, ...]] = {k: tuple(v) for k, v in forms.items()}
         self.index: PhraseIndex[_Entry] = PhraseIndex(
             (k, _Entry(k, tuple(v))) for k, v in forms.items())
         self.cues: dict[str, list[tuple[str, ...]]] = {
@@ -129,6 +135,20 @@ class Gazetteer:
                                           "cue": 1.5, "listed": 0.3, "min": 2.0, "province_min": 2.0,
                                           "list_size": 5}
         self.weights.update(extra.get("about", {}))
+
+    def codes_for(self, text: str, *, provinces: bool = False) -> list[str]:
+        """BPS codes a code, official name or short form stands for ("16.06", "Kabupaten Musi
+        Banyuasin", "Muba"); only provinces, or only kabupaten/kota."""
+        text = text.strip()
+        if text in self.areas:
+            codes = [text]
+        else:
+            words = text.split()
+            kind = None
+            if len(words) > 1 and words[0].lower().rstrip(".") in _NAME_PREFIXES:
+                kind, text = _NAME_PREFIXES[words[0].lower().rstrip(".")], " ".join(words[1:])
+            codes = [c for c in self.forms.get(_key(text), ()) if kind is None or self.areas[c].type == kind]
+        return [c for c in codes if (self.areas[c].type == "provinsi") == provinces]
 
     def _check(self, code: str, form: str) -> None:
         if code not in self.areas:
