@@ -64,7 +64,7 @@ _PG_HEADLINE_OPTIONS = (
 )
 
 
-# A text search ranks at most this many matching articles, the most recently archived.
+# A search ranks and groups at most this many matching articles, the most recently archived.
 RANK_WINDOW = 2000
 
 
@@ -356,14 +356,12 @@ def count(engine: Engine, req: SearchRequest) -> int:
 
 
 def _rank_window(s: Session, plan: _Plan, req: SearchRequest) -> int | None:
-    """The lowest article id a text search ranks: the newest RANK_WINDOW matching articles.
+    """The lowest article id a search ranks: the newest RANK_WINDOW matching articles.
 
-    Ranking every match of a broad query costs in proportion to the archive; ranking the
-    most recently archived matches keeps a search as fast at 100,000 articles as at 10,000.
-    None when the query matches fewer (everything is ranked) or is not a text query.
+    Ranking (or grouping into stories) every match of a broad query costs in proportion to
+    the archive; taking the most recently archived matches keeps a search as fast at 100,000
+    articles as at 10,000. None when fewer articles match (all of them are ranked).
     """
-    if not plan.fts:
-        return None
     stmt = _filtered(select(Article.id).select_from(Article), plan, req)
     stmt = stmt.order_by(Article.id.desc()).offset(RANK_WINDOW - 1).limit(1)
     return _run(s, stmt, plan).scalar()
