@@ -150,8 +150,12 @@ def _pg_positive(node: Node) -> ColumnElement[Any]:
     return _pg_tsquery(terms[0] if len(terms) == 1 else Or(tuple(terms)))
 
 
+_FTS_TABLE = table("article_fts", column("rowid"))
+
+
 def _fts_table():
-    return table("article_fts", column("rowid"))
+    """The SQLite FTS5 table (one object, so that every use refers to the same FROM)."""
+    return _FTS_TABLE
 
 
 def _rank(plan: _Plan) -> ColumnElement[float]:
@@ -277,9 +281,7 @@ def search(engine: Engine, req: SearchRequest) -> list[SearchHit]:
     ]
     with Session(engine) as s:
         window = _rank_window(s, plan, req)
-    stmt = _filtered(select(*columns).select_from(Article), plan, req)
-    if window is not None:
-        stmt = stmt.where(Article.id >= window)
+    stmt = _windowed(_filtered(select(*columns).select_from(Article), plan, req), plan, window)
     rank = _rank(plan) if plan.fts else None
     if rank is not None:
         stmt = stmt.add_columns(rank.label("rank"))
@@ -349,9 +351,7 @@ def count(engine: Engine, req: SearchRequest) -> int:
     counted = func.count(distinct(_group_key())) if req.group_stories else func.count()
     stmt = _filtered(select(counted).select_from(Article), plan, req)
     with Session(engine) as s:
-        window = _rank_window(s, plan, req)
-        if window is not None:
-            stmt = stmt.where(Article.id >= window)
+        stmt = _windowed(stmt, plan, _rank_window(s, plan, req))
         return int(_run(s, stmt, plan).scalar_one())
 
 
@@ -362,9 +362,33 @@ def _rank_window(s: Session, plan: _Plan, req: SearchRequest) -> int | None:
     the archive; taking the most recently archived matches keeps a search as fast at 100,000
     articles as at 10,000. None when fewer articles match (all of them are ranked).
     """
-    stmt = _filtered(select(Article.id).select_from(Article), plan, req)
-    stmt = stmt.order_by(Article.id.desc()).offset(RANK_WINDOW - 1).limit(1)
+    if plan.fts and plan.dialect == "sqlite" and not _has_filters(req):
+        # FTS5 walks its doclists newest rowid first and stops: cost independent of the archive
+        stmt = text(
+            "SELECT rowid FROM article_fts WHERE article_fts MATCH :fts_query "
+            "ORDER BY rowid DESC LIMIT 1 OFFSET :skip"
+        ).bindparams(fts_query=to_fts5(plan.node), skip=RANK_WINDOW - 1)
+    else:
+        stmt = _filtered(select(Article.id).select_from(Article), plan, req)
+        stmt = stmt.order_by(Article.id.desc()).offset(RANK_WINDOW - 1).limit(1)
     return _run(s, stmt, plan).scalar()
+
+
+def _windowed(stmt: Select, plan: _Plan, window: int | None) -> Select:
+    """Only articles from ``window`` on; on SQLite the bound is given to FTS5 too, which then
+    reads only that end of its doclists."""
+    if window is None:
+        return stmt
+    stmt = stmt.where(Article.id >= window)
+    if plan.fts and plan.dialect == "sqlite":
+        stmt = stmt.where(_fts_table().c.rowid >= window)
+    return stmt
+
+
+def _has_filters(req: SearchRequest) -> bool:
+    """Whether anything but the text query narrows the search."""
+    return bool(req.sources or req.regions or req.provinces or req.dimensions or req.since
+                or req.until or req.min_score is not None or req.relevant_only)
 
 
 _ARTICLE_COLUMNS = (
