@@ -15,7 +15,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from storage.db import default_database_url
+from storage.location import default_database_url
 
 DEFAULT_CONFIG = Path("sources.toml")
 DEFAULT_DATA_DIR = Path("data")

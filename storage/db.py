@@ -16,6 +16,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 
 from storage.errors import StorageError
+from storage.location import default_database_url  # noqa: F401 (part of this module's API)
 
 log = logging.getLogger(__name__)
 
@@ -24,10 +25,6 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 # Any constant works; it only has to be the same for every kabar process.
 _PG_MIGRATION_LOCK = 0x6B61626172  # "kabar"
 
-
-def default_database_url(data_dir: Path) -> str:
-    """The default archive: ``sqlite:///<absolute data_dir>/kabar.db``."""
-    return f"sqlite:///{(Path(data_dir).expanduser().resolve() / 'kabar.db').as_posix()}"
 
 
 def _parse_url(url: str) -> URL:
