@@ -268,3 +268,19 @@ def test_the_daemon_checks_every_source_once_a_day(kabar, sites, tmp_path):
             assert session.scalar(select(func.count()).select_from(SourceCheck)) == 1
     finally:
         engine.dispose()
+
+
+def test_web_overview_lists_failing_and_quiet_sources(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from jobs.web.app import create_app
+    from storage.checks import record_check
+    from storage.db import open_archive
+
+    engine = open_archive(f"sqlite:///{tmp_path / 'k.db'}")
+    record_check(engine, "sumselpos", status="failing", reason="sampled articles extract no title or text (3 of 3)")
+    record_check(engine, "infodaerah", status="ok", reason="")
+    page = TestClient(create_app(engine)).get("/overview")
+    assert page.status_code == 200
+    assert "Sources failing or gone quiet" in page.text and "sumselpos" in page.text
+    assert "extract no title or text" in page.text and "infodaerah" not in page.text.split("Sources failing")[1].split("</table>")[0]

@@ -23,6 +23,7 @@ from jobs.web import data, feed, original, timeline
 from jobs.web.models import ArticleOut, SearchOut, StoryOut
 from jobs.web.params import BadQuery, SearchParams, from_query
 from jobs.web.security import BasicAuth, SecurityHeaders
+from storage.checks import latest_checks
 from storage.errors import QueryError, StorageError
 from storage.query import list_runs, stats
 from storage.warc import read_response
@@ -182,7 +183,9 @@ def create_app(engine: Engine, *, password: str | None = None, user: str = "kaba
     def overview_page(request: Request):
         facet = facets.get()
         chart = timeline.build(facet["stories_per_month"])
-        return page(request, "overview.html", facets=facet, chart=chart)
+        unhealthy = [c for c in latest_checks(engine).values() if c["status"] != "ok"]
+        return page(request, "overview.html", facets=facet, chart=chart,
+                    unhealthy=sorted(unhealthy, key=lambda c: (c["status"] != "failing", c["source"])))
 
     @app.get("/runs", response_class=HTMLResponse, include_in_schema=False)
     def runs_page(request: Request):
