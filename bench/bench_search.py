@@ -50,8 +50,9 @@ def _make(i: int) -> tuple[int, str, str, str]:
     return i, title, text, stem_text(f"{title}\n{text}")
 
 
-def build(path: Path, n: int, words: list[str], pool) -> float:
-    """A new archive at ``path`` with ``n`` synthetic articles; returns the seconds it took."""
+def build(path: Path | str, n: int, words: list[str], pool, start: int = 0) -> float:
+    """Synthetic articles ``start`` .. ``n`` into the archive at ``path`` (a SQLite file) or
+    database URL; returns the seconds it took."""
     from sqlalchemy import insert
 
     from storage.archive import Archive
@@ -59,13 +60,16 @@ def build(path: Path, n: int, words: list[str], pool) -> float:
     from storage.models import Article, ArticleDimension, ArticleRegion, Story, utcnow
 
     started = time.perf_counter()
-    engine = open_archive(f"sqlite:///{path}")
+    url = path if isinstance(path, str) else f"sqlite:///{path}"
+    engine = open_archive(url)
+    sqlite = engine.dialect.name == "sqlite"
     archive = Archive(engine)
     sources = [archive.ensure_source(f"situs{k}", f"https://situs{k}.example/") for k in range(6)]
     now = utcnow()
-    rng = random.Random(SEED)
+    rng = random.Random(SEED + start)
     with engine.begin() as conn:
-        conn.exec_driver_sql("PRAGMA cache_size = -200000")
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA cache_size = -200000")
         batch: list[tuple] = []
 
         def flush() -> None:
@@ -95,16 +99,23 @@ def build(path: Path, n: int, words: list[str], pool) -> float:
             conn.execute(insert(ArticleDimension.__table__), dimensions)
             batch.clear()
 
-        for item in pool.imap(_make, range(n), chunksize=250):
+        for item in pool.imap(_make, range(start, n), chunksize=250):
             batch.append(item)
             if len(batch) == CHUNK:
                 flush()
         if batch:
             flush()
-        conn.exec_driver_sql("PRAGMA cache_size = -2000")
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA cache_size = -2000")
     with engine.connect() as conn:
-        conn.exec_driver_sql("ANALYZE")
-        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        if sqlite:
+            conn.exec_driver_sql("ANALYZE")
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        else:
+            conn.exec_driver_sql("ANALYZE")
+            conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('articles', 'id'), (SELECT MAX(id) FROM articles))")
+            conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('stories', 'id'), (SELECT MAX(id) FROM stories))")
+            conn.commit()
     engine.dispose()
     return time.perf_counter() - started
 
