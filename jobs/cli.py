@@ -10,7 +10,7 @@ import argparse
 import logging
 import sys
 from contextlib import contextmanager
-from datetime import datetime, time, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
@@ -494,7 +494,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     story = article.get("story") or {}
     others = [a for a in story.get("articles", []) if a["id"] != article["id"]]
     if others:
-        out.write(f"\nThe same story, also carried by:\n")
+        out.write("\nThe same story, also carried by:\n")
         for other in others:
             out.write(f"  #{other['id']} {other['source']}: {other['url']}\n")
     out.write("\n" + (article.get("text") or "") + "\n")

@@ -17,6 +17,7 @@ import urllib.parse
 import urllib.request
 import zipfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from crawler import __version__
@@ -117,3 +118,54 @@ def least_busy(nodes: list[ScrapydNode]) -> ScrapydNode:
     if not loads:
         raise NodeError("no Scrapyd node answers: " + ", ".join(n.url for n in nodes))
     return min(loads)[2]
+
+
+class LocalScrapyd:
+    """A Scrapyd server on 127.0.0.1 in its own directory and process group (tests, benchmarks
+    and trying the cluster on one machine); its crawls use this Python and its installed kabar."""
+
+    def __init__(self, directory: Path, port: int | None = None, max_proc: int = 4) -> None:
+        import os
+        import socket
+        import subprocess
+        import sys
+        import time
+
+        if port is None:
+            with socket.socket() as sock:
+                sock.bind(("127.0.0.1", 0))
+                port = sock.getsockname()[1]
+        self.directory, self.port = directory, port
+        directory.mkdir(parents=True, exist_ok=True)
+        (directory / "scrapyd.conf").write_text(
+            "[scrapyd]\nbind_address = 127.0.0.1\n"
+            f"http_port = {port}\neggs_dir = {directory / 'eggs'}\nlogs_dir = {directory / 'logs'}\n"
+            f"dbs_dir = {directory / 'dbs'}\npoll_interval = 0.5\nmax_proc = {max_proc}\n"
+        )
+        self.process = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=directory, env=dict(os.environ),
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                        start_new_session=True)
+        self.node = ScrapydNode(f"http://127.0.0.1:{port}")
+        self.url = self.node.url
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self.node.call("daemonstatus.json")
+                return
+            except NodeError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.kill()
+                    raise NodeError(f"scrapyd did not start on port {port}") from None
+                time.sleep(0.3)
+
+    def finished_jobs(self, project: str = "kabar") -> int:
+        return len(self.node.call("listjobs.json", {"project": project}).get("finished", []))
+
+    def kill(self) -> None:
+        """The whole node at once: Scrapyd and the crawls it runs."""
+        import os
+        import signal
+
+        if self.process.poll() is None:
+            os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait()

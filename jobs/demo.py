@@ -13,7 +13,6 @@ import signal
 import sys
 import threading
 from dataclasses import replace
-from pathlib import Path
 
 from crawler.config import load_config, resolve
 from jobs import output

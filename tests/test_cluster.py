@@ -4,75 +4,24 @@ daemon dispatching the example sites' sources to both."""
 from __future__ import annotations
 
 import json
-import os
 import re
-import signal
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-from jobs.cluster import ScrapydNode, build_egg
+from jobs.cluster import LocalScrapyd, build_egg
 from jobs.examplesites.gold import gold_copies
 from tests.test_daemon import DaemonProcess, finished
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class Scrapyd:
-    """One Scrapyd server in its own directory and process group."""
-
-    def __init__(self, directory: Path) -> None:
-        self.directory = directory
-        self.port = free_port()
-        directory.mkdir(parents=True)
-        (directory / "scrapyd.conf").write_text(
-            "[scrapyd]\nbind_address = 127.0.0.1\n"
-            f"http_port = {self.port}\neggs_dir = {directory / 'eggs'}\nlogs_dir = {directory / 'logs'}\n"
-            f"dbs_dir = {directory / 'dbs'}\npoll_interval = 0.5\nmax_proc = 4\n"
-        )
-        env = {**os.environ, "PYTHONPATH": str(ROOT)}
-        self.process = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=directory, env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        start_new_session=True)
-        self.url = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(self.url + "/daemonstatus.json", timeout=2).read()
-                return
-            except OSError:
-                assert time.monotonic() < deadline, "scrapyd did not start"
-                time.sleep(0.3)
-
-    def finished_jobs(self) -> int:
-        jobs = json.loads(urllib.request.urlopen(f"{self.url}/listjobs.json?project=kabar", timeout=5).read())
-        return len(jobs.get("finished", []))
-
-    def kill(self) -> None:
-        """The whole node at once: Scrapyd and the crawls it runs."""
-        os.killpg(self.process.pid, signal.SIGKILL)
-        self.process.wait()
-
-
 @pytest.fixture
 def nodes(tmp_path):
-    started = [Scrapyd(tmp_path / "node1"), Scrapyd(tmp_path / "node2")]
+    started = [LocalScrapyd(tmp_path / "node1"), LocalScrapyd(tmp_path / "node2")]
     yield started
     for node in started:
-        if node.process.poll() is None:
-            node.kill()
+        node.kill()
 
 
 def test_egg_names_the_settings_module():

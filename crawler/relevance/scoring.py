@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from .normalize import stems
 from .vocabulary import DIMENSIONS, Term, Vocabulary
 
 __all__ = ["Reason", "score_text", "dimensions_of"]
