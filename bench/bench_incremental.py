@@ -107,5 +107,6 @@ WARC overhead, full crawl into a fresh archive, archiving on vs off (medians of 
 | CPU seconds | {med(off_cpu):.2f} | {med(on_cpu):.2f} | {med(on_cpu) / med(off_cpu):.2f} |
 
 One crawl writes {warc_bytes / 1e6:.1f} MB of gzip'd WARC records (every response, robots.txt
-and feeds included).
+and feeds included). The crawls alternate off/on; a ratio near or below 1 means archiving costs
+less than the run-to-run noise of a shared 2-core machine.
 """
