@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import os
+import re
 import sys
 from datetime import datetime
 from functools import lru_cache
@@ -17,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
 DEFAULT_TIMEZONE = "Asia/Jakarta"
 
@@ -101,13 +103,35 @@ def write_table(
     out: TextIO = sys.stdout,
 ) -> None:
     """A table for people; ``columns`` are (key, heading) pairs."""
-    console = Console(file=out, soft_wrap=False)
+    console = Console(file=out, soft_wrap=False, width=None if out.isatty() else PIPE_WIDTH)
     table = Table(title=title, show_lines=False)
     for _, heading in columns:
         table.add_column(heading, overflow="fold")
     for record in records:
-        table.add_row(*(_cell(record.get(key)) for key, _ in columns))
+        table.add_row(*(_marked(_shorten(_cell(record.get(key)))) for key, _ in columns))
     console.print(table)
+
+
+PIPE_WIDTH = 160  # columns of a table written to a file or pipe (a terminal uses its own width)
+TABLE_CELL_CHARS = 160  # longer cells (snippets, errors) are cut in tables; JSON has them whole
+
+
+MARK = re.compile(r"\[([^\[\]]+)\]")
+
+
+def _marked(text: str) -> Text:
+    """Cell text taken literally (never as rich markup), matches marked ``[word]`` in bold."""
+    cell, last = Text(), 0
+    for match in MARK.finditer(text):
+        cell.append(text[last:match.start()])
+        cell.append(match.group(1), style="bold")
+        last = match.end()
+    cell.append(text[last:])
+    return cell
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= TABLE_CELL_CHARS else text[: TABLE_CELL_CHARS - 1].rstrip() + "…"
 
 
 def _cell(value: Any) -> str:
