@@ -170,8 +170,7 @@ def corpus(request, tmp_path_factory):
     if request.param == "sample":
         stories_dir = write_sample_stories(tmp_path_factory.mktemp("stories"))
     else:
-        if not _bundled_available():
-            pytest.skip("no bundled stories yet")
+        assert _bundled_available(), "the bundled stories are missing from jobs/examplesites/stories"
         stories_dir = STORIES_DIR
     with ExampleSites(stories_dir=stories_dir) as sites:
         yield sites, gold_copies(sites), stories_dir
