@@ -34,6 +34,7 @@ CRAWL_KEYS = {
     "revisit_days",
     "revisit_hours",
     "retry_failed",
+    "extract_workers",
 }
 SOURCE_KEYS = {
     "name",
@@ -82,6 +83,14 @@ class SourceConfig:
         return re.compile(self.article_pattern) if self.article_pattern else None
 
 
+#: Extraction processes per crawl when ``[crawl] extract_workers`` is not set: one per core, at most this.
+MAX_DEFAULT_EXTRACT_WORKERS = 4
+
+
+def default_extract_workers() -> int:
+    return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_EXTRACT_WORKERS))
+
+
 @dataclass(frozen=True)
 class CrawlConfig:
     """Politeness and depth; the defaults are polite, the example config lifts them."""
@@ -94,6 +103,7 @@ class CrawlConfig:
     revisit_days: float = 2.0  # articles younger than this are revisited for corrections...
     revisit_hours: float = 24.0  # ...at most this often, with conditional GET
     retry_failed: int = 100  # article URLs whose last fetch failed, retried per run
+    extract_workers: int = field(default_factory=default_extract_workers)  # 0: extract in the crawl process
 
 
 @dataclass(frozen=True)
@@ -402,6 +412,7 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         "DOWNLOAD_DELAY": crawl.download_delay,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.concurrent_requests_per_domain,
         "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
+        "KABAR_EXTRACT_WORKERS": crawl.extract_workers,
         "KABAR_WARC_ENABLED": config.warc,
         "KABAR_WARC_MAX_BYTES": config.warc_max_mb * 1024 * 1024,
     }

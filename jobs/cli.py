@@ -134,6 +134,8 @@ def build_parser() -> argparse.ArgumentParser:
     reextract = sub.add_parser("reextract", parents=[common], help="re-run extraction, relevance and dedup over archived pages (no network)")
     reextract.add_argument("--source", action="append", default=[], metavar="NAME")
     reextract.add_argument("--since", type=_date_arg, metavar="DATE", help="only articles fetched on or after DATE")
+    reextract.add_argument("--workers", type=_workers_arg, metavar="N",
+                           help="extraction processes (default: [crawl] extract_workers; 0 or 1: none)")
 
     hide = sub.add_parser("hide", parents=[common], help="take an article down from search, web, API, feeds and export")
     hide.add_argument("id", type=_positive_int, metavar="ID")
@@ -598,7 +600,7 @@ def cmd_reextract(args: argparse.Namespace) -> int:
 
     paths = _paths(args)
     engine = engine_for(paths)
-    summary = reextract(paths, engine, sources=list(args.source), since=args.since)
+    summary = reextract(paths, engine, sources=list(args.source), since=args.since, workers=args.workers)
     print(f"kabar: re-extracted {summary.articles} articles: {summary.changed} changed, "
           f"{summary.unchanged} unchanged, {summary.errors} errors", file=sys.stderr)
     return EXIT_OK if not summary.errors else EXIT_SOURCE_FAILED
@@ -711,14 +713,22 @@ def _until_arg(text: str) -> datetime:
     return value + timedelta(days=1) if len(text.strip()) == 10 else value
 
 
-def _positive_int(text: str) -> int:
+def _whole_number(text: str, minimum: int) -> int:
     try:
         value = int(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
+    if value < minimum:
+        raise argparse.ArgumentTypeError(f"must be at least {minimum}")
     return value
+
+
+def _positive_int(text: str) -> int:
+    return _whole_number(text, 1)
+
+
+def _workers_arg(text: str) -> int:
+    return _whole_number(text, 0)
 
 
 COMMANDS = {

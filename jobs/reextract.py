@@ -7,11 +7,13 @@ import logging
 import sys
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from crawler.config import Paths
 from crawler.extract import EXTRACTOR_VERSION, combine_pages, extract
+from crawler.extractpool import ordered_map
 from crawler.pipelines.relevance import tag, vocabulary_for
 from storage.archive import Archive
 from storage.errors import StorageError
@@ -32,36 +34,47 @@ class ReextractSummary:
     errors: int = 0
 
 
-def reextract(paths: Paths, engine, *, sources: list[str], since: datetime | None) -> ReextractSummary:
-    """Re-extract every matching archived article; a missing WARC record is an error, not a stop."""
+def reextract(paths: Paths, engine, *, sources: list[str], since: datetime | None,
+              workers: int | None = None) -> ReextractSummary:
+    """Re-extract every matching archived article; a missing WARC record is an error, not a stop.
+
+    Pages are read and extracted in ``workers`` processes (default ``[crawl] extract_workers``);
+    this process writes the results, in article order.
+    """
     archive = Archive(engine)
-    vocabulary = vocabulary_for(paths.config.vocabulary)
+    config = paths.config
+    workers = config.crawl.extract_workers if workers is None else workers
     summary = ReextractSummary()
     total = count_archived(engine, sources=sources, since=since)
+    items = archived_articles(engine, sources=sources, since=since)
+    tasks = ((item, config.vocabulary) for item in items)
     columns = (TextColumn("re-extracting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
     with Progress(*columns, console=None, transient=True, disable=not sys.stderr.isatty()) as progress:
         task = progress.add_task("reextract", total=total)
-        for item in archived_articles(engine, sources=sources, since=since):
+        for item, result in ordered_map(_extract_archived, tasks, workers):
             summary.articles += 1
-            try:
-                changed = _reextract_one(archive, item, vocabulary, paths.config.story_threshold)
-            except StorageError as exc:
+            if isinstance(result, str):
                 summary.errors += 1
-                logger.warning("article %s (%s): %s", item.id, item.url, exc)
+                logger.warning("article %s (%s): %s", item.id, item.url, result)
             else:
+                changed = _store(archive, item.id, *result, threshold=config.story_threshold)
                 summary.changed += changed
                 summary.unchanged += not changed
             progress.advance(task)
     return summary
 
 
-def _reextract_one(archive: Archive, item: ArchivedArticle, vocabulary, threshold: float) -> bool:
-    response = read_response(item.warc)
-    article = extract(response.body, item.url, fetched_at=response.date)
-    if item.page_warc:
-        pages = [read_response(p) for p in item.page_warc]
-        article = combine_pages(article, [extract(p.body, p.url, fetched_at=p.date) for p in pages])
-    before = current_hash(archive.engine, item.id)
+def _extract_archived(task: tuple[ArchivedArticle, Path | None]) -> tuple[ArchivedArticle, tuple[dict, dict] | str]:
+    """(item, (article fields, tags)) from the WARC records, or (item, error message)."""
+    item, vocabulary = task
+    try:
+        response = read_response(item.warc)
+        article = extract(response.body, item.url, fetched_at=response.date)
+        if item.page_warc:
+            pages = [read_response(p) for p in item.page_warc]
+            article = combine_pages(article, [extract(p.body, p.url, fetched_at=p.date) for p in pages])
+    except StorageError as exc:
+        return item, str(exc)
     fields = {
         "title": article.title,
         "author": article.author,
@@ -74,7 +87,13 @@ def _reextract_one(archive: Archive, item: ArchivedArticle, vocabulary, threshol
         "dateline": article.dateline,
         "extractor_version": EXTRACTOR_VERSION,
     }
-    archive.update_article(item.id, fields)
-    store_tags(archive.engine, item.id, tag(article, vocabulary))
-    archive.rebuild_story(item.id, threshold=threshold)
-    return before != text_hash(article.text)
+    return item, (fields, tag(article, vocabulary_for(vocabulary)))
+
+
+def _store(archive: Archive, article_id: int, fields: dict, tags: dict, *, threshold: float) -> bool:
+    """Write one re-extracted article; True when its text changed."""
+    before = current_hash(archive.engine, article_id)
+    archive.update_article(article_id, fields)
+    store_tags(archive.engine, article_id, tags)
+    archive.rebuild_story(article_id, threshold=threshold)
+    return before != text_hash(fields["text"])

@@ -11,10 +11,11 @@ import logging
 import os
 import zlib
 from collections.abc import Iterable, Iterator, Mapping
-from concurrent.futures import ProcessPoolExecutor
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+
+from crawler.extractpool import ordered_map
 
 from .article import Article
 from .core import EXTRACTOR_VERSION, extract
@@ -114,10 +115,5 @@ def extract_paths(
         return url.get(str(p)) or url.get(str(p.resolve())) or url.get(p.name)
 
     tasks = [(str(p), url_for(p), fetched_at) for p in files]
-    workers = workers or os.cpu_count() or 1
-    if workers <= 1 or len(tasks) <= 1:
-        yield from map(_task, tasks)
-        return
-    chunksize = max(1, min(16, len(tasks) // (workers * 4) or 1))
-    with ProcessPoolExecutor(max_workers=min(workers, len(tasks))) as pool:
-        yield from pool.map(_task, tasks, chunksize=chunksize)
+    workers = min(workers or os.cpu_count() or 1, len(tasks))
+    yield from ordered_map(_task, tasks, workers)

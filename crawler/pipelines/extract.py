@@ -4,15 +4,20 @@ an article split over several pages."""
 from __future__ import annotations
 
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from scrapy import Request
 from scrapy.exceptions import DropItem
 from scrapy.http import TextResponse
+from scrapy.utils.reactor import is_asyncio_reactor_installed
 
-from crawler.extract import Article, combine_pages, extract
-from crawler.pagetype import listing_reason
+from crawler.extract import Article, combine_pages
+from crawler.config import default_extract_workers
+from crawler.extractpool import ExtractionFailed, ExtractorPool
 from crawler.pipelines import RunPipeline
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
 
 logger = logging.getLogger(__name__)
 
@@ -23,11 +28,31 @@ MIN_ARTICLE_WORDS = 40
 
 class ExtractPipeline(RunPipeline):
     """item["body"] -> item["article"]; a page without article text is dropped and recorded,
-    and so is a listing page (a section or homepage a sitemap listed), without an error."""
+    and so is a listing page (a section or homepage a sitemap listed), without an error.
+
+    Pages are extracted in ``KABAR_EXTRACT_WORKERS`` worker processes (0: in the crawl
+    process), so the reactor thread keeps fetching, archiving and storing meanwhile.
+    """
+
+    def __init__(self, crawler: "Crawler") -> None:
+        super().__init__(crawler)
+        workers = crawler.settings.getint("KABAR_EXTRACT_WORKERS", default_extract_workers())
+        if workers and not is_asyncio_reactor_installed():
+            logger.info("extracting in the crawl process: worker processes need the asyncio reactor")
+            workers = 0
+        self.pool = ExtractorPool(workers)
+
+    def close_spider(self) -> None:
+        self.pool.close()
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        article = extract(item["body"], item["url"], fetched_at=item["fetched_at"])
-        reason = listing_reason(item["body"], item["url"], article.text)
+        try:
+            analysis = await self.pool.analyse(item["body"], item["url"], item["fetched_at"])
+        except ExtractionFailed as exc:
+            self.run.error(f"{item['url']}: {exc}")
+            self.run.record_fetch(item["url"], "article", status=item["status"], error=str(exc))
+            raise DropItem(f"{exc}: {item['url']}") from None
+        article, reason = analysis.article, analysis.listing
         if reason:
             self.run.record_fetch(item["url"], "listing", status=item["status"])
             raise DropItem(f"not an article ({reason}): {item['url']}", log_level="INFO")
@@ -66,5 +91,10 @@ class ExtractPipeline(RunPipeline):
         if not isinstance(response, TextResponse) or response.status >= 400:
             self.run.error(f"{url}: page of a split article answered {response.status}")
             return None
-        return extract(response.body, response.url), request.meta.get("warc")
+        try:
+            analysis = await self.pool.analyse(response.body, response.url, listing=False)
+        except ExtractionFailed as exc:
+            self.run.error(f"{url}: page of a split article: {exc}")
+            return None
+        return analysis.article, request.meta.get("warc")
 

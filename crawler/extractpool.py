@@ -1,0 +1,109 @@
+"""Run page extraction in worker processes, off the crawl's reactor thread, so that fetching,
+archiving and storing go on while pages are parsed and both cores are used; and
+:func:`ordered_map` for batch jobs (``kabar extract``, ``kabar reextract``) that do the same.
+
+``ExtractorPool(workers)`` with ``workers == 0`` extracts in the calling process (no pool);
+otherwise pages go to a ``ProcessPoolExecutor`` started on first use from a fork server that
+has the extraction code imported already. A worker that dies (a page that exhausted memory,
+a kill from outside) costs that page an error and the pool is started afresh.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import multiprocessing
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TypeVar
+
+from crawler.extract import Article, extract
+from crawler.pagetype import listing_reason
+
+logger = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+@dataclass(frozen=True)
+class Analysis:
+    """What the crawl needs to know of one fetched page."""
+
+    article: Article
+    listing: str | None  # why this is a listing page rather than an article, or None
+
+
+class ExtractionFailed(Exception):
+    """The worker extracting a page died; the message says how."""
+
+
+def analyse(body: bytes, url: str, fetched_at: datetime | None, listing: bool = True) -> Analysis:
+    """Extract one page and tell whether it is a listing (pure; runs in a worker)."""
+    article = extract(body, url, fetched_at=fetched_at)
+    return Analysis(article, listing_reason(body, url, article.text) if listing else None)
+
+
+def _context() -> multiprocessing.context.BaseContext:
+    """A fork server: workers start fast with the extraction code loaded, and never inherit
+    the crawl's threads, sockets or database connections."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["crawler.extractpool"])
+    return context
+
+
+class ExtractorPool:
+    """``await pool.analyse(body, url, fetched_at)`` in a worker process (or in-process)."""
+
+    def __init__(self, workers: int) -> None:
+        self.workers = max(0, workers)
+        self._executor: ProcessPoolExecutor | None = None
+
+    async def analyse(self, body: bytes, url: str, fetched_at: datetime | None = None, *, listing: bool = True) -> Analysis:
+        if self.workers == 0:
+            return analyse(body, url, fetched_at, listing)
+        try:
+            future: Future = self._pool().submit(analyse, body, url, fetched_at, listing)
+            return await asyncio.wrap_future(future)
+        except BrokenProcessPool as exc:
+            self._discard()
+            raise ExtractionFailed(f"extraction worker died ({exc or 'killed'})") from exc
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None:
+            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
+            logger.info("extracting pages in %d worker process(es)", self.workers)
+        return self._executor
+
+    def _discard(self) -> None:
+        if self._executor is not None:
+            self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = None
+
+    def close(self) -> None:
+        """Stop the workers (waiting for pages in hand)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None
+
+
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int, *, window: int = 8) -> Iterator[R]:
+    """``map(fn, items)`` over ``workers`` processes, in input order, holding at most
+    ``window`` tasks per worker in flight (so a slow consumer never piles up results and a
+    long input is never read ahead into memory). ``workers <= 1`` maps in this process."""
+    if workers <= 1:
+        yield from map(fn, items)
+        return
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+        pending: deque[Future] = deque()
+        for item in items:
+            pending.append(pool.submit(fn, item))
+            if len(pending) >= workers * window:
+                yield pending.popleft().result()
+        while pending:
+            yield pending.popleft().result()

@@ -1,0 +1,104 @@
+"""Extraction in worker processes: same result as in the crawl process, a dead worker costs one
+page (recorded), and a crawl with a pool stores exactly what a crawl without one stores."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+from pathlib import Path
+
+import pytest
+
+from crawler.config import ConfigError, load_config
+from crawler.extractpool import ExtractionFailed, ExtractorPool, analyse
+from jobs.examplesites.gold import gold_copies
+from tests.conftest import make_runner, write_config
+
+
+def _pages(sites, n: int = 12) -> list[tuple[bytes, str]]:
+    import urllib.request
+
+    out = []
+    for copy in gold_copies(sites)[:n]:
+        with urllib.request.urlopen(copy["url"], timeout=10) as response:
+            out.append((response.read(), copy["url"]))
+    return out
+
+
+def test_pool_gives_what_in_process_extraction_gives(sites):
+    pages = _pages(sites)
+    pool = ExtractorPool(2)
+
+    async def run_all():
+        return await asyncio.gather(*(pool.analyse(body, url) for body, url in pages))
+
+    try:
+        pooled = asyncio.run(run_all())
+    finally:
+        pool.close()
+    for (body, url), result in zip(pages, pooled):
+        local = analyse(body, url, None)
+        assert result.article.text == local.article.text and result.article.text
+        assert result.article.title == local.article.title
+        assert result.listing == local.listing
+
+
+def test_dead_worker_fails_one_page_and_the_pool_recovers(sites):
+    (body, url), = _pages(sites, 1)
+    pool = ExtractorPool(1)
+
+    async def scenario():
+        first = await pool.analyse(body, url)
+        for pid in list(pool._executor._processes):
+            os.kill(pid, signal.SIGKILL)
+        await asyncio.sleep(0.5)
+        with pytest.raises(ExtractionFailed, match="worker died"):
+            await pool.analyse(body, url)
+        return first, await pool.analyse(body, url)
+
+    try:
+        first, again = asyncio.run(scenario())
+    finally:
+        pool.close()
+    assert again.article.text == first.article.text != ""
+
+
+def test_in_process_mode_starts_no_pool(sites):
+    (body, url), = _pages(sites, 1)
+    pool = ExtractorPool(0)
+    result = asyncio.run(pool.analyse(body, url))
+    assert result.article.text and pool._executor is None
+
+
+def test_extract_workers_config(tmp_path: Path):
+    path = tmp_path / "sources.toml"
+    path.write_text("[crawl]\nextract_workers = 0\n")
+    assert load_config(path).crawl.extract_workers == 0
+    path.write_text("[crawl]\nextract_workers = -1\n")
+    with pytest.raises(ConfigError, match="extract_workers: must not be negative"):
+        load_config(path)
+    path.write_text("")
+    assert load_config(path).crawl.extract_workers >= 1
+
+
+def _crawl_export(tmp_path: Path, sites, workers: int) -> dict[str, str]:
+    workdir = tmp_path / f"w{workers}"
+    workdir.mkdir()
+    config = write_config(sites, workdir)
+    config.write_text(config.read_text().replace("[crawl]\n", f"[crawl]\nextract_workers = {workers}\n", 1))
+    runner = make_runner(workdir, f"sqlite:///{workdir / 'kabar.db'}", config)
+    result = runner("crawl", "-v")
+    assert result.returncode == 0, result.stderr
+    assert (f"extracting pages in {workers} worker process" in result.stderr) == (workers > 0)
+    exported = runner("export", "--format", "jsonl")
+    assert exported.returncode == 0, exported.stderr
+    return {a["url"]: a["text"] for a in map(json.loads, exported.stdout.splitlines())}
+
+
+def test_crawl_with_workers_stores_what_a_crawl_without_stores(tmp_path: Path, sites):
+    pooled = _crawl_export(tmp_path, sites, 2)
+    inline = _crawl_export(tmp_path, sites, 0)
+    assert len(pooled) >= 90
+    assert pooled == inline
