@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import threading
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -53,43 +54,72 @@ def _context() -> multiprocessing.context.BaseContext:
     if "forkserver" not in multiprocessing.get_all_start_methods():
         return multiprocessing.get_context("spawn")
     context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["crawler.extractpool"])
+    context.set_forkserver_preload(["crawler.extractwarm"])
     return context
 
 
 class ExtractorPool:
-    """``await pool.analyse(body, url, fetched_at)`` in a worker process (or in-process)."""
+    """``await pool.analyse(body, url, fetched_at)`` in a worker process (or in-process).
+
+    Every ExtractorPool of a process with the same worker count shares one set of workers (a
+    ``kabar crawl`` of six sources runs six spiders in one process, and two workers for all of
+    them is what two cores want); the workers stop when the last user closes.
+    """
+
+    _executors: dict[int, ProcessPoolExecutor] = {}
+    _users: dict[int, int] = {}
+    _lock = threading.Lock()
 
     def __init__(self, workers: int) -> None:
         self.workers = max(0, workers)
-        self._executor: ProcessPoolExecutor | None = None
+        self._closed = False
+        if self.workers:
+            with self._lock:
+                self._users[self.workers] = self._users.get(self.workers, 0) + 1
 
     async def analyse(self, body: bytes, url: str, fetched_at: datetime | None = None, *, listing: bool = True) -> Analysis:
         if self.workers == 0:
             return analyse(body, url, fetched_at, listing)
+        executor = self._executor()
         try:
-            future: Future = self._pool().submit(analyse, body, url, fetched_at, listing)
+            future: Future = executor.submit(analyse, body, url, fetched_at, listing)
             return await asyncio.wrap_future(future)
         except BrokenProcessPool as exc:
-            self._discard()
+            self._discard(executor)
             raise ExtractionFailed(f"extraction worker died ({exc or 'killed'})") from exc
 
-    def _pool(self) -> ProcessPoolExecutor:
-        if self._executor is None:
-            self._executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
-            logger.info("extracting pages in %d worker process(es)", self.workers)
-        return self._executor
+    def _executor(self) -> ProcessPoolExecutor:
+        with self._lock:
+            executor = self._executors.get(self.workers)
+            if executor is None:
+                executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
+                self._executors[self.workers] = executor
+                logger.info("extracting pages in %d worker process(es)", self.workers)
+            return executor
 
-    def _discard(self) -> None:
-        if self._executor is not None:
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = None
+    def _discard(self, executor: ProcessPoolExecutor) -> None:
+        """Drop a broken pool (the next page starts a new one)."""
+        with self._lock:
+            if self._executors.get(self.workers) is executor:
+                del self._executors[self.workers]
+        executor.shutdown(wait=False, cancel_futures=True)
 
     def close(self) -> None:
-        """Stop the workers (waiting for pages in hand)."""
-        if self._executor is not None:
-            self._executor.shutdown(wait=True, cancel_futures=True)
-            self._executor = None
+        """Stop using the workers; the last user stops them (after the pages in hand)."""
+        if self.workers == 0 or self._closed:
+            return
+        self._closed = True
+        with self._lock:
+            self._users[self.workers] -= 1
+            last = self._users[self.workers] == 0
+            executor = self._executors.pop(self.workers, None) if last else None
+        if executor is not None:
+            executor.shutdown(wait=True, cancel_futures=True)
+
+    @property
+    def started(self) -> bool:
+        """Whether worker processes are running for this pool's size."""
+        return self.workers in self._executors
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int, *, window: int = 8) -> Iterator[R]:

@@ -1,0 +1,13 @@
+"""Preloaded by the extraction workers' fork server (:mod:`crawler.extractpool`): extracts one
+small page at import, so that every worker forked from the server starts with trafilatura's
+stop lists, compiled patterns and lazy imports ready instead of building them per worker."""
+
+from crawler.extractpool import analyse
+
+_PAGE = (
+    b"<html lang='id'><head><title>Kabar</title></head><body><article><h1>Kabar</h1>"
+    + b"<p>Pemerintah kabupaten meluncurkan layanan kota cerdas untuk warga pada Senin (1/6/2026).</p>" * 8
+    + b"</article></body></html>"
+)
+
+analyse(_PAGE, "http://localhost/2026/06/01/kabar", None)
