@@ -390,7 +390,7 @@ def run() -> str:
         f"{DUPLICATE_SHARE * 3:.0%} near copies of archived ones, each `add_article` + "
         "`assign_story` (two transactions).",
         "",
-        f"| archive | build (s) | mean ms | median ms | p95 ms | candidates/article (mean, max) | "
+        "| archive | build (s) | mean ms | median ms | p95 ms | candidates/article (mean, max) | "
         "near copies joined (of those ≥ threshold) | false merges |",
         "|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]

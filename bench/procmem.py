@@ -95,6 +95,7 @@ class Measured:
     wall: float
     cpu: float  # user + system seconds of the process and all it waited for
     peak: Peak
+    max_rss: float  # MB: the largest peak RSS of any one process of the tree, as the kernel counted it
     returncode: int
     stderr: str
 
@@ -111,4 +112,5 @@ def run_measured(argv: list[str], *, env: dict[str, str], cwd: Path, stdout=subp
         reader.join()
     process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
-    return Measured(wall, usage.ru_utime + usage.ru_stime, peak, process.returncode, "".join(stderr_chunks))
+    return Measured(wall, usage.ru_utime + usage.ru_stime, peak, usage.ru_maxrss / 1024, process.returncode,
+                    "".join(stderr_chunks))

@@ -1,0 +1,44 @@
+"""The benchmark suite's own measuring tools: the py-spy summary and the memory sampler."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+from bench.procmem import run_measured
+from bench.spyprofile import AREAS, NOTES, OTHER, area_of, parse
+
+RAW = """\
+process 10:"python -m jobs.cli crawl";<module> (jobs/cli.py:5);crawl (crawler/spiders/news.py:9);execute (sqlalchemy/engine/base.py:3) 7
+process 10:"python -m jobs.cli crawl";process 11:"python -c from multiprocessing.forkserver import main; main(1, 2)";process 12:"python -c from multiprocessing.forkserver import main; main(1, 2)";run (multiprocessing/process.py:1);analyse (crawler/extractpool.py:4);extract (crawler/extract/core.py:8);bare_extraction (trafilatura/core.py:4) 5
+process 10:"python -m jobs.cli crawl";process 11:"python -c from multiprocessing.forkserver import main; main(1, 2)";process 12:"python -c x";analyse (crawler/extractpool.py:4);sub (re/__init__.py:185) 2
+"""
+
+
+def test_profile_areas_and_processes(tmp_path: Path):
+    path = tmp_path / "raw.txt"
+    path.write_text(RAW)
+    profile = parse(path)
+    assert profile.samples == 14
+    assert profile.processes == {"crawl process": 7, "extraction workers": 7}
+    assert profile.areas == {"SQLAlchemy and the database driver": 7, "trafilatura": 5,
+                             "kabar extraction rules and page typing": 2}
+    assert profile.functions.most_common(1)[0] == ("`execute` (sqlalchemy/engine/base.py)", 7)
+
+
+def test_every_area_has_a_note():
+    assert {area for area, _ in AREAS} | {OTHER} == set(NOTES)
+    assert area_of(["/usr/lib/python3.11/json/decoder.py"]) == OTHER
+
+
+def test_peak_memory_of_a_process_tree(tmp_path: Path):
+    code = ("import subprocess, sys, time\n"
+            "child = subprocess.Popen([sys.executable, '-c', 'x = bytearray(80_000_000); import time; time.sleep(1.5)'])\n"
+            "y = bytearray(40_000_000); time.sleep(1.5); child.wait()\n")
+    measured = run_measured([sys.executable, "-c", code], env=dict(os.environ), cwd=tmp_path)
+    assert measured.returncode == 0
+    assert measured.peak.processes == 2
+    assert measured.peak.rss_tree >= 120 and measured.peak.pss_tree >= 110
+    assert 40 <= measured.peak.rss_main < 100
+    assert measured.max_rss >= 80  # the child's, as the kernel counted it
