@@ -13,7 +13,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import select
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
@@ -46,6 +49,38 @@ def analyse(body: bytes, url: str, fetched_at: datetime | None, listing: bool = 
     """Extract one page and tell whether it is a listing (pure; runs in a worker)."""
     article = extract(body, url, fetched_at=fetched_at)
     return Analysis(article, listing_reason(body, url, article.text) if listing else None)
+
+
+def _exit_with(owner: int) -> None:
+    """Worker initializer: exit when the process that started the pool is gone, even by
+    SIGKILL (nothing else would end a worker blocked on its task queue)."""
+    threading.Thread(target=_wait_for_exit, args=(owner,), name="owner-watch", daemon=True).start()
+
+
+def _wait_for_exit(pid: int) -> None:
+    try:
+        fd = os.pidfd_open(pid)
+    except (AttributeError, OSError):  # not Linux >= 5.3: poll instead
+        while _alive(pid):
+            time.sleep(1.0)
+    else:
+        select.select([fd], [], [])  # readable once the process has ended (zombies included)
+    os._exit(0)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def _new_executor(workers: int) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_exit_with,
+                               initargs=(os.getpid(),))
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -92,7 +127,7 @@ class ExtractorPool:
         with self._lock:
             executor = self._executors.get(self.workers)
             if executor is None:
-                executor = ProcessPoolExecutor(max_workers=self.workers, mp_context=_context())
+                executor = _new_executor(self.workers)
                 self._executors[self.workers] = executor
                 logger.info("extracting pages in %d worker process(es)", self.workers)
             return executor
@@ -129,7 +164,7 @@ def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int, *, windo
     if workers <= 1:
         yield from map(fn, items)
         return
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+    with _new_executor(workers) as pool:
         pending: deque[Future] = deque()
         for item in items:
             pending.append(pool.submit(fn, item))

@@ -103,3 +103,39 @@ def test_crawl_with_workers_stores_what_a_crawl_without_stores(tmp_path: Path, s
     inline = _crawl_export(tmp_path, sites, 0)
     assert len(pooled) >= 90
     assert pooled == inline
+
+
+KILLED_OWNER = """
+import asyncio, os, signal, sys
+from crawler.extractpool import ExtractorPool
+pool = ExtractorPool(2)
+body = b"<html><body><article>" + b"<p>Warga kota menerima layanan baru dari pemerintah daerah.</p>" * 20 + b"</article></body></html>"
+asyncio.run(pool.analyse(body, "http://127.0.0.1/2026/01/01/x"))
+executor = pool._executors[2]
+print(" ".join(str(p) for p in executor._processes), flush=True)
+os.kill(os.getpid(), signal.SIGKILL)
+"""
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+def test_workers_exit_when_the_crawl_process_is_killed(tmp_path: Path):
+    import subprocess
+    import sys
+    import time
+
+    result = subprocess.run([sys.executable, "-c", KILLED_OWNER], capture_output=True, text=True, timeout=60,
+                            cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+    assert result.returncode == -signal.SIGKILL, result.stderr
+    workers = [int(p) for p in result.stdout.split()]
+    assert workers  # started on demand: one page, one worker
+    deadline = time.monotonic() + 15
+    while any(map(_running, workers)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not any(map(_running, workers)), "extraction workers outlived the killed crawl"
