@@ -29,7 +29,7 @@ def generate(directory: Path, articles: int) -> int:
             clone = dict(story)
             marker = f"{WORDS[serial % len(WORDS)]} {serial}"
             clone["slug"] = f"{story['slug'][:60]}-{serial}"
-            clone["title"] = f"{story['title']} ({marker})"
+            clone["title"] = f"{marker.capitalize()}: {story['title']}"  # first: slugs cut long titles
             published = datetime.fromisoformat(story["published"]) - timedelta(days=serial % 2000, minutes=serial)
             clone["published"] = published.isoformat()
             extra = f"Catatan redaksi nomor {serial}: liputan ini bagian dari arsip {marker} tahun {published.year}."
