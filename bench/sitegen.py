@@ -1,9 +1,16 @@
 """Generate a larger example site for benchmarks: the bundled stories cloned N times with
-distinct slugs, titles, dates and one distinct paragraph each (so no two pages are the same
-text), written as story files the example-site server reads."""
+distinct slugs, titles and dates, written as story files the example-site server reads.
+
+A clone keeps its original's lead paragraph and takes the rest from the paragraphs of all
+the bundled stories (a fixed draw per clone) plus one paragraph of its own, so clones are
+different stories (estimated similarity well under the story threshold), while the copies a
+story has on other sites stay copies: stories as large as in the bundled set, not one
+story of every clone of an original.
+"""
 
 from __future__ import annotations
 
+import random
 import tomllib
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -20,6 +27,7 @@ def generate(directory: Path, articles: int) -> int:
     """Write story files until they yield at least ``articles`` pages; return the page count."""
     directory.mkdir(parents=True, exist_ok=True)
     originals = [tomllib.loads(p.read_text(encoding="utf-8")) for p in sorted(STORIES_DIR.glob("*.toml"))]
+    pool = [para for story in originals for para in story["paragraphs"][1:]]
     pages = serial = 0
     while pages < articles:
         for story in originals:
@@ -33,7 +41,8 @@ def generate(directory: Path, articles: int) -> int:
             published = datetime.fromisoformat(story["published"]) - timedelta(days=serial % 2000, minutes=serial)
             clone["published"] = published.isoformat()
             extra = f"Catatan redaksi nomor {serial}: liputan ini bagian dari arsip {marker} tahun {published.year}."
-            clone["paragraphs"] = [*story["paragraphs"], extra]
+            drawn = random.Random(serial).sample(pool, max(3, len(story["paragraphs"]) - 1))
+            clone["paragraphs"] = [story["paragraphs"][0], *drawn, extra]
             clone["copies"] = [
                 {k: v for k, v in copy.items() if k not in ("drop", "title", "published")}
                 for copy in story["copies"]

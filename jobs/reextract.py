@@ -18,7 +18,6 @@ from crawler.pipelines.relevance import tag, vocabulary_for
 from storage.archive import Archive
 from storage.errors import StorageError
 from storage.pages import ArchivedArticle, archived_articles, count_archived
-from storage.revisits import current_hash
 from storage.tags import store_tags
 from storage.textnorm import text_hash
 from storage.warc import read_response
@@ -57,7 +56,7 @@ def reextract(paths: Paths, engine, *, sources: list[str], since: datetime | Non
                 summary.errors += 1
                 logger.warning("article %s (%s): %s", item.id, item.url, result)
             else:
-                changed = _store(archive, item.id, *result, threshold=config.story_threshold)
+                changed = _store(archive, item, *result, threshold=config.story_threshold)
                 summary.changed += changed
                 summary.unchanged += not changed
             progress.advance(task)
@@ -90,10 +89,12 @@ def _extract_archived(task: tuple[ArchivedArticle, Path | None]) -> tuple[Archiv
     return item, (fields, tag(article, vocabulary_for(vocabulary)))
 
 
-def _store(archive: Archive, article_id: int, fields: dict, tags: dict, *, threshold: float) -> bool:
-    """Write one re-extracted article; True when its text changed."""
-    before = current_hash(archive.engine, article_id)
-    archive.update_article(article_id, fields)
-    store_tags(archive.engine, article_id, tags)
-    archive.rebuild_story(article_id, threshold=threshold)
-    return before != text_hash(fields["text"])
+def _store(archive: Archive, item: ArchivedArticle, fields: dict, tags: dict, *, threshold: float) -> bool:
+    """Write one re-extracted article; True when its text changed (only then is its story
+    rebuilt: the same text has the same fingerprint, so the same story)."""
+    changed = item.text_hash != text_hash(fields["text"])
+    archive.update_article(item.id, fields)
+    store_tags(archive.engine, item.id, tags)
+    if changed or item.story_id is None:
+        archive.rebuild_story(item.id, threshold=threshold)
+    return changed

@@ -301,6 +301,9 @@ class Archive:
             if current is None:
                 raise ValueError(f"no article with id {article_id}")
             values = dict(fields)
+            if values.get("title", current.title) == current.title and values.get("text", current.text) == current.text:
+                values.pop("title", None)  # same words: no new hash, stems or full-text entry
+                values.pop("text", None)
             if "title" in values or "text" in values:
                 merged = {"title": current.title, "text": current.text, **values}
                 if "text" in values and "text_hash" not in values:

@@ -22,6 +22,8 @@ class ArchivedArticle:
     source: str
     warc: dict[str, Any]
     page_warc: list[dict[str, Any]] = field(default_factory=list)
+    text_hash: str | None = None  # as stored now
+    story_id: int | None = None
 
 
 def archived_articles(
@@ -30,7 +32,7 @@ def archived_articles(
     """Articles that have a WARC record (of these sources; fetched on or after ``since``), by id."""
     stmt = (
         select(Article.id, Article.url, Source.name, Article.warc_file, Article.warc_offset,
-               Article.warc_length, Article.meta)
+               Article.warc_length, Article.meta, Article.text_hash, Article.story_id)
         .join(Source, Source.id == Article.source_id)
         .where(Article.warc_file.is_not(None))
         .order_by(Article.id)
@@ -47,6 +49,8 @@ def archived_articles(
                 source=row.name,
                 warc={"file": row.warc_file, "offset": row.warc_offset, "length": row.warc_length},
                 page_warc=list((row.meta or {}).get("page_warc") or []),
+                text_hash=row.text_hash,
+                story_id=row.story_id,
             )
 
 

@@ -79,6 +79,15 @@ def test_reextract_rebuilds_articles_from_the_warc_files(kabar):
     assert inline.returncode == 0 and f"{len(before)} changed" in inline.stderr, inline.stderr
     assert {i: a["text"] for i, a in after.items()} == {a["id"]: a["text"] for a in export(kabar)}
     assert kabar("reextract", "--workers", "-1").returncode == 2
+    # nothing changed: nothing rewritten, every article keeps its story
+    with sqlite3.connect(db) as con:
+        stories_before = dict(con.execute("select id, story_id from articles"))
+        search_before = dict(con.execute("select id, search_text from articles"))
+    again = kabar("reextract")
+    assert f"0 changed, {len(before)} unchanged, 0 errors" in again.stderr, again.stderr
+    with sqlite3.connect(db) as con:
+        assert dict(con.execute("select id, story_id from articles")) == stories_before
+        assert dict(con.execute("select id, search_text from articles")) == search_before
     # a WARC file that went missing is an error on that article, not a crash
     first = next(iter(before.values()))
     Path(first["warc"]["file"]).rename(first["warc"]["file"] + ".moved")

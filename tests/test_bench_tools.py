@@ -42,3 +42,14 @@ def test_peak_memory_of_a_process_tree(tmp_path: Path):
     assert measured.peak.rss_tree >= 120 and measured.peak.pss_tree >= 110
     assert 40 <= measured.peak.rss_main < 100
     assert measured.max_rss >= 80  # the child's, as the kernel counted it
+
+
+def test_generated_site_of_5000_articles_serves_every_page_under_its_own_url(tmp_path: Path):
+    from bench.sitegen import generate
+    from jobs.examplesites.sites import site_catalog
+    from jobs.examplesites.stories import load_stories
+
+    assert generate(tmp_path, 5000) == 5000
+    stories = load_stories(tmp_path)
+    site_catalog(stories)  # raises when two stories get one URL
+    assert len({s.title for s in stories}) == len(stories)
