@@ -23,10 +23,14 @@ from concurrent.futures import Future, ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TypeVar
+from pathlib import Path
+from typing import Any, TypeVar
 
 from crawler.extract import Article, extract
 from crawler.pagetype import listing_reason
+from crawler.relevance import VocabularyError
+from crawler.relevance.tagging import tag, vocabulary_for
+from storage.fingerprint import signature
 
 logger = logging.getLogger(__name__)
 
@@ -39,16 +43,32 @@ class Analysis:
 
     article: Article
     listing: str | None  # why this is a listing page rather than an article, or None
+    tags: dict[str, Any] | None = None  # relevance, dimensions, regions (when asked for)
+    signature: bytes | None = None  # MinHash of the text (when asked for; None: too short)
 
 
 class ExtractionFailed(Exception):
     """The worker extracting a page died; the message says how."""
 
 
-def analyse(body: bytes, url: str, fetched_at: datetime | None, listing: bool = True) -> Analysis:
-    """Extract one page and tell whether it is a listing (pure; runs in a worker)."""
+#: ``tag_with`` value for "do not tag" (None means the shipped vocabulary alone).
+NO_TAGS = False
+
+
+def analyse(body: bytes, url: str, fetched_at: datetime | None, listing: bool = True,
+            tag_with: Path | None | bool = NO_TAGS) -> Analysis:
+    """Extract one page and tell whether it is a listing (pure; runs in a worker). With
+    ``tag_with`` (a vocabulary file, or None for the shipped one) the article is tagged and
+    fingerprinted too, so that the crawl process does not have to."""
     article = extract(body, url, fetched_at=fetched_at)
-    return Analysis(article, listing_reason(body, url, article.text) if listing else None)
+    reason = listing_reason(body, url, article.text) if listing else None
+    if tag_with is NO_TAGS or reason:
+        return Analysis(article, reason)
+    try:
+        tags = tag(article, vocabulary_for(tag_with))
+    except VocabularyError:  # the crawl process reports it
+        tags = None
+    return Analysis(article, reason, tags, signature(article.text or ""))
 
 
 def _exit_with(owner: int) -> None:
@@ -112,12 +132,13 @@ class ExtractorPool:
             with self._lock:
                 self._users[self.workers] = self._users.get(self.workers, 0) + 1
 
-    async def analyse(self, body: bytes, url: str, fetched_at: datetime | None = None, *, listing: bool = True) -> Analysis:
+    async def analyse(self, body: bytes, url: str, fetched_at: datetime | None = None, *, listing: bool = True,
+                      tag_with: Path | None | bool = NO_TAGS) -> Analysis:
         if self.workers == 0:
-            return analyse(body, url, fetched_at, listing)
+            return analyse(body, url, fetched_at, listing, tag_with)
         executor = self._executor()
         try:
-            future: Future = executor.submit(analyse, body, url, fetched_at, listing)
+            future: Future = executor.submit(analyse, body, url, fetched_at, listing, tag_with)
             return await asyncio.wrap_future(future)
         except BrokenProcessPool as exc:
             self._discard(executor)

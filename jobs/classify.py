@@ -8,7 +8,7 @@ from typing import Any, Iterator
 
 from crawler.config import Paths
 from crawler.extract import extract
-from crawler.pipelines.relevance import tag, vocabulary_for
+from crawler.relevance.tagging import tag, vocabulary_for
 from crawler.relevance import Vocabulary, VocabularyError
 from jobs.errors import UsageError
 

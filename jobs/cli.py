@@ -585,7 +585,7 @@ def cmd_extract(args: argparse.Namespace) -> int:
 
 def _with_tags(record: dict[str, Any], vocab) -> dict[str, Any]:
     """An extracted page with the same relevance fields as stored articles."""
-    from crawler.pipelines.relevance import tag
+    from crawler.relevance.tagging import tag
     from types import SimpleNamespace
 
     if record.get("error"):

@@ -14,9 +14,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from crawler.config import Paths
 from crawler.extract import EXTRACTOR_VERSION, combine_pages, extract
 from crawler.extractpool import ordered_map
-from crawler.pipelines.relevance import tag, vocabulary_for
+from crawler.relevance.tagging import tag, vocabulary_for
 from storage.archive import Archive
 from storage.errors import StorageError
+from storage.fingerprint import signature
 from storage.pages import ArchivedArticle, archived_articles, count_archived
 from storage.tags import store_tags
 from storage.textnorm import text_hash
@@ -63,8 +64,8 @@ def reextract(paths: Paths, engine, *, sources: list[str], since: datetime | Non
     return summary
 
 
-def _extract_archived(task: tuple[ArchivedArticle, Path | None]) -> tuple[ArchivedArticle, tuple[dict, dict] | str]:
-    """(item, (article fields, tags)) from the WARC records, or (item, error message)."""
+def _extract_archived(task: tuple[ArchivedArticle, Path | None]) -> tuple[ArchivedArticle, tuple[dict, dict, bytes | None] | str]:
+    """(item, (article fields, tags, MinHash)) from the WARC records, or (item, error message)."""
     item, vocabulary = task
     try:
         response = read_response(item.warc)
@@ -86,15 +87,16 @@ def _extract_archived(task: tuple[ArchivedArticle, Path | None]) -> tuple[Archiv
         "dateline": article.dateline,
         "extractor_version": EXTRACTOR_VERSION,
     }
-    return item, (fields, tag(article, vocabulary_for(vocabulary)))
+    return item, (fields, tag(article, vocabulary_for(vocabulary)), signature(article.text or ""))
 
 
-def _store(archive: Archive, item: ArchivedArticle, fields: dict, tags: dict, *, threshold: float) -> bool:
+def _store(archive: Archive, item: ArchivedArticle, fields: dict, tags: dict, sig: bytes | None, *,
+           threshold: float) -> bool:
     """Write one re-extracted article; True when its text changed (only then is its story
     rebuilt: the same text has the same fingerprint, so the same story)."""
     changed = item.text_hash != text_hash(fields["text"])
     archive.update_article(item.id, fields)
     store_tags(archive.engine, item.id, tags)
     if changed or item.story_id is None:
-        archive.rebuild_story(item.id, threshold=threshold)
+        archive.rebuild_story(item.id, threshold=threshold, signature=sig)
     return changed

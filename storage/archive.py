@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Engine, delete, func, select, union_all, update
@@ -28,7 +29,7 @@ from storage.models import (
 )
 from storage import stories
 from storage.fingerprint import STORY_THRESHOLD
-from storage.sql import upsert_insert
+from storage.sql import upsert_dialect, upsert_insert
 from storage.textnorm import stem_text, text_hash
 
 log = logging.getLogger(__name__)
@@ -150,31 +151,14 @@ class Archive:
         """
         if kind not in FETCH_KINDS:
             raise ValueError(f"unknown fetch kind {kind!r} (one of {', '.join(FETCH_KINDS)})")
-        table = FetchedUrl.__table__
         values = dict(
             url=url, source_id=source_id, run_id=run_id, kind=kind, status=status,
             error=error, article_id=article_id, etag=etag, last_modified=last_modified,
             body_hash=body_hash, warc_file=warc_file, warc_offset=warc_offset,
             warc_length=warc_length, fetched_at=utcnow(),
         )
-        kept = ("article_id", "etag", "last_modified", "body_hash", "warc_file", "warc_offset",
-                "warc_length")
         with self._session() as s, s.begin():
-            stmt = upsert_insert(s, table).values(**values)
-            ex = stmt.excluded
-            stmt = stmt.on_conflict_do_update(
-                index_elements=[table.c.url],
-                set_={
-                    "source_id": func.coalesce(ex.source_id, table.c.source_id),
-                    "run_id": ex.run_id,
-                    "kind": ex.kind,
-                    "status": ex.status,
-                    "error": ex.error,
-                    "fetched_at": ex.fetched_at,
-                    **{c: func.coalesce(getattr(ex, c), table.c[c]) for c in kept},
-                },
-            )
-            s.execute(stmt)
+            s.execute(_fetch_upsert(s.get_bind().dialect.name), values)
 
     def fetch_info(self, url: str) -> dict[str, Any] | None:
         """The stored outcome of the latest fetch of ``url`` (for conditional GET), or None."""
@@ -356,7 +340,8 @@ class Archive:
 
     # -- stories (near duplicates) ----------------------------------------------------------
 
-    def assign_story(self, article_id: int, *, threshold: float = STORY_THRESHOLD) -> int:
+    def assign_story(self, article_id: int, *, threshold: float = STORY_THRESHOLD,
+                     signature: bytes | None = None) -> int:
         """Put an article into the story of its most similar stored article (estimated
         Jaccard of word 3-grams >= ``threshold``) or into a new story; returns the story id.
 
@@ -364,22 +349,24 @@ class Archive:
         indexed band lookup and are verified with their signatures. One transaction, safe
         with concurrent writer processes (see storage.stories). An article that already has
         a story keeps it (use rebuild_story after its text changed); a text too short to
-        fingerprint gets a story of its own. Unknown id: ValueError.
+        fingerprint gets a story of its own. Unknown id: ValueError. ``signature``: the
+        text's MinHash when the caller computed it already (the crawl's extraction workers do).
         """
         with self._session() as s, s.begin():
             stories.begin_write(s)
-            return stories.assign(s, article_id, threshold=threshold)
+            return stories.assign(s, article_id, threshold=threshold, sig=signature)
 
-    def rebuild_story(self, article_id: int, *, threshold: float = STORY_THRESHOLD) -> int:
+    def rebuild_story(self, article_id: int, *, threshold: float = STORY_THRESHOLD,
+                      signature: bytes | None = None) -> int:
         """Re-fingerprint an article whose text changed (re-extraction): drop its bands, take
         it out of its story and assign it again, in one transaction; returns the story id.
 
         The other articles of its old story stay together even if this one was what linked
-        them."""
+        them. ``signature``: as for :meth:`assign_story`."""
         with self._session() as s, s.begin():
             stories.begin_write(s)
             stories.detach(s, article_id)
-            return stories.assign(s, article_id, threshold=threshold)
+            return stories.assign(s, article_id, threshold=threshold, sig=signature)
 
     def story_articles(self, story_id: int) -> list[dict[str, Any]]:
         """Every article of a story, earliest published first, hidden ones included:
@@ -410,3 +397,27 @@ class Archive:
             )
             if result.rowcount == 0:
                 raise ValueError(f"no article with id {article_id}")
+
+
+#: Columns of a fetch record that keep their stored value when a new fetch brings None.
+_FETCH_KEPT = ("article_id", "etag", "last_modified", "body_hash", "warc_file", "warc_offset", "warc_length")
+
+
+@lru_cache(maxsize=4)
+def _fetch_upsert(dialect: str):
+    """The upsert of one fetched-URL row, built once per dialect (a crawl runs it per page)."""
+    table = FetchedUrl.__table__
+    stmt = upsert_dialect(dialect, table)
+    ex = stmt.excluded
+    return stmt.on_conflict_do_update(
+        index_elements=[table.c.url],
+        set_={
+            "source_id": func.coalesce(ex.source_id, table.c.source_id),
+            "run_id": ex.run_id,
+            "kind": ex.kind,
+            "status": ex.status,
+            "error": ex.error,
+            "fetched_at": ex.fetched_at,
+            **{c: func.coalesce(getattr(ex, c), table.c[c]) for c in _FETCH_KEPT},
+        },
+    )

@@ -13,7 +13,11 @@ def upsert_insert(session: Session, table: Table) -> postgresql.Insert | sqlite.
     PostgreSQL and SQLite (>= 3.24) both have ``INSERT … ON CONFLICT``; SQLAlchemy exposes
     it through a dialect-specific construct with the same API, chosen here.
     """
-    name = session.get_bind().dialect.name
+    return upsert_dialect(session.get_bind().dialect.name, table)
+
+
+def upsert_dialect(name: str, table: Table) -> postgresql.Insert | sqlite.Insert:
+    """:func:`upsert_insert` for a dialect given by name."""
     if name == "postgresql":
         return postgresql.insert(table)
     if name == "sqlite":

@@ -23,9 +23,10 @@ them in one transaction each.
 from __future__ import annotations
 
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.fingerprint import BANDS, ROWS, STORY_THRESHOLD, band_hashes, signature, similarity
@@ -59,20 +60,31 @@ def _lock_bands(s: Session, bands: list[tuple[int, int]]) -> None:
 
 def _candidates(s: Session, article_id: int, bands: list[tuple[int, int]]) -> list[Any]:
     """Articles sharing at least one band with ``bands`` (most shared bands first)."""
-    match = or_(*(and_(ArticleBand.band == b, ArticleBand.hash == h) for b, h in bands))
+    params: dict[str, Any] = {"article_id": article_id}
+    for i, (band, hash_) in enumerate(bands):
+        params[f"b{i}"], params[f"h{i}"] = band, hash_
+    return s.execute(_candidates_query(len(bands)), params).all()
+
+
+@lru_cache(maxsize=8)
+def _candidates_query(n: int):
+    """The candidate lookup for ``n`` bands, built once: an OR of (band, hash) pairs, which
+    both databases answer from the (band, hash) index (a row-value IN makes SQLite scan)."""
+    match = or_(*(and_(ArticleBand.band == bindparam(f"b{i}"), ArticleBand.hash == bindparam(f"h{i}"))
+                  for i in range(n)))
     shared = (
         select(ArticleBand.article_id, func.count().label("n"))
-        .where(match, ArticleBand.article_id != article_id)
+        .where(match, ArticleBand.article_id != bindparam("article_id"))
         .group_by(ArticleBand.article_id)
         .order_by(func.count().desc(), ArticleBand.article_id)
         .limit(MAX_CANDIDATES)
         .subquery()
     )
-    return s.execute(
+    return (
         select(Article.id, Article.minhash, Article.story_id, Article.published_at)
         .join(shared, shared.c.article_id == Article.id)
         .where(Article.story_id.is_not(None), Article.minhash.is_not(None))
-    ).all()
+    )
 
 
 def refresh_story(s: Session, story_id: int) -> None:
@@ -110,11 +122,12 @@ def _set_story(s: Session, article_id: int, story_id: int | None, sig: bytes | N
     )
 
 
-def assign(s: Session, article_id: int, *, threshold: float = STORY_THRESHOLD) -> int:
+def assign(s: Session, article_id: int, *, threshold: float = STORY_THRESHOLD, sig: bytes | None = None) -> int:
     """Give article ``article_id`` its story (see the module docstring); returns the story id.
 
     An article that already has a story keeps it. A text too short to fingerprint gets a
-    story of its own and no bands, so nothing ever joins it.
+    story of its own and no bands, so nothing ever joins it. ``sig``: the MinHash signature
+    of the stored text, when the caller has it (else it is computed here).
     """
     if not 0.0 < threshold <= 1.0:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
@@ -126,7 +139,8 @@ def assign(s: Session, article_id: int, *, threshold: float = STORY_THRESHOLD) -
     if row.story_id is not None:
         return row.story_id
     s.execute(delete(ArticleBand).where(ArticleBand.article_id == article_id))
-    sig = signature(row.text or "")
+    if sig is None:
+        sig = signature(row.text or "")
     if sig is None:
         story_id = _new_story(s, article_id, row.published_at)
         _set_story(s, article_id, story_id, None)

@@ -13,7 +13,9 @@ import pytest
 
 from crawler.config import ConfigError, load_config
 from crawler.extractpool import ExtractionFailed, ExtractorPool, analyse
+from crawler.relevance.tagging import tag, vocabulary_for
 from jobs.examplesites.gold import gold_copies
+from storage.fingerprint import signature
 from tests.conftest import make_runner, write_config
 
 
@@ -32,7 +34,7 @@ def test_pool_gives_what_in_process_extraction_gives(sites):
     pool = ExtractorPool(2)
 
     async def run_all():
-        return await asyncio.gather(*(pool.analyse(body, url) for body, url in pages))
+        return await asyncio.gather(*(pool.analyse(body, url, tag_with=None) for body, url in pages))
 
     try:
         pooled = asyncio.run(run_all())
@@ -43,6 +45,9 @@ def test_pool_gives_what_in_process_extraction_gives(sites):
         assert result.article.text == local.article.text and result.article.text
         assert result.article.title == local.article.title
         assert result.listing == local.listing
+        if not result.listing:  # tagged and fingerprinted in the worker as the crawl process would
+            assert result.tags == tag(local.article, vocabulary_for(None))
+            assert result.signature == signature(local.article.text)
 
 
 def test_dead_worker_fails_one_page_and_the_pool_recovers(sites):

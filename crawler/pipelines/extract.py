@@ -47,7 +47,8 @@ class ExtractPipeline(RunPipeline):
 
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         try:
-            analysis = await self.pool.analyse(item["body"], item["url"], item["fetched_at"])
+            analysis = await self.pool.analyse(item["body"], item["url"], item["fetched_at"],
+                                               tag_with=self.run.config.vocabulary)
         except ExtractionFailed as exc:
             self.run.error(f"{item['url']}: {exc}")
             self.run.record_fetch(item["url"], "article", status=item["status"], error=str(exc))
@@ -56,8 +57,12 @@ class ExtractPipeline(RunPipeline):
         if reason:
             self.run.record_fetch(item["url"], "listing", status=item["status"])
             raise DropItem(f"not an article ({reason}): {item['url']}", log_level="INFO")
-        if article.page_urls:
+        if article.page_urls:  # tags and fingerprint are of the joined text, made later
             article = await self._join_pages(article, item)
+        else:
+            if analysis.tags is not None:
+                item["tags"] = analysis.tags
+            item["signature"] = analysis.signature
         if not article.text.strip():
             self.run.error(f"{item['url']}: no article text found")
             self.run.record_fetch(item["url"], "article", status=item["status"], error="no article text")

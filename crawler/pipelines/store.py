@@ -42,7 +42,8 @@ class StorePipeline(RunPipeline):
             run.new += 1
             if tags:
                 store_tags(run.archive.engine, article_id, tags)
-            run.archive.assign_story(article_id, threshold=run.config.story_threshold)
+            run.archive.assign_story(article_id, threshold=run.config.story_threshold,
+                                     signature=item.get("signature"))
         else:
             run.duplicates += 1
         for url in page_urls(item) - {item["canonical"]}:
