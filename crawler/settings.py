@@ -52,6 +52,14 @@ DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
     "crawler.middlewares.RedirectMiddleware": 600,
     "crawler.middlewares.PrivateAddressGuard": 760,  # after HttpProxyMiddleware (750)
+    "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
+}
+# Scrapy components kabar has no use for, each a cost on every request or item: Referer
+# headers, depth stats (listing depth is the spider's own), HTTP auth, meta-copy warnings.
+SPIDER_MIDDLEWARES = {
+    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
+    "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
+    "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
 EXTENSIONS = {
     "crawler.warcarchive.WarcArchive": 50,

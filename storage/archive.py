@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, select, union_all, update
+from sqlalchemy import Engine, delete, func, literal, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -217,6 +217,22 @@ class Archive:
         """The id of the article whose canonical URL or alias is ``url``."""
         with self._session() as s:
             return self._find_article_id(s, url)
+
+    def find_article_for(self, urls: Iterable[str]) -> int | None:
+        """The article known under any of ``urls`` (as canonical URL or alias), in one query;
+        when several are, the first URL in sorted order wins, a canonical URL over an alias."""
+        wanted = sorted(set(urls))
+        if not wanted:
+            return None
+        stmt = union_all(
+            select(Article.url, literal(0).label("alias"), Article.id).where(Article.url.in_(wanted)),
+            select(ArticleUrl.url, literal(1).label("alias"), ArticleUrl.article_id).where(ArticleUrl.url.in_(wanted)),
+        )
+        with self._session() as s:
+            rows = s.execute(stmt).all()
+        if not rows:
+            return None
+        return min(rows, key=lambda r: (wanted.index(r[0]), r[1]))[2]
 
     @staticmethod
     def _find_article_id(s: Session, url: str) -> int | None:

@@ -57,6 +57,12 @@ def test_aliases(archive, engine, stored) -> None:
     assert archive.find_article_id(amp) == muba
     assert archive.find_article_id(canonical) == muba
     assert archive.find_article_id("https://nowhere.example/") is None
+    palpres = "https://palpres.example/2024/01/banjir-palembang"
+    assert archive.find_article_for([amp, "https://nowhere.example/"]) == muba
+    assert archive.find_article_for(["https://nowhere.example/"]) is None
+    assert archive.find_article_for([]) is None
+    # several known: the first in sorted order wins, whatever order they come in
+    assert archive.find_article_for([amp, palpres]) == archive.find_article_for([palpres, amp]) == stored["banjir_palembang"]
     # Adding an article under an alias URL returns the article it is an alias of.
     assert archive.add_article({"url": amp, "source_id": 1, "title": "AMP"}) == (muba, False)
     assert get_article(engine, muba)["aliases"] == [amp]

@@ -38,10 +38,7 @@ class DedupPipeline(RunPipeline):
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         item["canonical"] = canonical_url(item)
         archive = self.run.archive
-        existing = next(
-            (found for url in sorted(page_urls(item)) if (found := archive.find_article_id(url))),
-            None,
-        )
+        existing = archive.find_article_for(page_urls(item))
         if existing is None:
             item["text_hash"] = text_hash(item["article"].text)
             existing = archive.find_by_text_hash(item["text_hash"])
