@@ -34,21 +34,21 @@ OTHER = "other (standard library, logging)"
 
 #: What would remove each cost: one issue-sized step each.
 NOTES: dict[str, str] = {
-    "WARC records (warcio, gzip)": "write WARC records from a writer thread (gzip releases the GIL) instead of the reactor thread; or lower the gzip level from 6 to 1 (records are 3x larger than pages anyway).",
-    "MinHash fingerprints (datasketch)": "compute the MinHash in the extraction worker with the article (it is a pure function of the text) and hand the 128 values back, so the reactor thread only looks up bands; datasketch's `update_batch` instead of one `update` per shingle.",
-    "SQLAlchemy and the database driver": "store each article in one transaction (article, tags, fingerprint bands, story) instead of four, with Core `insert` in place of ORM units of work; batch `fetched_urls` rows per response.",
-    "kabar archive code (storage/)": "cache the source id and the run's prepared statements per run; look up the canonical URL and text hash in one query.",
-    "relevance classifier": "classify in the extraction worker (the classifier is pure and its vocabulary loads once per worker), so the reactor thread receives the tags with the article.",
-    "date finding (htmldate, dateparser)": "try kabar's own Indonesian date patterns and the page's meta tags before htmldate's extensive search, and skip dateparser when a pattern matched.",
-    "trafilatura": "hand trafilatura the lxml tree kabar already parsed (one parse a page instead of two) and turn off its fallback extractors when the first pass finds enough text.",
-    "kabar extraction rules and page typing": "compile the boilerplate XPaths once into one `etree.XPath` union and run the listing-page test on the tree trafilatura parsed instead of re-parsing the page.",
-    "HTML parsing and decoding (lxml, charset detection)": "decode with the charset the HTTP header or meta tag declares and run charset detection only when decoding fails; parse each page once and share the tree.",
+    "WARC records (warcio, gzip)": "every record is built and gzip'd on the reactor thread: compress in a writer thread (zlib releases the GIL), or in the extraction worker that already holds the page, and only append bytes on the reactor thread.",
+    "MinHash fingerprints (datasketch)": "the signature is made in the extraction workers already; what is left is the band lookup and similarity check per new article: keep each run's new bands in memory too, so near copies within one run need no query.",
+    "SQLAlchemy and the database driver": "a new article costs four transactions (row, tags, story with bands, fetch record) plus the dedup lookups, all on the reactor thread: write them in one transaction with statements built once (as the fetch upsert and candidate lookup now are), or hand storing to a writer process so it runs beside the reactor.",
+    "kabar archive code (storage/)": "stems for the full-text index are made while storing: make them in the extraction worker with the tags and pass them in.",
+    "relevance classifier": "runs in the extraction workers already (per-word stems cached): score from one pass over the stems instead of one per vocabulary dimension.",
+    "date finding (htmldate, dateparser)": "htmldate's extensive search runs when the page's meta tags and kabar's Indonesian patterns found nothing: try the JSON-LD and URL date first and skip it when they agree.",
+    "trafilatura": "trafilatura copies the tree on each call and a second, slower pass runs when the pruned pass yields too little text: count how often that fallback fires on real pages and tighten MIN_TEXT or the pruning so it rarely does.",
+    "kabar extraction rules and page typing": "`mark_boilerplate` tests every element against the token rules and then runs each structural XPath over the tree: fold the structural XPaths into one compiled union evaluated once.",
+    "HTML parsing and decoding (lxml, charset detection)": "`listing_reason` parses every page a second time (`lxml.html.fromstring`): pass it the tree `extract()` already built.",
     "URL rules (courlan, w3lib)": "canonicalise each discovered link once per run (memoise by URL) instead of at every listing page that repeats it.",
-    "handing pages to workers (pickle, pipes)": "send workers the WARC record pointer instead of the page body (they read the page from the WARC file), so only the small Article travels back.",
-    "Scrapy and Twisted (download, scheduling, HTTP)": "nothing kabar can cut: this is fetching itself (the fetch-only spider's cost); more crawl processes (Scrapyd nodes) spread it.",
-    "kabar crawl glue (spider, pipelines, run state)": "record fetch outcomes in batches per response rather than one call per URL; keep the per-run state in plain dicts.",
-    "start-up (imports)": "fixed per crawl: import trafilatura and dateparser lazily in the crawl process (only workers need them).",
-    OTHER: "look at the function table: no single area.",
+    "handing pages to workers (pickle, pipes)": "pages travel to the workers pickled through a pipe: the page is already in the WARC file when the item is made, so send the record pointer and let the worker read it.",
+    "Scrapy and Twisted (download, scheduling, HTTP)": "the fixed cost of fetching (the fetch-only spider's), on the same thread that stores: split a crawl's sources over two crawl processes (the daemon and Scrapyd already run one per source), or move storing to a writer process.",
+    "kabar crawl glue (spider, pipelines, run state)": "the spider looks up the last fetch of each listing page for conditional GET, one query each: load the run's known validators in one query at start.",
+    "start-up (imports)": "fixed per crawl process (the workers start warm from the fork server): import trafilatura and dateparser lazily in the crawl process, which only extracts with `extract_workers = 0`.",
+    OTHER: "no single area: see the function table.",
 }
 
 _FRAME = re.compile(r"^(?P<func>.*) \((?P<file>.*?)(?::(?P<line>\d+))?\)$")
