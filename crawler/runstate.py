@@ -123,15 +123,21 @@ class RunState:
 
     def record_article_fetch(self, item: dict[str, Any], article_id: int | None) -> None:
         """The fetch of an article page, with its validators and WARC pointer."""
-        self.record_fetch(
-            item["url"],
-            "article",
-            status=item["status"],
-            article_id=article_id,
-            etag=item.get("etag"),
-            last_modified=item.get("last_modified"),
+        fields = self.article_fetch_fields(item)
+        self.archive.record_fetch(fields.pop("url"), article_id=article_id, **fields)
+
+    def article_fetch_fields(self, item: dict[str, Any]) -> dict[str, Any]:
+        """The :meth:`Archive.record_fetch` fields of an article page's fetch (no article id)."""
+        return {
+            "url": item["url"],
+            "source_id": self.source_id,
+            "run_id": self.run_id,
+            "kind": "article",
+            "status": item["status"],
+            "etag": item.get("etag"),
+            "last_modified": item.get("last_modified"),
             **warc_fields(item),
-        )
+        }
 
     @property
     def status(self) -> str:

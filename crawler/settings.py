@@ -39,6 +39,11 @@ REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
 
+# Scrapy starts this many tasks for every response's output (a page yields one item, a
+# listing a few dozen requests); its default of 100 spent more CPU on task set-up than
+# kabar spends on storing an article.
+CONCURRENT_ITEMS = 8
+
 ITEM_PIPELINES = {
     "crawler.pipelines.extract.ExtractPipeline": 300,
     "crawler.pipelines.relevance.RelevancePipeline": 400,

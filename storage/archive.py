@@ -30,6 +30,7 @@ from storage.models import (
 from storage import stories
 from storage.fingerprint import STORY_THRESHOLD
 from storage.sql import upsert_dialect, upsert_insert
+from storage.tags import write_tags
 from storage.textnorm import stem_text, text_hash
 
 log = logging.getLogger(__name__)
@@ -149,16 +150,14 @@ class Archive:
         their stored value when given as None (a 304 carries no new validators or body; a
         feed fetch has no article).
         """
-        if kind not in FETCH_KINDS:
-            raise ValueError(f"unknown fetch kind {kind!r} (one of {', '.join(FETCH_KINDS)})")
         values = dict(
             url=url, source_id=source_id, run_id=run_id, kind=kind, status=status,
             error=error, article_id=article_id, etag=etag, last_modified=last_modified,
             body_hash=body_hash, warc_file=warc_file, warc_offset=warc_offset,
-            warc_length=warc_length, fetched_at=utcnow(),
+            warc_length=warc_length,
         )
         with self._session() as s, s.begin():
-            s.execute(_fetch_upsert(s.get_bind().dialect.name), values)
+            _write_fetch(s, values)
 
     def fetch_info(self, url: str) -> dict[str, Any] | None:
         """The stored outcome of the latest fetch of ``url`` (for conditional GET), or None."""
@@ -264,30 +263,62 @@ class Archive:
         is and ``(its id, False)`` returned. ``text_hash`` is computed from ``text`` when
         not given. Unknown field names raise ValueError.
         """
+        values = self._article_values(fields)
+        with self._session() as s, s.begin():
+            return self._insert_article(s, values)
+
+    def store_article(
+        self,
+        fields: Mapping[str, Any],
+        *,
+        tags: Mapping[str, Any] | None = None,
+        threshold: float = STORY_THRESHOLD,
+        signature: bytes | None = None,
+        fetch: Mapping[str, Any] | None = None,
+    ) -> tuple[int, bool]:
+        """:meth:`add_article`, and for a new article its ``tags``, its story
+        (:meth:`assign_story`) and ``fetch`` (the :meth:`record_fetch` fields of the page it
+        came from, given the article's id), all in one transaction: a crawl killed midway
+        leaves the article whole or absent. Returns ``(id, created)``."""
+        values = self._article_values(fields)
+        with self._session() as s, s.begin():
+            stories.begin_write(s)
+            article_id, created = self._insert_article(s, values)
+            if created:
+                if tags:
+                    write_tags(s, article_id, tags)
+                stories.assign(s, article_id, threshold=threshold, sig=signature)
+            if fetch is not None:
+                _write_fetch(s, {**fetch, "article_id": article_id})
+            return article_id, created
+
+    def _article_values(self, fields: Mapping[str, Any]) -> dict[str, Any]:
         validate_article_fields(fields, required=("url", "source_id"))
         now = utcnow()
         values = self._derived(dict(fields))
         values.setdefault("meta", {})
         values.setdefault("relevant", True)
         values.update(created_at=now, updated_at=now)
+        return values
+
+    def _insert_article(self, s: Session, values: dict[str, Any]) -> tuple[int, bool]:
+        existing = self._find_article_id(s, values["url"])
+        if existing is not None:
+            return existing, False
         table = Article.__table__
-        with self._session() as s, s.begin():
-            existing = self._find_article_id(s, values["url"])
-            if existing is not None:
-                return existing, False
-            stmt = (
-                upsert_insert(s, table)
-                .values(**values)
-                .on_conflict_do_nothing(index_elements=[table.c.url])
-                .returning(table.c.id)
-            )
-            try:
-                article_id = s.execute(stmt).scalar()
-            except IntegrityError as exc:
-                raise ValueError(f"cannot store article {values['url']}: {exc.orig}") from None
-            if article_id is not None:
-                return article_id, True
-            return s.scalar(select(Article.id).where(Article.url == values["url"])), False
+        stmt = (
+            upsert_insert(s, table)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=[table.c.url])
+            .returning(table.c.id)
+        )
+        try:
+            article_id = s.execute(stmt).scalar()
+        except IntegrityError as exc:
+            raise ValueError(f"cannot store article {values['url']}: {exc.orig}") from None
+        if article_id is not None:
+            return article_id, True
+        return s.scalar(select(Article.id).where(Article.url == values["url"])), False
 
     def update_article(self, article_id: int, fields: Mapping[str, Any]) -> None:
         """Change stored fields of an article (re-extraction); full text is kept in sync."""
@@ -413,6 +444,23 @@ class Archive:
             )
             if result.rowcount == 0:
                 raise ValueError(f"no article with id {article_id}")
+
+
+#: Every column of a fetch record a caller may give (the rest default to None).
+_FETCH_FIELDS = ("url", "source_id", "run_id", "kind", "status", "error", "article_id", "etag",
+                 "last_modified", "body_hash", "warc_file", "warc_offset", "warc_length")
+
+
+def _write_fetch(s: Session, fields: Mapping[str, Any]) -> None:
+    """Upsert one fetched-URL row inside the caller's transaction."""
+    unknown = set(fields) - set(_FETCH_FIELDS)
+    if unknown:
+        raise ValueError(f"unknown fetch field(s): {', '.join(sorted(unknown))}")
+    kind = fields.get("kind")
+    if kind not in FETCH_KINDS:
+        raise ValueError(f"unknown fetch kind {kind!r} (one of {', '.join(FETCH_KINDS)})")
+    values = {**dict.fromkeys(_FETCH_FIELDS), **fields, "fetched_at": utcnow()}
+    s.execute(_fetch_upsert(s.get_bind().dialect.name), values)
 
 
 #: Columns of a fetch record that keep their stored value when a new fetch brings None.

@@ -8,17 +8,17 @@ from crawler.extract import EXTRACTOR_VERSION
 from crawler.pipelines import RunPipeline
 from crawler.pipelines.dedup import page_urls
 from crawler.runstate import warc_fields
-from storage.tags import store_tags
 
 
 class StorePipeline(RunPipeline):
-    """The last step: one row per article, fetch recorded, counters updated."""
+    """The last step: one row per article with its tags, story and fetch record (one
+    transaction), aliases, counters updated."""
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         run = self.run
         article = item["article"]
         tags = item.get("tags") or {}
-        article_id, created = run.archive.add_article(
+        article_id, created = run.archive.store_article(
             {
                 "source_id": run.source_id,
                 "url": item["canonical"],
@@ -36,18 +36,17 @@ class StorePipeline(RunPipeline):
                 "extractor_version": EXTRACTOR_VERSION,
                 "meta": {"page_warc": item["page_warc"]} if item.get("page_warc") else {},
                 **warc_fields(item),
-            }
+            },
+            tags=tags,
+            threshold=run.config.story_threshold,
+            signature=item.get("signature"),
+            fetch=run.article_fetch_fields(item),
         )
         if created:
             run.new += 1
-            if tags:
-                store_tags(run.archive.engine, article_id, tags)
-            run.archive.assign_story(article_id, threshold=run.config.story_threshold,
-                                     signature=item.get("signature"))
         else:
             run.duplicates += 1
         for url in page_urls(item) - {item["canonical"]}:
             run.archive.add_alias(article_id, url)
-        run.record_article_fetch(item, article_id)
         item["article_id"] = article_id
         return item
