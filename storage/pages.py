@@ -29,20 +29,29 @@ class ArchivedArticle:
 def archived_articles(
     engine: Engine, *, sources: list[str] | None = None, since: datetime | None = None, batch: int = 500
 ) -> Iterator[ArchivedArticle]:
-    """Articles that have a WARC record (of these sources; fetched on or after ``since``), by id."""
+    """Articles that have a WARC record (of these sources; fetched on or after ``since``), by id.
+
+    Read ``batch`` at a time, each batch in its own short read transaction: a caller that
+    writes while iterating (``kabar reextract``) must not pin one snapshot for the whole run,
+    which on SQLite stops WAL checkpoints and makes every later commit slower.
+    """
     stmt = (
         select(Article.id, Article.url, Source.name, Article.warc_file, Article.warc_offset,
                Article.warc_length, Article.meta, Article.text_hash, Article.story_id)
         .join(Source, Source.id == Article.source_id)
         .where(Article.warc_file.is_not(None))
         .order_by(Article.id)
+        .limit(batch)
     )
     if sources:
         stmt = stmt.where(Source.name.in_(sources))
     if since is not None:
         stmt = stmt.where(func.coalesce(Article.fetched_at, Article.created_at) >= since)
-    with Session(engine) as session:
-        for row in session.execute(stmt.execution_options(yield_per=batch)):
+    last = 0
+    while True:
+        with Session(engine) as session:
+            rows = session.execute(stmt.where(Article.id > last)).all()
+        for row in rows:
             yield ArchivedArticle(
                 id=row.id,
                 url=row.url,
@@ -52,6 +61,9 @@ def archived_articles(
                 text_hash=row.text_hash,
                 story_id=row.story_id,
             )
+        if len(rows) < batch:
+            return
+        last = rows[-1].id
 
 
 def count_archived(engine: Engine, *, sources: list[str] | None = None, since: datetime | None = None) -> int:
