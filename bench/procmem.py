@@ -8,7 +8,7 @@ import os
 import subprocess
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROC = Path("/proc")
@@ -44,6 +44,17 @@ def _kb(path: Path, field: str) -> int:
     return 0
 
 
+_TICK = os.sysconf("SC_CLK_TCK")
+
+
+def _cpu_seconds(pid: int) -> float | None:
+    try:
+        fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    return (int(fields[11]) + int(fields[12])) / _TICK
+
+
 @dataclass
 class Peak:
     """Peaks in MB over the samples taken."""
@@ -53,6 +64,12 @@ class Peak:
     rss_main: float = 0.0  # the main process alone
     processes: int = 0  # most processes in the tree at once
     samples: int = 0
+    cpu: dict[int, float] = field(default_factory=dict)  # CPU seconds last seen, per process
+
+    @property
+    def cpu_tree(self) -> float:
+        """CPU seconds of every process seen in the tree (up to its last sample)."""
+        return sum(self.cpu.values())
 
 
 class PeakMemory:
@@ -88,12 +105,16 @@ class PeakMemory:
         peak.pss_tree = max(peak.pss_tree, pss / 1024)
         peak.rss_main = max(peak.rss_main, rss[0] / 1024 if rss else 0)
         peak.processes = max(peak.processes, sum(1 for r in rss if r))
+        for pid in pids:
+            cpu = _cpu_seconds(pid)
+            if cpu is not None:
+                peak.cpu[pid] = cpu
 
 
 @dataclass
 class Measured:
     wall: float
-    cpu: float  # user + system seconds of the process and all it waited for
+    cpu: float  # user + system seconds of the process and the children it waited for
     peak: Peak
     max_rss: float  # MB: the largest peak RSS of any one process of the tree, as the kernel counted it
     returncode: int

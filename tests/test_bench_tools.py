@@ -53,3 +53,12 @@ def test_generated_site_of_5000_articles_serves_every_page_under_its_own_url(tmp
     stories = load_stories(tmp_path)
     site_catalog(stories)  # raises when two stories get one URL
     assert len({s.title for s in stories}) == len(stories)
+
+
+def test_cpu_of_the_whole_tree_is_counted(tmp_path: Path):
+    spin = "import time\nt = time.process_time()\nwhile time.process_time() - t < 1.0: pass\n"
+    code = ("import subprocess, sys\n"
+            f"child = subprocess.Popen([sys.executable, '-c', {spin!r}], start_new_session=True)\n"
+            + spin + "child.wait()\n")
+    measured = run_measured([sys.executable, "-c", code], env=dict(os.environ), cwd=tmp_path)
+    assert measured.peak.cpu_tree >= 1.6  # both processes' second, less the last sample's gap
