@@ -67,18 +67,23 @@ def main(argv: list[str] | None = None) -> int:
     unknown = sorted(set(names) - set(available()))
     if unknown:
         parser.error(f"unknown benchmark {unknown[0]!r}; available: {', '.join(available())}")
-    sections: dict[str, str] = {}
+    failed = []
     for name in names:
         started = time.perf_counter()
         print(f"bench: {name} ...", file=sys.stderr)
-        module = importlib.import_module(f"bench.bench_{name}")
-        body = module.run().strip()
+        try:
+            body = importlib.import_module(f"bench.bench_{name}").run().strip()
+        except Exception as exc:  # one broken benchmark must not cost the others' figures
+            logging.exception("bench: %s failed", name)
+            failed.append(f"{name} ({exc})")
+            continue
         stamp = f"_Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}; reproduce with `python -m bench {name}`._"
-        sections[name] = f"{body}\n\n{stamp}"
-        print(f"bench: {name} done in {time.perf_counter() - started:.1f} s", file=sys.stderr)
-    # read the file again now: another benchmark may have written its section meanwhile
-    args.output.write_text(render({**read_sections(args.output), **sections}), encoding="utf-8")
-    print(f"bench: wrote {args.output}", file=sys.stderr)
+        # each section is written as soon as it is measured, over a fresh read of the file
+        args.output.write_text(render({**read_sections(args.output), name: f"{body}\n\n{stamp}"}), encoding="utf-8")
+        print(f"bench: {name} done in {time.perf_counter() - started:.1f} s; wrote {args.output}", file=sys.stderr)
+    if failed:
+        print(f"bench: failed: {', '.join(failed)}", file=sys.stderr)
+        return 1
     return 0
 
 
