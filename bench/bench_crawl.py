@@ -26,7 +26,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.procmem import Measured, run_measured
+from bench.procmem import Measured, kabar_env, run_measured
 from bench.sitegen import generate
 from bench.spyprofile import NOTES, parse
 from jobs.examplesites.server import ExampleSites
@@ -38,11 +38,7 @@ MEMORY_BAR_MB = 500
 
 
 def _env(workdir: Path, config: Path, tag: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
-    env.update(PYTHONPATH=str(ROOT), KABAR_CONFIG=str(config),
-               KABAR_DATABASE_URL=f"sqlite:///{workdir / f'{tag}.db'}",
-               KABAR_DATA_DIR=str(workdir / f"data-{tag}"))
-    return env
+    return kabar_env(workdir, config, tag, ROOT)
 
 
 def _kabar(args: list[str], env: dict[str, str], workdir: Path) -> Measured:

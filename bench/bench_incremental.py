@@ -8,7 +8,6 @@
 
 from __future__ import annotations
 
-import os
 import resource
 import statistics
 import subprocess
@@ -17,6 +16,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench.procmem import kabar_env
 from bench.sitegen import generate
 from jobs.examplesites.server import ExampleSites
 
@@ -27,10 +27,7 @@ ARTICLES = 1000
 
 def _crawl(workdir: Path, config: Path, tag: str) -> tuple[float, float]:
     """Run ``kabar crawl`` in a child process; (wall seconds, CPU seconds of the child)."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
-    env.update(PYTHONPATH=str(ROOT), KABAR_CONFIG=str(config),
-               KABAR_DATABASE_URL=f"sqlite:///{workdir / f'{tag}.db'}",
-               KABAR_DATA_DIR=str(workdir / f"data-{tag}"))
+    env = kabar_env(workdir, config, tag, ROOT)
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     started = time.perf_counter()
     subprocess.run([sys.executable, "-m", "jobs.cli", "crawl"], env=env, check=True,

@@ -121,6 +121,16 @@ class Measured:
     stderr: str
 
 
+def kabar_env(workdir: Path, config: Path, tag: str, root: Path) -> dict[str, str]:
+    """The environment of a ``kabar`` child process: this checkout on the path, the config,
+    and an archive and data directory of its own under ``workdir`` named by ``tag``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
+    env.update(PYTHONPATH=str(root), KABAR_CONFIG=str(config),
+               KABAR_DATABASE_URL=f"sqlite:///{workdir / f'{tag}.db'}",
+               KABAR_DATA_DIR=str(workdir / f"data-{tag}"))
+    return env
+
+
 def run_measured(argv: list[str], *, env: dict[str, str], cwd: Path, stdout=subprocess.DEVNULL) -> Measured:
     """Run ``argv`` to the end; wall and CPU seconds (whole tree) and peak memory."""
     started = time.perf_counter()
