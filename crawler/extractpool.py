@@ -178,18 +178,35 @@ class ExtractorPool:
         return self.workers in self._executors
 
 
-def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int, *, window: int = 8) -> Iterator[R]:
-    """``map(fn, items)`` over ``workers`` processes, in input order, holding at most
-    ``window`` tasks per worker in flight (so a slow consumer never piles up results and a
-    long input is never read ahead into memory). ``workers <= 1`` maps in this process."""
+def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int, *, chunk: int = 8,
+                window: int = 4) -> Iterator[R]:
+    """``map(fn, items)`` over ``workers`` processes, in input order. Items travel in chunks
+    of ``chunk`` (one round trip per chunk, not per item) and at most ``window`` chunks per
+    worker are in flight, so a slow consumer never piles up results and a long input is
+    never read ahead into memory. ``workers <= 1`` maps in this process."""
     if workers <= 1:
         yield from map(fn, items)
         return
     with _new_executor(workers) as pool:
         pending: deque[Future] = deque()
-        for item in items:
-            pending.append(pool.submit(fn, item))
+        for batch in _chunks(items, chunk):
+            pending.append(pool.submit(_map_chunk, fn, batch))
             if len(pending) >= workers * window:
-                yield pending.popleft().result()
+                yield from pending.popleft().result()
         while pending:
-            yield pending.popleft().result()
+            yield from pending.popleft().result()
+
+
+def _chunks(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    batch: list[T] = []
+    for item in items:
+        batch.append(item)
+        if len(batch) >= size:
+            yield batch
+            batch = []
+    if batch:
+        yield batch
+
+
+def _map_chunk(fn: Callable[[T], R], batch: list[T]) -> list[R]:
+    return [fn(item) for item in batch]
