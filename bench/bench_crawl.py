@@ -103,7 +103,7 @@ def _measure(workdir: Path, sites: ExampleSites, pages: int) -> str:
     split_wall, split_stored = _split_crawl(workdir, sites, config)
     profile_md = _profile(workdir, config)
     return _report(pages, stored, len(requests), crawl, server_cpu, reextract, unchanged, reextracted, fetch,
-                   profile_md) + _split_note(split_wall, split_stored, reextracted / reextract.wall)
+                   profile_md) + _split_note(split_wall, split_stored, stored / crawl.wall, reextracted / reextract.wall)
 
 
 def _split_crawl(workdir: Path, sites: ExampleSites, config: Path) -> tuple[float, int]:
@@ -131,15 +131,16 @@ def _split_crawl(workdir: Path, sites: ExampleSites, config: Path) -> tuple[floa
     return time.perf_counter() - started, _stored(workdir / "split.db")
 
 
-def _split_note(wall: float, stored: int, reextract_rate: float) -> str:
+def _split_note(wall: float, stored: int, one_rate: float, reextract_rate: float) -> str:
     rate = stored / wall
     return f"""
 ### The same crawl as two processes
 
 Split over two `kabar crawl` processes of three sources each, one extraction worker each, side
 by side (as `kabar daemon` and Scrapyd nodes run crawls): {stored:,} articles in {wall:.1f} s,
-**{rate:.1f} articles/s**, {rate / reextract_rate:.2f}× reextract. Two reactor threads share
-the fetching and storing that one thread did, until the two cores are full.
+**{rate:.1f} articles/s**: {rate / one_rate:.2f}× the one-process crawl, {rate / reextract_rate:.2f}×
+reextract. Two reactor threads can share the fetching and storing that one thread does, but
+not past the two cores, which the one-process crawl and its workers nearly fill already.
 """
 
 
