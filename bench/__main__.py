@@ -40,6 +40,8 @@ HEADER = (
     "# Benchmarks\n\n"
     "Written by `python -m bench` (all) or `python -m bench NAME` (one section) from the\n"
     "repository root; every figure is a ratio against a baseline measured in the same run.\n"
+    "Install the benchmark extras first (`pip install -e '.[test,bench]'`: py-spy for the crawl\n"
+    "profile); the extraction benchmark reads `../shared/corpora/aeb/` (or `KABAR_AEB_DIR`).\n"
 )
 SECTION = re.compile(r"<!-- bench:(\w+) -->\n(.*?)\n<!-- /bench:\1 -->", re.S)
 
