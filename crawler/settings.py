@@ -59,10 +59,10 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.PrivateAddressGuard": 760,  # after HttpProxyMiddleware (750)
     "scrapy.downloadermiddlewares.httpauth.HttpAuthMiddleware": None,
 }
-# Scrapy components kabar has no use for, each a cost on every request or item: Referer
-# headers, depth stats (listing depth is the spider's own), HTTP auth, meta-copy warnings.
+# Scrapy components kabar has no use for, each a cost on every request or item: depth stats
+# (listing depth is the spider's own), HTTP auth, meta-copy warnings. (RefererMiddleware
+# stays: the redirect middlewares warn on every crawl without it.)
 SPIDER_MIDDLEWARES = {
-    "scrapy.spidermiddlewares.referer.RefererMiddleware": None,
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }

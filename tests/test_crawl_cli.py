@@ -51,6 +51,7 @@ def test_full_crawl_stores_every_article_exactly_once(crawled, sites):
             continue
         assert article["title"], g["url"]
     assert "Crawl summary" in first.stderr
+    assert "WARNING scrapy" not in first.stderr  # Scrapy's components configured as they expect
 
 
 def test_second_crawl_fetches_no_article_again(crawled, sites):
