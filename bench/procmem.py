@@ -116,7 +116,6 @@ class Measured:
     wall: float
     cpu: float  # user + system seconds of the process and the children it waited for
     peak: Peak
-    max_rss: float  # MB: the largest peak RSS of any one process of the tree, as the kernel counted it
     returncode: int
     stderr: str
 
@@ -131,11 +130,12 @@ def kabar_env(workdir: Path, config: Path, tag: str, root: Path) -> dict[str, st
     return env
 
 
-def run_measured(argv: list[str], *, env: dict[str, str], cwd: Path, stdout=subprocess.DEVNULL) -> Measured:
-    """Run ``argv`` to the end; wall and CPU seconds (whole tree) and peak memory."""
+def run_measured(argv: list[str], *, env: dict[str, str], cwd: Path, stdout=subprocess.DEVNULL,
+                 interval: float = 0.25) -> Measured:
+    """Run ``argv`` to the end; wall and CPU seconds and peak memory, sampled every ``interval``."""
     started = time.perf_counter()
     process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=stdout, stderr=subprocess.PIPE, text=True)
-    with PeakMemory(process) as peak:
+    with PeakMemory(process, interval) as peak:
         stderr_chunks: list[str] = []
         reader = threading.Thread(target=lambda: stderr_chunks.append(process.stderr.read()), daemon=True)
         reader.start()
@@ -143,5 +143,5 @@ def run_measured(argv: list[str], *, env: dict[str, str], cwd: Path, stdout=subp
         reader.join()
     process.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - started
-    return Measured(wall, usage.ru_utime + usage.ru_stime, peak, usage.ru_maxrss / 1024, process.returncode,
-                    "".join(stderr_chunks))
+    # (not ru_maxrss: it counts the parent's pages the child held between fork and exec)
+    return Measured(wall, usage.ru_utime + usage.ru_stime, peak, process.returncode, "".join(stderr_chunks))

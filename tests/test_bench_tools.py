@@ -41,7 +41,6 @@ def test_peak_memory_of_a_process_tree(tmp_path: Path):
     assert measured.peak.processes == 2
     assert measured.peak.rss_tree >= 120 and measured.peak.pss_tree >= 110
     assert 40 <= measured.peak.rss_main < 100
-    assert measured.max_rss >= 80  # the child's, as the kernel counted it
 
 
 def test_generated_site_of_5000_articles_serves_every_page_under_its_own_url(tmp_path: Path):
