@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from crawler.config import ConfigError, load_config
-from crawler.extractpool import ExtractionFailed, ExtractorPool, analyse
+from crawler.extractpool import ExtractionFailed, ExtractorPool, analyse, ordered_map
 from crawler.relevance.tagging import tag, vocabulary_for
 from jobs.examplesites.gold import gold_copies
 from storage.fingerprint import signature
@@ -75,6 +75,13 @@ def test_in_process_mode_starts_no_pool(sites):
     pool = ExtractorPool(0)
     result = asyncio.run(pool.analyse(body, url))
     assert result.article.text and not pool.started
+
+
+def test_ordered_map_keeps_input_order_across_chunks_and_workers():
+    items = list(range(-203, 0))  # not a multiple of the chunk size
+    assert list(ordered_map(abs, iter(items), 2, chunk=8, window=2)) == [abs(i) for i in items]
+    assert list(ordered_map(abs, iter(items), 1)) == [abs(i) for i in items]
+    assert list(ordered_map(abs, iter([]), 2)) == []
 
 
 def test_extract_workers_config(tmp_path: Path):

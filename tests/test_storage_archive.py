@@ -41,6 +41,38 @@ def test_add_article_by_canonical_url(archive, engine, storage_helpers) -> None:
         assert s.scalar(select(func.count()).select_from(Article)) == 1
 
 
+def test_store_article_writes_tags_story_and_fetch_in_one_transaction(archive, engine, storage_helpers) -> None:
+    from storage.fingerprint import signature
+    from storage.models import ArticleRegion
+
+    source = archive.ensure_source("sumsel", "https://sumselupdate.example/")
+    fields = dict(storage_helpers.ARTICLES["muba_smart_city"], source_id=source)
+    tags = {"relevant": True, "score": 3.5, "reasons": [], "dimensions": ["governance"],
+            "regions": [{"code": "16.06", "name": "Musi Banyuasin", "type": "kabupaten"}], "provinces": []}
+    fetch = {"url": fields["url"] + "?utm=x", "source_id": source, "run_id": None, "kind": "article", "status": 200}
+    article_id, created = archive.store_article(fields, tags=tags, signature=signature(fields["text"]), fetch=fetch)
+    assert created
+    with Session(engine) as s:
+        article = s.get(Article, article_id)
+        assert article.score == 3.5 and article.story_id is not None and article.minhash is not None
+        assert s.scalar(select(ArticleRegion.code).where(ArticleRegion.article_id == article_id)) == "16.06"
+        assert s.scalar(select(FetchedUrl.article_id).where(FetchedUrl.url == fetch["url"])) == article_id
+    # the same URL again: not created, tags and story untouched, the fetch still recorded
+    again = archive.store_article({**fields, "title": "Lain"}, tags={**tags, "score": 0.0}, fetch={**fetch, "url": "https://x.example/a"})
+    assert again == (article_id, False)
+    with Session(engine) as s:
+        assert s.get(Article, article_id).score == 3.5
+        assert s.scalar(select(FetchedUrl.article_id).where(FetchedUrl.url == "https://x.example/a")) == article_id
+    # a bad fetch record rolls the whole article back
+    other = dict(storage_helpers.ARTICLES["banjir_palembang"], source_id=source)
+    with pytest.raises(ValueError, match="unknown fetch field"):
+        archive.store_article(other, tags=tags, fetch={**fetch, "colour": "red"})
+    with pytest.raises(ValueError, match="unknown fetch kind"):
+        archive.store_article(other, fetch={**fetch, "kind": "video"})
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Article)) == 1
+
+
 def test_aliases(archive, engine, stored) -> None:
     muba = stored["muba_smart_city"]
     canonical = "https://sumselupdate.example/2024/05/muba-smart-city"
