@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, literal, select, union_all, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, literal, select, union_all, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ from storage.models import (
 from storage import stories
 from storage.fingerprint import STORY_THRESHOLD
 from storage.sql import upsert_dialect, upsert_insert
-from storage.tags import write_tags
+from storage.tags import score_fields, write_tag_rows
 from storage.textnorm import stem_text, text_hash
 
 log = logging.getLogger(__name__)
@@ -156,8 +156,8 @@ class Archive:
             body_hash=body_hash, warc_file=warc_file, warc_offset=warc_offset,
             warc_length=warc_length,
         )
-        with self._session() as s, s.begin():
-            _write_fetch(s, values)
+        with self.engine.begin() as conn:
+            _write_fetch(conn, values)
 
     def fetch_info(self, url: str) -> dict[str, Any] | None:
         """The stored outcome of the latest fetch of ``url`` (for conditional GET), or None."""
@@ -214,8 +214,7 @@ class Archive:
 
     def find_article_id(self, url: str) -> int | None:
         """The id of the article whose canonical URL or alias is ``url``."""
-        with self._session() as s:
-            return self._find_article_id(s, url)
+        return self.find_article_for([url])
 
     def find_article_for(self, urls: Iterable[str]) -> int | None:
         """The article known under any of ``urls`` (as canonical URL or alias), in one query;
@@ -223,29 +222,13 @@ class Archive:
         wanted = sorted(set(urls))
         if not wanted:
             return None
-        stmt = union_all(
-            select(Article.url, literal(0).label("alias"), Article.id).where(Article.url.in_(wanted)),
-            select(ArticleUrl.url, literal(1).label("alias"), ArticleUrl.article_id).where(ArticleUrl.url.in_(wanted)),
-        )
-        with self._session() as s:
-            rows = s.execute(stmt).all()
-        if not rows:
-            return None
-        return min(rows, key=lambda r: (wanted.index(r[0]), r[1]))[2]
-
-    @staticmethod
-    def _find_article_id(s: Session, url: str) -> int | None:
-        found = s.scalar(select(Article.id).where(Article.url == url))
-        if found is None:
-            found = s.scalar(select(ArticleUrl.article_id).where(ArticleUrl.url == url))
-        return found
+        with self.engine.connect() as conn:
+            return _known_article(conn, wanted)
 
     def find_by_text_hash(self, text_hash: str) -> int | None:
         """The id of the oldest article with this normalised-text hash."""
-        with self._session() as s:
-            return s.scalar(
-                select(Article.id).where(Article.text_hash == text_hash).order_by(Article.id).limit(1)
-            )
+        with self.engine.connect() as conn:
+            return conn.execute(_BY_TEXT_HASH, {"text_hash": text_hash}).scalar()
 
     def _derived(self, fields: dict[str, Any]) -> dict[str, Any]:
         if fields.get("text_hash") is None and fields.get("text"):
@@ -264,8 +247,8 @@ class Archive:
         not given. Unknown field names raise ValueError.
         """
         values = self._article_values(fields)
-        with self._session() as s, s.begin():
-            return self._insert_article(s, values)
+        with self.engine.begin() as conn:
+            return _insert_article(conn, values)
 
     def store_article(
         self,
@@ -281,15 +264,18 @@ class Archive:
         came from, given the article's id), all in one transaction: a crawl killed midway
         leaves the article whole or absent. Returns ``(id, created)``."""
         values = self._article_values(fields)
-        with self._session() as s, s.begin():
-            stories.begin_write(s)
-            article_id, created = self._insert_article(s, values)
+        if tags:
+            values.update(score_fields(tags))
+        with self.engine.begin() as conn:
+            stories.begin_write(conn)
+            article_id, created = _insert_article(conn, values)
             if created:
                 if tags:
-                    write_tags(s, article_id, tags)
-                stories.assign(s, article_id, threshold=threshold, sig=signature)
+                    write_tag_rows(conn, article_id, tags)
+                stories.assign_new(conn, article_id, values.get("published_at"), values.get("text") or "",
+                                   threshold=threshold, sig=signature)
             if fetch is not None:
-                _write_fetch(s, {**fetch, "article_id": article_id})
+                _write_fetch(conn, {**fetch, "article_id": article_id})
             return article_id, created
 
     def _article_values(self, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -300,25 +286,6 @@ class Archive:
         values.setdefault("relevant", True)
         values.update(created_at=now, updated_at=now)
         return values
-
-    def _insert_article(self, s: Session, values: dict[str, Any]) -> tuple[int, bool]:
-        existing = self._find_article_id(s, values["url"])
-        if existing is not None:
-            return existing, False
-        table = Article.__table__
-        stmt = (
-            upsert_insert(s, table)
-            .values(**values)
-            .on_conflict_do_nothing(index_elements=[table.c.url])
-            .returning(table.c.id)
-        )
-        try:
-            article_id = s.execute(stmt).scalar()
-        except IntegrityError as exc:
-            raise ValueError(f"cannot store article {values['url']}: {exc.orig}") from None
-        if article_id is not None:
-            return article_id, True
-        return s.scalar(select(Article.id).where(Article.url == values["url"])), False
 
     def update_article(self, article_id: int, fields: Mapping[str, Any]) -> None:
         """Change stored fields of an article (re-extraction); full text is kept in sync."""
@@ -349,12 +316,12 @@ class Archive:
     def delete_article(self, article_id: int) -> None:
         """Remove an article with its aliases and bands (fetched URLs keep their record);
         its story gets a new representative, or goes when it was the last article."""
-        with self._session() as s, s.begin():
-            stories.begin_write(s)
-            story_id = s.scalar(select(Article.story_id).where(Article.id == article_id))
-            s.execute(delete(Article).where(Article.id == article_id))
+        with self.engine.begin() as conn:
+            stories.begin_write(conn)
+            story_id = conn.scalar(select(Article.story_id).where(Article.id == article_id))
+            conn.execute(delete(Article).where(Article.id == article_id))
             if story_id is not None:
-                stories.refresh_story(s, story_id)
+                stories.refresh_story(conn, story_id)
 
     def add_alias(self, article_id: int, url: str) -> None:
         """Record ``url`` as another URL of article ``article_id`` (idempotent).
@@ -399,9 +366,9 @@ class Archive:
         fingerprint gets a story of its own. Unknown id: ValueError. ``signature``: the
         text's MinHash when the caller computed it already (the crawl's extraction workers do).
         """
-        with self._session() as s, s.begin():
-            stories.begin_write(s)
-            return stories.assign(s, article_id, threshold=threshold, sig=signature)
+        with self.engine.begin() as conn:
+            stories.begin_write(conn)
+            return stories.assign(conn, article_id, threshold=threshold, sig=signature)
 
     def rebuild_story(self, article_id: int, *, threshold: float = STORY_THRESHOLD,
                       signature: bytes | None = None) -> int:
@@ -410,16 +377,16 @@ class Archive:
 
         The other articles of its old story stay together even if this one was what linked
         them. ``signature``: as for :meth:`assign_story`."""
-        with self._session() as s, s.begin():
-            stories.begin_write(s)
-            stories.detach(s, article_id)
-            return stories.assign(s, article_id, threshold=threshold, sig=signature)
+        with self.engine.begin() as conn:
+            stories.begin_write(conn)
+            stories.detach(conn, article_id)
+            return stories.assign(conn, article_id, threshold=threshold, sig=signature)
 
     def story_articles(self, story_id: int) -> list[dict[str, Any]]:
         """Every article of a story, earliest published first, hidden ones included:
         ``id, url, title, source, published, aliases, hidden`` (None or ``{at, reason}``)."""
-        with self._session() as s:
-            return stories.members(s, story_id)
+        with self.engine.connect() as conn:
+            return stories.members(conn, story_id)
 
     # -- takedowns --------------------------------------------------------------------------
 
@@ -451,7 +418,7 @@ _FETCH_FIELDS = ("url", "source_id", "run_id", "kind", "status", "error", "artic
                  "last_modified", "body_hash", "warc_file", "warc_offset", "warc_length")
 
 
-def _write_fetch(s: Session, fields: Mapping[str, Any]) -> None:
+def _write_fetch(conn: Connection, fields: Mapping[str, Any]) -> None:
     """Upsert one fetched-URL row inside the caller's transaction."""
     unknown = set(fields) - set(_FETCH_FIELDS)
     if unknown:
@@ -460,7 +427,7 @@ def _write_fetch(s: Session, fields: Mapping[str, Any]) -> None:
     if kind not in FETCH_KINDS:
         raise ValueError(f"unknown fetch kind {kind!r} (one of {', '.join(FETCH_KINDS)})")
     values = {**dict.fromkeys(_FETCH_FIELDS), **fields, "fetched_at": utcnow()}
-    s.execute(_fetch_upsert(s.get_bind().dialect.name), values)
+    conn.execute(_fetch_upsert(conn.dialect.name), values)
 
 
 #: Columns of a fetch record that keep their stored value when a new fetch brings None.
@@ -485,3 +452,44 @@ def _fetch_upsert(dialect: str):
             **{c: func.coalesce(getattr(ex, c), table.c[c]) for c in _FETCH_KEPT},
         },
     )
+
+
+# The lookups a crawl makes for every article page, built once.
+_KNOWN = union_all(
+    select(Article.url, literal(0).label("alias"), Article.id)
+    .where(Article.url.in_(bindparam("urls", expanding=True))),
+    select(ArticleUrl.url, literal(1).label("alias"), ArticleUrl.article_id)
+    .where(ArticleUrl.url.in_(bindparam("urls", expanding=True))),
+)
+_BY_TEXT_HASH = select(Article.id).where(Article.text_hash == bindparam("text_hash")).order_by(Article.id).limit(1)
+_ID_BY_URL = select(Article.id).where(Article.url == bindparam("url"))
+
+
+def _known_article(conn: Connection, wanted: list[str]) -> int | None:
+    """:meth:`Archive.find_article_for` of sorted, distinct ``wanted`` on an open connection."""
+    rows = conn.execute(_KNOWN, {"urls": wanted}).all()
+    if not rows:
+        return None
+    return min(rows, key=lambda r: (wanted.index(r[0]), r[1]))[2]
+
+
+@lru_cache(maxsize=4)
+def _article_insert(dialect: str):
+    """INSERT of an article row that does nothing when its URL is taken, returning the id
+    (the columns are those of the values it is run with)."""
+    table = Article.__table__
+    return upsert_dialect(dialect, table).on_conflict_do_nothing(index_elements=[table.c.url]).returning(table.c.id)
+
+
+def _insert_article(conn: Connection, values: dict[str, Any]) -> tuple[int, bool]:
+    """Insert the article unless its URL is an article URL or alias already: (id, created)."""
+    existing = _known_article(conn, [values["url"]])
+    if existing is not None:
+        return existing, False
+    try:
+        article_id = conn.execute(_article_insert(conn.dialect.name), values).scalar()
+    except IntegrityError as exc:
+        raise ValueError(f"cannot store article {values['url']}: {exc.orig}") from None
+    if article_id is not None:
+        return article_id, True
+    return conn.execute(_ID_BY_URL, {"url": values["url"]}).scalar(), False

@@ -16,8 +16,9 @@ Concurrency (two writer processes assigning near duplicates at the same moment):
   statement sees the first's bands. The story row is locked (``FOR UPDATE``) before its
   representative is recomputed, so concurrent joins of one story keep it consistent.
 
-Functions here take an open Session inside a transaction; ``storage.archive.Archive`` wraps
-them in one transaction each.
+Functions here take an open Connection inside a transaction; ``storage.archive.Archive``
+wraps them in one transaction each. The statements a crawl runs for every new article are
+built once (bound parameters), so each costs an execution and not a compilation.
 """
 
 from __future__ import annotations
@@ -26,8 +27,7 @@ from datetime import datetime
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import and_, bindparam, delete, func, insert, or_, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
 
 from storage.fingerprint import BANDS, ROWS, STORY_THRESHOLD, band_hashes, signature, similarity
 from storage.models import Article, ArticleBand, ArticleUrl, Source, Story, utcnow
@@ -41,29 +41,28 @@ _PG_LOCK_NAMESPACE = 0x6B627374
 _KEEP = {"updated_at": Article.updated_at}
 
 
-def begin_write(s: Session) -> None:
-    """Make the session's transaction a write transaction from its first statement (SQLite:
+def begin_write(conn: Connection) -> None:
+    """Make the connection's transaction a write transaction from its first statement (SQLite:
     ``BEGIN IMMEDIATE``, so a read followed by a write cannot lose a race)."""
-    if s.get_bind().dialect.name == "sqlite":
-        s.connection().exec_driver_sql("BEGIN IMMEDIATE")
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
 
 
-def _lock_bands(s: Session, bands: list[tuple[int, int]]) -> None:
-    if s.get_bind().dialect.name != "postgresql":
+def _lock_bands(conn: Connection, bands: list[tuple[int, int]]) -> None:
+    if conn.dialect.name != "postgresql":
         return
     # Fold each 63-bit (band, hash) into a signed 32-bit key; a collision only costs a wait.
     keys = sorted({((h ^ (h >> 31) ^ (b * 0x9E3779B1)) & 0xFFFFFFFF) - (1 << 31) for b, h in bands})
-    conn = s.connection()
     for key in keys:
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s, %s)", (_PG_LOCK_NAMESPACE, key))
 
 
-def _candidates(s: Session, article_id: int, bands: list[tuple[int, int]]) -> list[Any]:
+def _candidates(conn: Connection, article_id: int, bands: list[tuple[int, int]]) -> list[Any]:
     """Articles sharing at least one band with ``bands`` (most shared bands first)."""
     params: dict[str, Any] = {"article_id": article_id}
     for i, (band, hash_) in enumerate(bands):
         params[f"b{i}"], params[f"h{i}"] = band, hash_
-    return s.execute(_candidates_query(len(bands)), params).all()
+    return conn.execute(_candidates_query(len(bands)), params).all()
 
 
 @lru_cache(maxsize=8)
@@ -87,98 +86,129 @@ def _candidates_query(n: int):
     )
 
 
-def refresh_story(s: Session, story_id: int) -> None:
+# The statements of an assignment, built once.
+_ROW = select(Article.text, Article.published_at, Article.story_id).where(Article.id == bindparam("id"))
+_DROP_BANDS = delete(ArticleBand).where(ArticleBand.article_id == bindparam("id"))
+_INSERT_BANDS = insert(ArticleBand.__table__)
+_NEW_STORY = insert(Story.__table__).returning(Story.__table__.c.id)
+_SET_STORY = (
+    update(Article.__table__)
+    .where(Article.__table__.c.id == bindparam("article"))
+    .values(story_id=bindparam("story"), minhash=bindparam("signature"), **_KEEP)
+)
+_FIRST = (
+    select(Article.id)
+    .where(Article.story_id == bindparam("story_id"))
+    .order_by(Article.published_at.asc().nulls_last(), Article.id)
+    .limit(1)
+)
+_EARLIEST = select(func.min(Article.published_at)).where(Article.story_id == bindparam("story_id"))
+_UPDATE_STORY = (
+    update(Story.__table__)
+    .where(Story.__table__.c.id == bindparam("story"))
+    .values(representative_id=bindparam("first"), first_published=bindparam("earliest"))
+)
+
+
+def refresh_story(conn: Connection, story_id: int) -> None:
     """Recompute a story's representative (earliest published article, undated last, then
     lowest id) and first publication; delete the story when no article is left in it."""
-    if s.get_bind().dialect.name == "postgresql":
-        s.execute(select(Story.id).where(Story.id == story_id).with_for_update())
-    first = s.execute(
-        select(Article.id)
-        .where(Article.story_id == story_id)
-        .order_by(Article.published_at.asc().nulls_last(), Article.id)
-        .limit(1)
-    ).scalar()
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(Story.id).where(Story.id == story_id).with_for_update())
+    first = conn.execute(_FIRST, {"story_id": story_id}).scalar()
     if first is None:
-        s.execute(delete(Story).where(Story.id == story_id))
+        conn.execute(delete(Story).where(Story.id == story_id))
         return
-    earliest = s.scalar(select(func.min(Article.published_at)).where(Article.story_id == story_id))
-    s.execute(
-        update(Story).where(Story.id == story_id).values(representative_id=first, first_published=earliest)
-    )
+    earliest = conn.execute(_EARLIEST, {"story_id": story_id}).scalar()
+    conn.execute(_UPDATE_STORY, {"story": story_id, "first": first, "earliest": earliest})
 
 
-def _new_story(s: Session, article_id: int, published: datetime | None) -> int:
-    story_id = s.execute(
-        insert(Story)
-        .values(representative_id=article_id, first_published=published, created_at=utcnow())
-        .returning(Story.id)
+def _new_story(conn: Connection, article_id: int, published: datetime | None) -> int:
+    return conn.execute(
+        _NEW_STORY, {"representative_id": article_id, "first_published": published, "created_at": utcnow()}
     ).scalar_one()
-    return story_id
 
 
-def _set_story(s: Session, article_id: int, story_id: int | None, sig: bytes | None) -> None:
-    s.execute(
-        update(Article).where(Article.id == article_id).values(story_id=story_id, minhash=sig, **_KEEP)
-    )
+def _set_story(conn: Connection, article_id: int, story_id: int | None, sig: bytes | None) -> None:
+    conn.execute(_SET_STORY, {"article": article_id, "story": story_id, "signature": sig})
 
 
-def assign(s: Session, article_id: int, *, threshold: float = STORY_THRESHOLD, sig: bytes | None = None) -> int:
+def assign(conn: Connection, article_id: int, *, threshold: float = STORY_THRESHOLD,
+           sig: bytes | None = None) -> int:
     """Give article ``article_id`` its story (see the module docstring); returns the story id.
 
     An article that already has a story keeps it. A text too short to fingerprint gets a
     story of its own and no bands, so nothing ever joins it. ``sig``: the MinHash signature
     of the stored text, when the caller has it (else it is computed here).
     """
-    if not 0.0 < threshold <= 1.0:
-        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
-    row = s.execute(
-        select(Article.text, Article.published_at, Article.story_id).where(Article.id == article_id)
-    ).first()
+    _check(threshold)
+    row = conn.execute(_ROW, {"id": article_id}).first()
     if row is None:
         raise ValueError(f"no article with id {article_id}")
     if row.story_id is not None:
         return row.story_id
-    s.execute(delete(ArticleBand).where(ArticleBand.article_id == article_id))
+    conn.execute(_DROP_BANDS, {"id": article_id})
     if sig is None:
         sig = signature(row.text or "")
-    if sig is None:
-        story_id = _new_story(s, article_id, row.published_at)
-        _set_story(s, article_id, story_id, None)
-        return story_id
+    return _place(conn, article_id, row.published_at, sig, threshold)
 
+
+def assign_new(conn: Connection, article_id: int, published: datetime | None, text: str, *,
+               threshold: float = STORY_THRESHOLD, sig: bytes | None = None) -> int:
+    """:func:`assign` for an article inserted in this transaction, whose date and text the
+    caller has (so nothing is read back and there are no old bands to drop)."""
+    _check(threshold)
+    if sig is None:
+        sig = signature(text or "")
+    return _place(conn, article_id, published, sig, threshold)
+
+
+def _check(threshold: float) -> None:
+    if not 0.0 < threshold <= 1.0:
+        raise ValueError(f"threshold must be in (0, 1], got {threshold}")
+
+
+def _place(conn: Connection, article_id: int, published: datetime | None, sig: bytes | None,
+           threshold: float) -> int:
+    """The story of the most similar earlier article sharing a band with ``sig``, or a new
+    one; the article's bands and signature are stored with it."""
+    if sig is None:
+        story_id = _new_story(conn, article_id, published)
+        _set_story(conn, article_id, story_id, None)
+        return story_id
     bands = band_hashes(sig, BANDS, ROWS)
-    _lock_bands(s, bands)
+    _lock_bands(conn, bands)
     best: tuple[float, int] | None = None
-    for cand in _candidates(s, article_id, bands):
+    for cand in _candidates(conn, article_id, bands):
         score = similarity(sig, cand.minhash)
         if score >= threshold and (best is None or score > best[0]):
             best = (score, cand.story_id)
 
-    s.execute(insert(ArticleBand), [{"article_id": article_id, "band": b, "hash": h} for b, h in bands])
+    conn.execute(_INSERT_BANDS, [{"article_id": article_id, "band": b, "hash": h} for b, h in bands])
     if best is None:
-        story_id = _new_story(s, article_id, row.published_at)
-        _set_story(s, article_id, story_id, sig)
+        story_id = _new_story(conn, article_id, published)
+        _set_story(conn, article_id, story_id, sig)
         return story_id
     story_id = best[1]
-    _set_story(s, article_id, story_id, sig)
-    refresh_story(s, story_id)
+    _set_story(conn, article_id, story_id, sig)
+    refresh_story(conn, story_id)
     return story_id
 
 
-def detach(s: Session, article_id: int) -> None:
+def detach(conn: Connection, article_id: int) -> None:
     """Take an article out of its story (bands and signature dropped, story refreshed)."""
-    old = s.execute(select(Article.story_id).where(Article.id == article_id)).first()
+    old = conn.execute(select(Article.story_id).where(Article.id == article_id)).first()
     if old is None:
         raise ValueError(f"no article with id {article_id}")
-    s.execute(delete(ArticleBand).where(ArticleBand.article_id == article_id))
-    _set_story(s, article_id, None, None)
+    conn.execute(_DROP_BANDS, {"id": article_id})
+    _set_story(conn, article_id, None, None)
     if old.story_id is not None:
-        refresh_story(s, old.story_id)
+        refresh_story(conn, old.story_id)
 
 
-def members(s: Session, story_id: int) -> list[dict[str, Any]]:
+def members(conn: Connection, story_id: int) -> list[dict[str, Any]]:
     """Every article of a story, hidden ones included, earliest published first."""
-    rows = s.execute(
+    rows = conn.execute(
         select(
             Article.id, Article.url, Article.title, Source.name.label("source"),
             Article.published_at, Article.hidden_at, Article.hidden_reason,
@@ -189,7 +219,7 @@ def members(s: Session, story_id: int) -> list[dict[str, Any]]:
     ).all()
     aliases: dict[int, list[str]] = {row.id: [] for row in rows}
     if rows:
-        for aid, url in s.execute(
+        for aid, url in conn.execute(
             select(ArticleUrl.article_id, ArticleUrl.url)
             .where(ArticleUrl.article_id.in_(list(aliases)))
             .order_by(ArticleUrl.id)

@@ -11,44 +11,59 @@ from collections.abc import Iterable, Mapping
 from datetime import timezone, tzinfo
 from typing import Any
 
-from sqlalchemy import Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleDimension, ArticleRegion
 
 
+_SET_SCORE = (
+    update(Article.__table__)
+    .where(Article.__table__.c.id == bindparam("article"))
+    .values(relevant=bindparam("is_relevant"), score=bindparam("score_value"),
+            reasons=bindparam("reason_list"))
+)
+_DROP_REGIONS = delete(ArticleRegion).where(ArticleRegion.article_id == bindparam("id"))
+_DROP_DIMENSIONS = delete(ArticleDimension).where(ArticleDimension.article_id == bindparam("id"))
+_ADD_REGIONS = insert(ArticleRegion.__table__)
+_ADD_DIMENSIONS = insert(ArticleDimension.__table__)
+
+
 def store_tags(engine: Engine, article_id: int, tags: Mapping[str, Any]) -> None:
     """Replace the article's relevance tags with ``tags`` (the shape of
     ``Relevance.to_dict()``: relevant, score, reasons, dimensions, regions, provinces)."""
-    with Session(engine) as session, session.begin():
-        write_tags(session, article_id, tags)
+    with engine.begin() as conn:
+        write_tags(conn, article_id, tags)
 
 
-def write_tags(session: Session, article_id: int, tags: Mapping[str, Any]) -> None:
+def score_fields(tags: Mapping[str, Any]) -> dict[str, Any]:
+    """The article columns that hold the verdict of ``tags``: relevant, score, reasons."""
+    return {
+        "relevant": bool(tags.get("relevant", True)),
+        "score": tags.get("score"),
+        "reasons": list(tags.get("reasons") or []),
+    }
+
+
+def write_tags(conn: Connection, article_id: int, tags: Mapping[str, Any]) -> None:
     """:func:`store_tags` inside a caller's transaction."""
-    session.execute(
-        update(Article)
-        .where(Article.id == article_id)
-        .values(
-            relevant=bool(tags.get("relevant", True)),
-            score=tags.get("score"),
-            reasons=list(tags.get("reasons") or []),
-        )
-    )
-    session.execute(delete(ArticleRegion).where(ArticleRegion.article_id == article_id))
-    session.execute(delete(ArticleDimension).where(ArticleDimension.article_id == article_id))
+    verdict = score_fields(tags)
+    conn.execute(_SET_SCORE, {"article": article_id, "is_relevant": verdict["relevant"],
+                              "score_value": verdict["score"], "reason_list": verdict["reasons"]})
+    conn.execute(_DROP_REGIONS, {"id": article_id})
+    conn.execute(_DROP_DIMENSIONS, {"id": article_id})
+    write_tag_rows(conn, article_id, tags)
+
+
+def write_tag_rows(conn: Connection, article_id: int, tags: Mapping[str, Any]) -> None:
+    """Insert the region and dimension rows of ``tags`` for an article that has none yet (the
+    verdict columns are the caller's to write, see :func:`score_fields`)."""
     areas = _unique_areas([*(tags.get("regions") or []), *(tags.get("provinces") or [])])
     if areas:
-        session.execute(
-            insert(ArticleRegion),
-            [{"article_id": article_id, **area} for area in areas],
-        )
+        conn.execute(_ADD_REGIONS, [{"article_id": article_id, **area} for area in areas])
     dimensions = sorted(set(tags.get("dimensions") or []))
     if dimensions:
-        session.execute(
-            insert(ArticleDimension),
-            [{"article_id": article_id, "dimension": d} for d in dimensions],
-        )
+        conn.execute(_ADD_DIMENSIONS, [{"article_id": article_id, "dimension": d} for d in dimensions])
 
 
 def read_tags(session: Session, article_ids: Iterable[int]) -> dict[int, dict[str, list]]:
