@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from crawler.extract import Article, extract
+from crawler.extract import Article, extract, extract_page
 from crawler.pagetype import listing_reason
 from crawler.relevance import VocabularyError
 from crawler.relevance.tagging import tag, vocabulary_for
@@ -61,8 +61,8 @@ def analyse(body: bytes, url: str, fetched_at: datetime | None, listing: bool = 
     """Extract one page and tell whether it is a listing (pure; runs in a worker). With
     ``tag_with`` (a vocabulary file, or None for the shipped one) the article is tagged and
     fingerprinted too, so that the crawl process does not have to."""
-    article = extract(body, url, fetched_at=fetched_at)
-    reason = listing_reason(body, url, article.text) if listing else None
+    article, tree = extract_page(body, url, fetched_at=fetched_at)
+    reason = listing_reason(body if tree is None else tree, url, article.text) if listing else None
     if tag_with is NO_TAGS or reason:
         return Analysis(article, reason)
     try:

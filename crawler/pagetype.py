@@ -27,21 +27,27 @@ CARD_SHARE = 0.5
 CARD_MIN_PARAGRAPHS = 2
 CARD_LEVELS = 3  # how far up from a paragraph's element to look for its card's headline link
 CARD_EXTRA_CHARS = 250  # a card holds its teaser, its headline and a date or byline, no more
+CARD_KEY_CHARS = 60  # a paragraph is matched to its element by this many first characters
 TEXT_TAGS = ("p", "div", "span", "li", "section", "article")
 
 _WORD = re.compile(r"\w+")
 ARTICLE_LD_TYPE = re.compile(r'"@type"\s*:\s*\[?\s*"(?:News|Reportage|Analysis|Opinion)?Article"|"BlogPosting"')
 
 
-def listing_reason(html: bytes | str, url: str, text: str) -> str | None:
-    """Why this page is a listing and not an article, or None when it looks like an article."""
+def listing_reason(html: bytes | str | lxml.html.HtmlElement, url: str, text: str) -> str | None:
+    """Why this page is a listing and not an article, or None when it looks like an article.
+
+    ``html``: the page, or its tree as :func:`crawler.extract.extract_page` left it."""
     path = urlsplit(url).path
     if path in ("", "/") and not urlsplit(url).query:
         return "homepage"
-    try:
-        tree = lxml.html.fromstring(html)
-    except (lxml.etree.ParserError, ValueError):
-        return None
+    if isinstance(html, lxml.etree._Element):
+        tree = html
+    else:
+        try:
+            tree = lxml.html.fromstring(html)
+        except (lxml.etree.ParserError, ValueError):
+            return None
     host = urlsplit(url).netloc
     headlines = set()
     for anchor in tree.iter("a"):
@@ -83,15 +89,33 @@ def _teaser_cards(tree: lxml.html.HtmlElement, text: str, host: str) -> bool:
         return False
     by_start: dict[str, lxml.html.HtmlElement] = {}
     for element in tree.iter(*TEXT_TAGS):
-        own = " ".join(element.text_content().split())
-        if own:
-            by_start.setdefault(own[:60], element)
+        start = _text_start(element, CARD_KEY_CHARS)
+        if start:
+            by_start.setdefault(start, element)
     in_cards = 0
     for paragraph in paragraphs:
-        element = by_start.get(paragraph[:60])
+        element = by_start.get(paragraph[:CARD_KEY_CHARS])
         if element is not None and _has_headline_link_near(element, host, len(paragraph)):
             in_cards += 1
     return in_cards >= needed and in_cards / len(paragraphs) >= CARD_SHARE
+
+
+def _text_start(element: lxml.html.HtmlElement, chars: int) -> str:
+    """The first ``chars`` characters of the element's text with whitespace collapsed (as
+    ``" ".join(text.split())``), read only as far as needed: the outer elements of a page
+    hold all of its text."""
+    start, gap = "", False
+    for piece in element.itertext():
+        words = piece.split()
+        if not words:
+            gap = gap or bool(piece)
+            continue
+        joined = " ".join(words)
+        start = f"{start}{' ' if gap or piece[0].isspace() else ''}{joined}" if start else joined
+        if len(start) >= chars:
+            return start[:chars]
+        gap = piece[-1].isspace()
+    return start
 
 
 def _has_headline_link_near(element: lxml.html.HtmlElement, host: str, size: int) -> bool:

@@ -161,17 +161,9 @@ class Archive:
 
     def fetch_info(self, url: str) -> dict[str, Any] | None:
         """The stored outcome of the latest fetch of ``url`` (for conditional GET), or None."""
-        with self._session() as s:
-            row = s.scalar(select(FetchedUrl).where(FetchedUrl.url == url))
-            if row is None:
-                return None
-            return {
-                "url": row.url, "source_id": row.source_id, "run_id": row.run_id,
-                "kind": row.kind, "status": row.status, "error": row.error,
-                "fetched_at": row.fetched_at, "article_id": row.article_id,
-                "etag": row.etag, "last_modified": row.last_modified,
-                "body_hash": row.body_hash,
-            }
+        with self.engine.connect() as conn:
+            row = conn.execute(_FETCH_INFO, {"url": url}).first()
+        return None if row is None else dict(row._mapping)
 
     @staticmethod
     def _succeeded():
@@ -463,6 +455,11 @@ _KNOWN = union_all(
 )
 _BY_TEXT_HASH = select(Article.id).where(Article.text_hash == bindparam("text_hash")).order_by(Article.id).limit(1)
 _ID_BY_URL = select(Article.id).where(Article.url == bindparam("url"))
+_FETCH_INFO = select(
+    *(FetchedUrl.__table__.c[name] for name in (
+        "url", "source_id", "run_id", "kind", "status", "error", "fetched_at", "article_id", "etag",
+        "last_modified", "body_hash"))
+).where(FetchedUrl.url == bindparam("url"))
 
 
 def _known_article(conn: Connection, wanted: list[str]) -> int | None:

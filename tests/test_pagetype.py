@@ -62,3 +62,40 @@ def test_section_with_a_single_teaser_is_a_listing():
     html = "<html><body><h1>Smart City</h1>" + CARD.format(i=1) + "</body></html>"
     text = "Teaser singkat artikel nomor 1 tentang banjir di kota."
     assert listing_reason(html, f"{HOST}/kategori/smart-city", text)
+
+
+def test_the_tree_extraction_leaves_gives_the_verdict_of_the_page():
+    """analyse() passes the tree extract_page() built (with its prune marks) instead of the
+    page: the verdict must not change, for articles and listings alike."""
+    from crawler.extract import extract_page
+
+    cases = [
+        (ARTICLE.format(sidebar=SIDEBAR), f"{HOST}/berita/1/muba-raih"),
+        (SECTION, f"{HOST}/kanal/banjir"),
+        ("<html><body><h1>Smart City</h1>" + CARD.format(i=1) + "</body></html>", f"{HOST}/kategori/smart-city"),
+        ("<html><body>" + SIDEBAR + "</body></html>", f"{HOST}/tag/populer"),
+    ]
+    verdicts = []
+    for html, url in cases:
+        article, tree = extract_page(html.encode(), url)
+        assert tree is not None
+        verdicts.append(listing_reason(tree, url, article.text))
+        assert verdicts[-1] == listing_reason(html, url, article.text)
+    assert verdicts[0] is None and all(verdicts[1:])
+
+
+def test_text_start_reads_as_text_content_does():
+    import random
+
+    import lxml.html
+
+    from crawler.pagetype import _text_start
+
+    rng = random.Random(7)
+    bits = ["<p>", "</p>", "<b>", "</b>", "<span>", "</span>", "a", "bb ", " c", "  ", "\n", "dd\t",
+            "\u00a0y", "x" * 30, "<!-- komentar -->"]
+    for _ in range(500):
+        tree = lxml.html.fromstring("<div>" + "".join(rng.choice(bits) for _ in range(rng.randint(1, 40))) + "</div>")
+        for element in tree.iter():
+            for chars in (3, 60):
+                assert _text_start(element, chars) == " ".join(element.text_content().split())[:chars]

@@ -81,12 +81,19 @@ def _is_indonesian(host: str, language: str, html: str) -> bool:
 
 def extract(html: str | bytes | None, url: str, *, fetched_at: datetime | None = None) -> Article:
     """Extract one article page. See :class:`Article`; never raises on bad input."""
+    return extract_page(html, url, fetched_at=fetched_at)[0]
+
+
+def extract_page(html: str | bytes | None, url: str, *,
+                 fetched_at: datetime | None = None) -> tuple[Article, HtmlElement | None]:
+    """:func:`extract`, and the page's parsed tree for other questions about the page (its
+    elements carry extraction marks as attributes; None when it did not parse)."""
     url = url or ""
     try:
         return _extract(html, url, fetched_at)
     except Exception:  # a bug or a pathological page: keep the crawl going, log it
         LOGGER.debug("extraction failed for %s", url, exc_info=True)
-        return Article(url=url, canonical_url=_safe_canonical(url))
+        return Article(url=url, canonical_url=_safe_canonical(url)), None
 
 
 def _safe_canonical(url: str) -> str:
@@ -98,7 +105,7 @@ def _safe_canonical(url: str) -> str:
         return url
 
 
-def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) -> Article:
+def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) -> tuple[Article, HtmlElement | None]:
     now = fetched_at or datetime.now(timezone.utc)
     if now.tzinfo is None:
         now = now.replace(tzinfo=timezone.utc)
@@ -106,11 +113,11 @@ def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) ->
         html = decode_html(bytes(html))
     if not html or not isinstance(html, str) or not html.strip():
         LOGGER.debug("empty input for %s", url)
-        return Article(url=url, canonical_url=_safe_canonical(url))
+        return Article(url=url, canonical_url=_safe_canonical(url)), None
     tree = load_html(html)
     if tree is None:
         LOGGER.debug("unparseable input for %s", url)
-        return Article(url=url, canonical_url=_safe_canonical(url))
+        return Article(url=url, canonical_url=_safe_canonical(url)), None
 
     host = urlsplit(url).hostname or ""
     meta = M.read_meta(tree)
@@ -166,7 +173,7 @@ def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) ->
     if not author:
         author = M.byline_author(tree, site_name, host)
     dateline = M.find_dateline(cleaned.lines[0]) if cleaned.lines else ""
-    return Article(
+    article = Article(
         url=url,
         canonical_url=canonical,
         title=title,
@@ -180,6 +187,7 @@ def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) ->
         dateline=dateline,
         page_urls=pages,
     )
+    return article, tree
 
 
 def extract_text(html: str | bytes, url: str = "") -> str:

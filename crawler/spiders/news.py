@@ -98,7 +98,7 @@ class NewsSpider(scrapy.Spider):
             self.run.error(f"{response.url}: {found.error}")
         for url in found.sitemaps:
             if self._on_site(url):
-                yield self._request(url, self.parse_sitemap, "sitemap")
+                yield from self._follow(url, self.parse_sitemap, "sitemap")
         for url in discovery.filter_since(found.articles, self.since if self.backfill else None):
             yield from self._follow_article(url, response.url)
 
@@ -116,7 +116,7 @@ class NewsSpider(scrapy.Spider):
         depth = response.meta.get("depth_listing", 0)
         if depth < self.max_depth:
             for url in found.next_pages:
-                yield self._request(url, self.parse_listing, "listing", depth=depth + 1)
+                yield from self._follow(url, self.parse_listing, "listing", depth=depth + 1)
 
     def parse_revisit(self, response: Response) -> Iterator[dict[str, Any]]:
         """A young article fetched again: unchanged (304), gone (404/410) or maybe corrected."""
@@ -201,6 +201,14 @@ class NewsSpider(scrapy.Spider):
         request.meta["found_at"] = found_at
         request.meta["requested"] = url
         yield request
+
+    def _follow(self, url: str, callback, kind: str, depth: int | None = None) -> Iterator[Request]:
+        """A request for a sitemap or listing page linked from another, once per run (every
+        page of a listing links its neighbours: only the first link costs a lookup)."""
+        if url in self.scheduled:
+            return
+        self.scheduled.add(url)
+        yield self._request(url, callback, kind, depth)
 
     def _request(self, url: str, callback, kind: str, depth: int | None = None) -> Request:
         meta: dict[str, Any] = {"kind": kind}
