@@ -87,6 +87,7 @@ def test_the_tree_extraction_leaves_gives_the_verdict_of_the_page():
 def test_text_start_reads_as_text_content_does():
     import random
 
+    import lxml.etree
     import lxml.html
 
     from crawler.pagetype import _text_start
@@ -96,6 +97,6 @@ def test_text_start_reads_as_text_content_does():
             "\u00a0y", "x" * 30, "<!-- komentar -->"]
     for _ in range(500):
         tree = lxml.html.fromstring("<div>" + "".join(rng.choice(bits) for _ in range(rng.randint(1, 40))) + "</div>")
-        for element in tree.iter():
+        for element in tree.iter(lxml.etree.Element):
             for chars in (3, 60):
                 assert _text_start(element, chars) == " ".join(element.text_content().split())[:chars]
