@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, TypeVar
 
-from crawler.extract import Article, extract, extract_page
+from crawler.extract import Article, extract_page
 from crawler.pagetype import listing_reason
 from crawler.relevance import VocabularyError
 from crawler.relevance.tagging import tag, vocabulary_for
@@ -120,10 +120,19 @@ class ExtractorPool:
     Every ExtractorPool of a process with the same worker count shares one set of workers (a
     ``kabar crawl`` of six sources runs six spiders in one process, and two workers for all of
     them is what two cores want); the workers stop when the last user closes.
+
+    Pages travel in batches: while every worker has a batch in hand, new pages wait and go
+    together as the next batch (at most ``MAX_BATCH``), so a busy crawl pays one round trip
+    per batch instead of one per page, and an idle pool gets each page at once. When a worker
+    dies, the pages of its batch are tried again one by one, so only the page that killed it
+    is lost.
     """
+
+    MAX_BATCH = 8
 
     _executors: dict[int, ProcessPoolExecutor] = {}
     _users: dict[int, int] = {}
+    _queues: dict[int, "_BatchQueue"] = {}
     _lock = threading.Lock()
 
     def __init__(self, workers: int) -> None:
@@ -137,13 +146,11 @@ class ExtractorPool:
                       tag_with: Path | None | bool = NO_TAGS) -> Analysis:
         if self.workers == 0:
             return analyse(body, url, fetched_at, listing, tag_with)
-        executor = self._executor()
-        try:
-            future: Future = executor.submit(analyse, body, url, fetched_at, listing, tag_with)
-            return await asyncio.wrap_future(future)
-        except BrokenProcessPool as exc:
-            self._discard(executor)
-            raise ExtractionFailed(f"extraction worker died ({exc or 'killed'})") from exc
+        with self._lock:
+            queue = self._queues.get(self.workers)
+            if queue is None:
+                queue = self._queues[self.workers] = _BatchQueue(self)
+        return await queue.put((body, url, fetched_at, listing, tag_with))
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -170,6 +177,8 @@ class ExtractorPool:
             self._users[self.workers] -= 1
             last = self._users[self.workers] == 0
             executor = self._executors.pop(self.workers, None) if last else None
+            if last:
+                self._queues.pop(self.workers, None)
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 
@@ -177,6 +186,86 @@ class ExtractorPool:
     def started(self) -> bool:
         """Whether worker processes are running for this pool's size."""
         return self.workers in self._executors
+
+
+_Task = tuple[bytes, str, "datetime | None", bool, "Path | None | bool"]
+
+
+class _BatchQueue:
+    """The pages waiting for a pool's workers, sent in batches (see :class:`ExtractorPool`).
+    Runs on the event loop's thread only."""
+
+    def __init__(self, pool: ExtractorPool) -> None:
+        self.pool = pool
+        self.waiting: deque[tuple[_Task, asyncio.Future]] = deque()
+        self.in_flight = 0
+
+    def put(self, task: _Task) -> asyncio.Future:
+        waiter = asyncio.get_running_loop().create_future()
+        self.waiting.append((task, waiter))
+        if self.in_flight < self.pool.workers:
+            self._send()
+        return waiter
+
+    def _send(self, batch: list[tuple[_Task, asyncio.Future]] | None = None) -> None:
+        if batch is None:
+            batch = [self.waiting.popleft() for _ in range(min(len(self.waiting), self.pool.MAX_BATCH))]
+        batch = [(task, waiter) for task, waiter in batch if not waiter.done()]  # cancelled meanwhile
+        if not batch:
+            return
+        executor = self.pool._executor()
+        try:
+            future = executor.submit(_analyse_batch, [task for task, _ in batch])
+        except BrokenProcessPool as exc:
+            self._broken(executor, batch, exc)
+            return
+        self.in_flight += 1
+        asyncio.wrap_future(future).add_done_callback(lambda done: self._done(executor, batch, done))
+
+    def _done(self, executor: ProcessPoolExecutor, batch: list[tuple[_Task, asyncio.Future]],
+              done: asyncio.Future) -> None:
+        self.in_flight -= 1
+        if done.cancelled():
+            results = [asyncio.CancelledError()] * len(batch)
+        elif isinstance(done.exception(), BrokenProcessPool):
+            self._broken(executor, batch, done.exception())
+            results = None
+        elif done.exception() is not None:
+            results = [done.exception()] * len(batch)
+        else:
+            results = done.result()
+        for (_, waiter), result in zip(batch, results or ()):
+            if waiter.done():
+                continue
+            if isinstance(result, BaseException):
+                waiter.set_exception(result)
+            else:
+                waiter.set_result(result)
+        while self.waiting and self.in_flight < self.pool.workers:
+            self._send()
+
+    def _broken(self, executor: ProcessPoolExecutor, batch: list[tuple[_Task, asyncio.Future]],
+                exc: BaseException) -> None:
+        """A worker died with ``batch`` in hand: one page fails, several are retried alone."""
+        self.pool._discard(executor)
+        if len(batch) > 1:
+            for item in batch:
+                self._send([item])
+            return
+        (_, waiter), = batch
+        if not waiter.done():
+            waiter.set_exception(ExtractionFailed(f"extraction worker died ({exc or 'killed'})"))
+
+
+def _analyse_batch(tasks: list[_Task]) -> list[Analysis | Exception]:
+    """:func:`analyse` of each task in a worker; a failure is returned in its page's place."""
+    results: list[Analysis | Exception] = []
+    for task in tasks:
+        try:
+            results.append(analyse(*task))
+        except Exception as exc:
+            results.append(exc)
+    return results
 
 
 def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int, *, chunk: int = 8,

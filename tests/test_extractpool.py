@@ -70,6 +70,31 @@ def test_dead_worker_fails_one_page_and_the_pool_recovers(sites):
     assert again.article.text == first.article.text != ""
 
 
+def test_pages_go_in_batches_and_a_dead_worker_costs_no_page_of_a_batch(sites):
+    """While the worker is busy, pages wait and go together; when the worker dies with a batch
+    in hand, its pages are retried one by one (only a page that kills a worker alone is lost)."""
+    pages = _pages(sites, 12)
+    pool = ExtractorPool(1)
+
+    async def scenario():
+        calls = [asyncio.ensure_future(pool.analyse(body, url)) for body, url in pages]
+        await asyncio.sleep(0)
+        queue = ExtractorPool._queues[1]
+        assert len(queue.waiting) == len(pages) - 1  # the first page went alone, the rest wait
+        while len(queue.waiting) != len(pages) - 1 - ExtractorPool.MAX_BATCH:  # then a batch
+            await asyncio.sleep(0.001)
+        for pid in list(pool._executors[1]._processes):
+            os.kill(pid, signal.SIGKILL)
+        return await asyncio.gather(*calls)
+
+    try:
+        results = asyncio.run(scenario())
+    finally:
+        pool.close()
+    for (body, url), result in zip(pages, results):
+        assert result.article.text == analyse(body, url, None).article.text != ""
+
+
 def test_in_process_mode_starts_no_pool(sites):
     (body, url), = _pages(sites, 1)
     pool = ExtractorPool(0)
