@@ -87,8 +87,12 @@ def _teaser_cards(tree: lxml.html.HtmlElement, text: str, host: str) -> bool:
     needed = 1 if len(text) < TINY_TEXT_CHARS else CARD_MIN_PARAGRAPHS  # a section with one teaser
     if len(paragraphs) < needed:
         return False
+    beginnings = {word[:n] for word in (p.split(" ", 1)[0][:CARD_KEY_CHARS] for p in paragraphs)
+                  for n in range(1, len(word) + 1)}
     by_start: dict[str, lxml.html.HtmlElement] = {}
     for element in tree.iter(*TEXT_TAGS):
+        if not _may_start_with(element, beginnings):
+            continue
         start = _text_start(element, CARD_KEY_CHARS)
         if start:
             by_start.setdefault(start, element)
@@ -98,6 +102,17 @@ def _teaser_cards(tree: lxml.html.HtmlElement, text: str, host: str) -> bool:
         if element is not None and _has_headline_link_near(element, host, len(paragraph)):
             in_cards += 1
     return in_cards >= needed and in_cards / len(paragraphs) >= CARD_SHARE
+
+
+def _may_start_with(element: lxml.html.HtmlElement, beginnings: set[str]) -> bool:
+    """Whether the element's text could begin with a paragraph's first word: its first text
+    fragment is one of ``beginnings``, the words' prefixes (a word can go on in the next
+    element, as in ``<b>Ja</b>karta``)."""
+    for piece in element.itertext():
+        words = piece.split(None, 1)
+        if words:
+            return words[0][:CARD_KEY_CHARS] in beginnings
+    return False
 
 
 def _text_start(element: lxml.html.HtmlElement, chars: int) -> str:
