@@ -140,7 +140,8 @@ Split over two `kabar crawl` processes of three sources each, one extraction wor
 by side (as `kabar daemon` and Scrapyd nodes run crawls): {stored:,} articles in {wall:.1f} s,
 **{rate:.1f} articles/s**: {rate / one_rate:.2f}× the one-process crawl, {rate / reextract_rate:.2f}×
 reextract. Two reactor threads can share the fetching and storing that one thread does, but
-not past the two cores, which the one-process crawl and its workers nearly fill already.
+not past the two cores, which the one-process crawl and its workers nearly fill already; each
+process then has a single extraction worker, so one slow page holds up its whole source.
 """
 
 
