@@ -76,10 +76,12 @@ class NewsSpider(scrapy.Spider):
         for url in source.feeds:
             yield self._request(url, self.parse_feed, "feed")
         for url in source.sitemaps:
-            yield self._request(url, self.parse_sitemap, "sitemap")
+            for request in self._follow(url, self.parse_sitemap, "sitemap"):
+                yield request
         listings = source.listings or (() if source.feeds or source.sitemaps else (source.url,))
         for url in listings:
-            yield self._request(url, self.parse_listing, "listing", depth=0)
+            for request in self._follow(url, self.parse_listing, "listing", depth=0):
+                yield request
 
     def parse_feed(self, response: Response) -> Iterator[Request]:
         if self._unchanged(response):
