@@ -236,7 +236,7 @@ def measured_articles(seed: int, words: list[str], count: int, originals: int) -
     return out
 
 
-def _add_and_assign(built: dict[str, Any], k: int, row: dict[str, Any]) -> tuple[float, int, int]:
+def _store_one(built: dict[str, Any], k: int, row: dict[str, Any]) -> tuple[float, int, int]:
     from sqlalchemy import select
 
     from storage.models import Article
@@ -271,7 +271,7 @@ def measure(builds: dict[int, dict[str, Any]], articles: list[dict[str, Any]]) -
     for k, row in enumerate(articles):
         order = sizes if k % 2 else sizes[::-1]
         for size in order:
-            seconds, article_id, story = _add_and_assign(builds[size], k, row)
+            seconds, article_id, story = _store_one(builds[size], k, row)
             times[size].append(seconds)
             assigned[size].append((article_id, story))
     gc.unfreeze()

@@ -125,7 +125,7 @@ class ExtractorPool:
     together as the next batch (at most ``MAX_BATCH``), so a busy crawl pays one round trip
     per batch instead of one per page, and an idle pool gets each page at once. When a worker
     dies, the pages of its batch are tried again one by one, so only the page that killed it
-    is lost.
+    is lost. When the last user closes the pool, pages not yet sent are cancelled.
     """
 
     MAX_BATCH = 8
@@ -177,8 +177,9 @@ class ExtractorPool:
             self._users[self.workers] -= 1
             last = self._users[self.workers] == 0
             executor = self._executors.pop(self.workers, None) if last else None
-            if last:
-                self._queues.pop(self.workers, None)
+            queue = self._queues.pop(self.workers, None) if last else None
+        if queue is not None:
+            queue.close()
         if executor is not None:
             executor.shutdown(wait=True, cancel_futures=True)
 
@@ -199,6 +200,13 @@ class _BatchQueue:
         self.pool = pool
         self.waiting: deque[tuple[_Task, asyncio.Future]] = deque()
         self.in_flight = 0
+        self.closed = False
+
+    def close(self) -> None:
+        """The pool is shutting down: pages not yet sent are cancelled, none is sent again."""
+        self.closed = True
+        while self.waiting:
+            self.waiting.popleft()[1].cancel()
 
     def put(self, task: _Task) -> asyncio.Future:
         waiter = asyncio.get_running_loop().create_future()
@@ -211,6 +219,10 @@ class _BatchQueue:
         if batch is None:
             batch = [self.waiting.popleft() for _ in range(min(len(self.waiting), self.pool.MAX_BATCH))]
         batch = [(task, waiter) for task, waiter in batch if not waiter.done()]  # cancelled meanwhile
+        if self.closed:
+            for _, waiter in batch:
+                waiter.cancel()
+            return
         if not batch:
             return
         executor = self.pool._executor()
@@ -225,8 +237,10 @@ class _BatchQueue:
     def _done(self, executor: ProcessPoolExecutor, batch: list[tuple[_Task, asyncio.Future]],
               done: asyncio.Future) -> None:
         self.in_flight -= 1
-        if done.cancelled():
-            results = [asyncio.CancelledError()] * len(batch)
+        if done.cancelled():  # the pool was shut down with the batch still queued
+            for _, waiter in batch:
+                waiter.cancel()
+            results = None
         elif isinstance(done.exception(), BrokenProcessPool):
             self._broken(executor, batch, done.exception())
             results = None

@@ -95,6 +95,24 @@ def test_pages_go_in_batches_and_a_dead_worker_costs_no_page_of_a_batch(sites):
         assert result.article.text == analyse(body, url, None).article.text != ""
 
 
+def test_closing_the_pool_cancels_pages_not_yet_sent_and_starts_no_new_workers(sites):
+    pages = _pages(sites, 12)
+    pool = ExtractorPool(1)
+
+    async def scenario():
+        calls = [asyncio.ensure_future(pool.analyse(body, url)) for body, url in pages]
+        first = await calls[0]
+        pool.close()  # as a crawl stopped midway closes its spider
+        done, pending = await asyncio.wait(calls[1:], timeout=30)
+        return first, done, pending
+
+    first, done, pending = asyncio.run(scenario())
+    assert first.article.text and not pending
+    assert any(call.cancelled() for call in done)  # the pages still waiting
+    assert all(call.cancelled() or call.result().article.text for call in done)
+    assert not pool.started and 1 not in ExtractorPool._queues
+
+
 def test_in_process_mode_starts_no_pool(sites):
     (body, url), = _pages(sites, 1)
     pool = ExtractorPool(0)
