@@ -42,11 +42,14 @@ def _env(workdir: Path, database_url: str, config: Path | None) -> dict[str, str
 
 
 def start_kabar(workdir: Path, config: Path | None, *args: str, stdout=subprocess.DEVNULL) -> subprocess.Popen:
-    """``kabar ARGS`` in the background against ``workdir/kabar.db``."""
+    """``kabar ARGS`` in the background against ``workdir/kabar.db``.
+
+    A piped stdout is unbuffered: ``communicate(timeout=…)`` reads the raw pipe, so bytes a
+    buffered ``readline()`` had read ahead would be lost."""
     log = open(workdir / "stderr.log", "ab")
     try:
         return subprocess.Popen(
-            [sys.executable, "-m", "jobs.cli", *args], cwd=workdir, stdout=stdout, stderr=log,
+            [sys.executable, "-m", "jobs.cli", *args], cwd=workdir, stdout=stdout, stderr=log, bufsize=0,
             env=_env(workdir, f"sqlite:///{workdir / 'kabar.db'}", config),
         )
     finally:
