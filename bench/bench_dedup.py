@@ -139,13 +139,13 @@ def synthetic_article(seed: int, i: int, words: list[str]) -> dict[str, Any]:
 
 def _prepare(job: tuple[int, int]) -> tuple[int, int | None, bytes | None, list[tuple[int, int]], str, str]:
     from storage.fingerprint import band_hashes, signature
-    from storage.textnorm import stem_text
+    from storage.textnorm import search_text
 
     seed, i = job
     row = synthetic_article(seed, i, _WORDS)
     sig = signature(row["text"])
     bands = band_hashes(sig) if sig else []
-    return i, row["of"], sig, bands, row["title"], row["text"], stem_text(f"{row['title']}\n{row['text']}")
+    return i, row["of"], sig, bands, row["title"], row["text"], search_text(row["title"], row["text"])
 
 
 def build_archive(url: str, n: int, seed: int, pool) -> dict[str, Any]:

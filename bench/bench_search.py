@@ -43,11 +43,11 @@ def _init(words: list[str]) -> None:
 
 def _make(i: int) -> tuple[int, str, str, str]:
     from bench.bench_dedup import TextMaker
-    from storage.textnorm import stem_text
+    from storage.textnorm import search_text
 
     maker = TextMaker(SEED * 1_000_003 + i, _WORDS)
     title, text = maker.title(), maker.text()
-    return i, title, text, stem_text(f"{title}\n{text}")
+    return i, title, text, search_text(title, text)
 
 
 def build(path: Path | str, n: int, words: list[str], pool, start: int = 0) -> float:

@@ -31,6 +31,7 @@ from crawler.pagetype import listing_reason
 from crawler.relevance import VocabularyError
 from crawler.relevance.tagging import tag, vocabulary_for
 from storage.fingerprint import signature
+from storage.textnorm import search_text, text_hash
 
 logger = logging.getLogger(__name__)
 
@@ -46,6 +47,8 @@ class Analysis:
     listing: str | None  # why this is a listing page rather than an article, or None
     tags: dict[str, Any] | None = None  # relevance, dimensions, regions (when asked for)
     signature: bytes | None = None  # MinHash of the text (when asked for; None: too short)
+    text_hash: str | None = None  # storage.textnorm.text_hash of the text (with the tags)
+    stems: str | None = None  # storage.textnorm.search_text of title and text (when asked for)
 
 
 class ExtractionFailed(Exception):
@@ -57,10 +60,11 @@ NO_TAGS = False
 
 
 def analyse(body: bytes, url: str, fetched_at: datetime | None, listing: bool = True,
-            tag_with: Path | None | bool = NO_TAGS) -> Analysis:
+            tag_with: Path | None | bool = NO_TAGS, stems: bool = False) -> Analysis:
     """Extract one page and tell whether it is a listing (pure; runs in a worker). With
-    ``tag_with`` (a vocabulary file, or None for the shipped one) the article is tagged and
-    fingerprinted too, so that the crawl process does not have to."""
+    ``tag_with`` (a vocabulary file, or None for the shipped one) the article is tagged,
+    fingerprinted and hashed too, and with ``stems`` its full-text stems made, so that the
+    crawl process does not have to."""
     article, tree = extract_page(body, url, fetched_at=fetched_at)
     reason = listing_reason(body if tree is None else tree, url, article.text) if listing else None
     if tag_with is NO_TAGS or reason:
@@ -69,7 +73,8 @@ def analyse(body: bytes, url: str, fetched_at: datetime | None, listing: bool = 
         tags = tag(article, vocabulary_for(tag_with))
     except VocabularyError:  # the crawl process reports it
         tags = None
-    return Analysis(article, reason, tags, signature(article.text or ""))
+    return Analysis(article, reason, tags, signature(article.text or ""), text_hash(article.text),
+                    search_text(article.title, article.text) if stems else None)
 
 
 def _exit_with(owner: int) -> None:
@@ -143,14 +148,14 @@ class ExtractorPool:
                 self._users[self.workers] = self._users.get(self.workers, 0) + 1
 
     async def analyse(self, body: bytes, url: str, fetched_at: datetime | None = None, *, listing: bool = True,
-                      tag_with: Path | None | bool = NO_TAGS) -> Analysis:
+                      tag_with: Path | None | bool = NO_TAGS, stems: bool = False) -> Analysis:
         if self.workers == 0:
-            return analyse(body, url, fetched_at, listing, tag_with)
+            return analyse(body, url, fetched_at, listing, tag_with, stems)
         with self._lock:
             queue = self._queues.get(self.workers)
             if queue is None:
                 queue = self._queues[self.workers] = _BatchQueue(self)
-        return await queue.put((body, url, fetched_at, listing, tag_with))
+        return await queue.put((body, url, fetched_at, listing, tag_with, stems))
 
     def _executor(self) -> ProcessPoolExecutor:
         with self._lock:
@@ -189,7 +194,7 @@ class ExtractorPool:
         return self.workers in self._executors
 
 
-_Task = tuple[bytes, str, "datetime | None", bool, "Path | None | bool"]
+_Task = tuple[bytes, str, "datetime | None", bool, "Path | None | bool", bool]
 
 
 class _BatchQueue:

@@ -31,7 +31,7 @@ from storage import stories
 from storage.fingerprint import STORY_THRESHOLD
 from storage.sql import upsert_dialect, upsert_insert
 from storage.tags import score_fields, write_tag_rows
-from storage.textnorm import stem_text, text_hash
+from storage.textnorm import search_text, text_hash
 
 log = logging.getLogger(__name__)
 
@@ -222,13 +222,17 @@ class Archive:
         with self.engine.connect() as conn:
             return conn.execute(_BY_TEXT_HASH, {"text_hash": text_hash}).scalar()
 
-    def _derived(self, fields: dict[str, Any]) -> dict[str, Any]:
+    @property
+    def keeps_stems(self) -> bool:
+        """Whether articles carry ``search_text`` (SQLite's full-text column): see
+        :func:`storage.textnorm.search_text` and ``store_article(stems=…)``."""
+        return self._sqlite
+
+    def _derived(self, fields: dict[str, Any], stems: str | None = None) -> dict[str, Any]:
         if fields.get("text_hash") is None and fields.get("text"):
             fields["text_hash"] = text_hash(fields["text"])
         if self._sqlite:
-            fields["search_text"] = stem_text(
-                f"{fields.get('title') or ''}\n{fields.get('text') or ''}"
-            )
+            fields["search_text"] = stems if stems is not None else search_text(fields.get("title"), fields.get("text"))
         return fields
 
     def add_article(self, fields: Mapping[str, Any]) -> tuple[int, bool]:
@@ -250,12 +254,16 @@ class Archive:
         threshold: float = STORY_THRESHOLD,
         signature: bytes | None = None,
         fetch: Mapping[str, Any] | None = None,
+        stems: str | None = None,
     ) -> tuple[int, bool]:
         """:meth:`add_article`, and for a new article its ``tags``, its story
         (:meth:`assign_story`) and ``fetch`` (the :meth:`record_fetch` fields of the page it
         came from, given the article's id), all in one transaction: a crawl killed midway
-        leaves the article whole or absent. Returns ``(id, created)``."""
-        values = self._article_values(fields)
+        leaves the article whole or absent. Returns ``(id, created)``.
+
+        ``signature`` and ``stems`` (:func:`~storage.textnorm.search_text` of the title and
+        text) are computed here unless the caller has them (the crawl's extraction workers do)."""
+        values = self._article_values(fields, stems)
         if tags:
             values.update(score_fields(tags))
         with self.engine.begin() as conn:
@@ -270,10 +278,10 @@ class Archive:
                 _write_fetch(conn, {**fetch, "article_id": article_id})
             return article_id, created
 
-    def _article_values(self, fields: Mapping[str, Any]) -> dict[str, Any]:
+    def _article_values(self, fields: Mapping[str, Any], stems: str | None = None) -> dict[str, Any]:
         validate_article_fields(fields, required=("url", "source_id"))
         now = utcnow()
-        values = self._derived(dict(fields))
+        values = self._derived(dict(fields), stems)
         values.setdefault("meta", {})
         values.setdefault("relevant", True)
         values.update(created_at=now, updated_at=now)

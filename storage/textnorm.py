@@ -61,5 +61,10 @@ def words(text: str) -> list[str]:
 
 
 def stem_text(text: str) -> str:
-    """The text as space-separated Indonesian stems (the SQLite full-text column)."""
+    """The text as space-separated Indonesian stems."""
     return " ".join(stem_word(w) for w in words(text))
+
+
+def search_text(title: str | None, text: str | None) -> str:
+    """An article's SQLite full-text column: the stems of its title and text."""
+    return stem_text(f"{title or ''}\n{text or ''}")

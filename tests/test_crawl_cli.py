@@ -54,6 +54,20 @@ def test_full_crawl_stores_every_article_exactly_once(crawled, sites):
     assert "WARNING scrapy" not in first.stderr  # Scrapy's components configured as they expect
 
 
+def test_fields_made_in_the_workers_are_those_the_archive_would_make(crawled):
+    """Hash and full-text stems come from the extraction workers; they must equal what the
+    archive computes from the stored title and text."""
+    from storage.textnorm import search_text, text_hash
+
+    runner, _ = crawled
+    with sqlite3.connect(runner.database_url.removeprefix("sqlite:///")) as con:
+        rows = con.execute("select title, text, text_hash, search_text from articles").fetchall()
+    assert len(rows) >= 90
+    for title, text, hash_, stems in rows:
+        assert hash_ == text_hash(text)
+        assert stems == search_text(title, text) and stems
+
+
 def test_second_crawl_fetches_no_article_again(crawled, sites):
     runner, _ = crawled
     before = len(export(runner))

@@ -16,6 +16,7 @@ from crawler.extractpool import ExtractionFailed, ExtractorPool, analyse, ordere
 from crawler.relevance.tagging import tag, vocabulary_for
 from jobs.examplesites.gold import gold_copies
 from storage.fingerprint import signature
+from storage.textnorm import search_text, text_hash
 from tests.conftest import make_runner, write_config
 
 
@@ -34,7 +35,7 @@ def test_pool_gives_what_in_process_extraction_gives(sites):
     pool = ExtractorPool(2)
 
     async def run_all():
-        return await asyncio.gather(*(pool.analyse(body, url, tag_with=None) for body, url in pages))
+        return await asyncio.gather(*(pool.analyse(body, url, tag_with=None, stems=True) for body, url in pages))
 
     try:
         pooled = asyncio.run(run_all())
@@ -48,6 +49,9 @@ def test_pool_gives_what_in_process_extraction_gives(sites):
         if not result.listing:  # tagged and fingerprinted in the worker as the crawl process would
             assert result.tags == tag(local.article, vocabulary_for(None))
             assert result.signature == signature(local.article.text)
+            assert result.text_hash == text_hash(local.article.text)
+            assert result.stems == search_text(local.article.title, local.article.text)
+    assert analyse(*pages[0], None, tag_with=None).stems is None  # only when asked for
 
 
 def test_dead_worker_fails_one_page_and_the_pool_recovers(sites):

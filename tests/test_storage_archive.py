@@ -73,6 +73,24 @@ def test_store_article_writes_tags_story_and_fetch_in_one_transaction(archive, e
         assert s.scalar(select(func.count()).select_from(Article)) == 1
 
 
+def test_store_article_takes_stems_the_caller_made(archive, engine, storage_helpers) -> None:
+    from storage.textnorm import search_text
+
+    source = archive.ensure_source("sumsel", "https://sumselupdate.example/")
+    given = dict(storage_helpers.ARTICLES["muba_smart_city"], source_id=source)
+    made = dict(storage_helpers.ARTICLES["banjir_palembang"], source_id=source)
+    stems = search_text(given["title"], given["text"])
+    given_id, _ = archive.store_article(given, stems=stems)
+    made_id, _ = archive.store_article(made)
+    with Session(engine) as s:
+        stored = dict(s.execute(select(Article.id, Article.search_text)).all())
+    if archive.keeps_stems:  # SQLite's full-text column
+        assert stored[given_id] == stems
+        assert stored[made_id] == search_text(made["title"], made["text"])
+    else:
+        assert stored == {given_id: None, made_id: None}
+
+
 def test_aliases(archive, engine, stored) -> None:
     muba = stored["muba_smart_city"]
     canonical = "https://sumselupdate.example/2024/05/muba-smart-city"

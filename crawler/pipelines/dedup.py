@@ -33,19 +33,22 @@ def canonical_url(item: dict[str, Any]) -> str:
 
 
 class DedupPipeline(RunPipeline):
-    """item["canonical"] and item["text_hash"] are set here; duplicates stop the chain."""
+    """item["canonical"] and item["text_hash"] are set here (unless extraction set the hash);
+    duplicates stop the chain."""
 
     def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         item["canonical"] = canonical_url(item)
         archive = self.run.archive
         existing = archive.find_article_for(page_urls(item))
-        if existing is None:
-            item["text_hash"] = text_hash(item["article"].text)
+        if existing is not None:
+            if self.complete_interrupted(item, existing):
+                return self._drop_completed(item, existing)
+        else:
+            if item.get("text_hash") is None:
+                item["text_hash"] = text_hash(item["article"].text)
             existing = archive.find_by_text_hash(item["text_hash"])
         if existing is None:
             return item
-        if item.get("text_hash") is None and self.complete_interrupted(item, existing):
-            return self._drop_completed(item, existing)
         self.keep_as_duplicate(item, existing)
         raise DropItem(f"duplicate of article {existing}: {item['url']}")
 

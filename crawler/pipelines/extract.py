@@ -29,6 +29,7 @@ MIN_ARTICLE_WORDS = 40
 class ExtractPipeline(RunPipeline):
     """item["body"] -> item["article"]; a page without article text is dropped and recorded,
     and so is a listing page (a section or homepage a sitemap listed), without an error.
+    For a one-page article the workers' tags, signature, text_hash and stems come along.
 
     Pages are extracted in ``KABAR_EXTRACT_WORKERS`` worker processes (0: in the crawl
     process), so the reactor thread keeps fetching, archiving and storing meanwhile.
@@ -48,7 +49,8 @@ class ExtractPipeline(RunPipeline):
     async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
         try:
             analysis = await self.pool.analyse(item["body"], item["url"], item["fetched_at"],
-                                               tag_with=self.run.config.vocabulary)
+                                               tag_with=self.run.config.vocabulary,
+                                               stems=self.run.archive.keeps_stems)
         except ExtractionFailed as exc:
             self.run.error(f"{item['url']}: {exc}")
             self.run.record_fetch(item["url"], "article", status=item["status"], error=str(exc))
@@ -57,12 +59,15 @@ class ExtractPipeline(RunPipeline):
         if reason:
             self.run.record_fetch(item["url"], "listing", status=item["status"])
             raise DropItem(f"not an article ({reason}): {item['url']}", log_level="INFO")
-        if article.page_urls:  # tags and fingerprint are of the joined text, made later
+        if article.page_urls:  # tags, fingerprints and stems are of the joined text, made later
             article = await self._join_pages(article, item)
         else:
             if analysis.tags is not None:
                 item["tags"] = analysis.tags
             item["signature"] = analysis.signature
+            if analysis.text_hash is not None:
+                item["text_hash"] = analysis.text_hash
+            item["stems"] = analysis.stems
         if not article.text.strip():
             self.run.error(f"{item['url']}: no article text found")
             self.run.record_fetch(item["url"], "article", status=item["status"], error="no article text")

@@ -24,7 +24,7 @@ class RevisitPipeline(RunPipeline):
             return item
         run, article = self.run, item["article"]
         engine = run.archive.engine
-        new_hash = text_hash(article.text)
+        new_hash = item.get("text_hash") or text_hash(article.text)
         stored = revisits.current_hash(engine, article_id)
         if stored is not None and stored != new_hash:
             revisits.keep_version(engine, article_id)

@@ -41,6 +41,7 @@ class StorePipeline(RunPipeline):
             threshold=run.config.story_threshold,
             signature=item.get("signature"),
             fetch=run.article_fetch_fields(item),
+            stems=item.get("stems"),
         )
         if created:
             run.new += 1
