@@ -199,7 +199,7 @@ def _report(pages, stored, requests, crawl, server_cpu, reextract, unchanged, re
 
 Command: `python -m bench crawl`. The six example sites grown to {pages:,} article pages
 (`bench/sitegen.py`), served on 127.0.0.1 by the benchmark process, politeness lifted (no
-delay, 8 requests at a time per site, 16 in all); a fresh SQLite archive; extraction in
+delay, 8 requests at a time per site, one spider per site in one process); a fresh SQLite archive; extraction in
 worker processes (`[crawl] extract_workers`, default one per core: 2 here). The crawl made
 {requests:,} requests (robots.txt, feeds, sitemaps, listings and the articles).
 

@@ -38,6 +38,9 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy's downloader with CONCURRENT_REQUESTS_PER_DOMAIN kept without a download delay too
+# (crawler/downloader.py).
+DOWNLOADER = "crawler.downloader.SlotLimitedDownloader"
 
 # Scrapy starts this many asyncio tasks (and one more) for every response's output; a kabar
 # page yields one item (an article page) or only requests (a listing, which are queued at
