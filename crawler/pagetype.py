@@ -31,6 +31,9 @@ CARD_KEY_CHARS = 60  # a paragraph is matched to its element by this many first 
 TEXT_TAGS = ("p", "div", "span", "li", "section", "article")
 
 _WORD = re.compile(r"\w+")
+# Anchors long enough to hold HEADLINE_MIN_WORDS words (one character each, one between):
+# the rest are skipped in C, not looked at one by one.
+_LONG_ANCHORS = lxml.etree.XPath(f".//a[string-length(normalize-space()) >= {2 * HEADLINE_MIN_WORDS - 1}]")
 ARTICLE_LD_TYPE = re.compile(r'"@type"\s*:\s*\[?\s*"(?:News|Reportage|Analysis|Opinion)?Article"|"BlogPosting"')
 
 
@@ -50,7 +53,7 @@ def listing_reason(html: bytes | str | lxml.html.HtmlElement, url: str, text: st
             return None
     host = urlsplit(url).netloc
     headlines = set()
-    for anchor in tree.iter("a"):
+    for anchor in _LONG_ANCHORS(tree):
         words = _WORD.findall(anchor.text_content())
         href = anchor.get("href") or ""
         if len(words) >= HEADLINE_MIN_WORDS and (href.startswith("/") or urlsplit(href).netloc == host):
