@@ -22,6 +22,7 @@ from storage.query import SearchRequest, count, search
 SIZES = (10_000, 100_000, 200_000)
 ROUNDS = 3
 INSERTS = 200
+INSERT_WARMUP = 20
 ADMIN = "postgresql://postgres@127.0.0.1/postgres"
 
 
@@ -41,17 +42,18 @@ def _search_times(url: str, words: list[str]) -> list[float]:
 
 
 def _insert_rate(url: str, size: int) -> float:
-    """New articles per second through the write API: insert, then assign to a story."""
+    """New articles per second through the crawl's write path (``store_article``: the row, its
+    MinHash, bands and story in one transaction); the texts are made before the clock starts."""
     engine = open_archive(url)
     archive = Archive(engine)
     source = archive.ensure_source("situs0", "https://situs0.example/")
+    texts = [_make(size + 10_000_000 + k)[1:3] for k in range(INSERT_WARMUP + INSERTS)]
     added = []
-    started = time.perf_counter()
-    for k in range(INSERTS):
-        _, title, text, _ = _make(size + 10_000_000 + k)
-        article_id, _ = archive.add_article({"source_id": source, "url": f"https://baru.example/{size}/{k}",
-                                             "title": title, "text": text})
-        archive.assign_story(article_id)
+    for k, (title, text) in enumerate(texts):
+        if k == INSERT_WARMUP:  # caches, prepared statements and pages warm, as in a running crawl
+            started = time.perf_counter()
+        article_id, _ = archive.store_article({"source_id": source, "url": f"https://baru.example/{size}/{k}",
+                                               "title": title, "text": text})
         added.append(article_id)
     elapsed = time.perf_counter() - started
     for article_id in added:  # the next size starts from the bulk-loaded archive again
@@ -97,8 +99,9 @@ def run() -> str:
 Command: `python -m bench scale`. Synthetic archives (the generator of `bench search`: Zipf
 word distribution, six sources, regions and dimensions, one in ten articles in a two-article
 story) grown to each size on both backends; search = `storage.query.search` + `count` (what a
-search page asks), {len(queries(words))} queries × {ROUNDS} rounds; insert = `add_article` +
-`assign_story` (near-duplicate check through the LSH bands) of {INSERTS} new articles.
+search page asks), {len(queries(words))} queries × {ROUNDS} rounds; insert = `store_article`
+(the crawl's write: row, MinHash, LSH bands and story in one transaction) of {INSERTS} new
+articles whose texts were made beforehand (after {INSERT_WARMUP} untimed ones).
 
 | articles | SQLite search p50 / p95 (ms) | SQLite inserts/s | PostgreSQL search p50 / p95 (ms) | PostgreSQL inserts/s | PostgreSQL / SQLite p50 |
 |---:|---:|---:|---:|---:|---:|
