@@ -100,3 +100,27 @@ def test_text_start_reads_as_text_content_does():
         for element in tree.iter(lxml.etree.Element):
             for chars in (3, 60):
                 assert _text_start(element, chars) == " ".join(element.text_content().split())[:chars]
+
+
+def test_anchor_prefilter_keeps_every_anchor_that_can_be_a_headline():
+    """``_LONG_ANCHORS`` skips anchors in C by length; none of those skipped has
+    HEADLINE_MIN_WORDS words (the shortest: one-letter words, one separator between)."""
+    import random
+
+    import lxml.html
+
+    from crawler.pagetype import _LONG_ANCHORS, _WORD, HEADLINE_MIN_WORDS
+
+    rng = random.Random(11)
+    pieces = ["a", "bc", "Ja", "é", "7", " ", "  ", "-", "\n", "<b>", "</b>", "<!-- x -->"]
+    for _ in range(300):
+        anchors = "".join(
+            f'<a href="/{i}">{"".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))}</a>' for i in range(20)
+        )
+        tree = lxml.html.fromstring(f"<div>{anchors}</div>")
+        kept = set(_LONG_ANCHORS(tree))
+        for anchor in tree.iter("a"):
+            if len(_WORD.findall(anchor.text_content())) >= HEADLINE_MIN_WORDS:
+                assert anchor in kept, anchor.text_content()
+    boundary = lxml.html.fromstring('<div><a href="/x">a-b-c-d-e</a><a href="/y">a-b-c-d</a></div>')
+    assert [a.text_content() for a in _LONG_ANCHORS(boundary)] == ["a-b-c-d-e"]

@@ -40,15 +40,14 @@ class DedupPipeline(RunPipeline):
         item["canonical"] = canonical_url(item)
         archive = self.run.archive
         existing = archive.find_article_for(page_urls(item))
-        if existing is not None:
-            if self.complete_interrupted(item, existing):
-                return self._drop_completed(item, existing)
-        else:
+        if existing is not None and self.complete_interrupted(item, existing):
+            return self._drop_completed(item, existing)
+        if existing is None:
             if item.get("text_hash") is None:
                 item["text_hash"] = text_hash(item["article"].text)
             existing = archive.find_by_text_hash(item["text_hash"])
-        if existing is None:
-            return item
+            if existing is None:
+                return item
         self.keep_as_duplicate(item, existing)
         raise DropItem(f"duplicate of article {existing}: {item['url']}")
 
