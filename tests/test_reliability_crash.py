@@ -245,3 +245,26 @@ def test_disk_full_under_the_warc_files(tmp_path, sites, small_disk):
         unarchived = db.execute("select count(*) from articles where warc_file is null").fetchone()[0]
     assert {canonicalize(u) for u in expected} <= stored
     assert unarchived > 0 and len(articles) > 0
+
+
+def test_an_article_stored_without_its_tags_and_story_is_completed_by_the_next_crawl(tmp_path, sites):
+    """An archive written by a crawl killed between the article row and its tags or story
+    (before storing was one transaction): the page is fetched again, found under its own URL,
+    and what is missing is written, without a second row."""
+    config = write_config(sites, tmp_path)
+    runner = make_runner(tmp_path, f"sqlite:///{tmp_path / 'kabar.db'}", config)
+    assert runner("crawl", "--source", "sumselpos").returncode == 0
+    with sqlite3.connect(tmp_path / "kabar.db") as db:
+        before = db.execute("select count(*) from articles").fetchone()[0]
+        article_id, url = db.execute("select id, url from articles order by id limit 1").fetchone()
+        db.execute("delete from article_bands where article_id = ?", (article_id,))
+        db.execute("update articles set score = null, story_id = null where id = ?", (article_id,))
+        # its fetch is forgotten, and so are the feeds' and sitemaps' validators: found again
+        db.execute("delete from fetched_urls where article_id = ? or kind != 'article'", (article_id,))
+    result = runner("crawl", "--source", "sumselpos")
+    assert result.returncode == 0, result.stderr[-2000:]
+    with sqlite3.connect(tmp_path / "kabar.db") as db:
+        assert db.execute("select count(*) from articles").fetchone()[0] == before
+        score, story = db.execute("select score, story_id from articles where id = ?", (article_id,)).fetchone()
+        assert score is not None and story is not None
+        assert db.execute("select article_id from fetched_urls where url = ?", (url,)).fetchone() == (article_id,)
