@@ -3,7 +3,9 @@ also list. Pure code; the thresholds are data at the top."""
 
 from __future__ import annotations
 
+import math
 import re
+from collections import defaultdict
 from urllib.parse import urlsplit
 
 import lxml.etree
@@ -85,26 +87,36 @@ def _declares_article(tree: lxml.html.HtmlElement) -> bool:
 
 
 def _teaser_cards(tree: lxml.html.HtmlElement, text: str, host: str) -> bool:
-    """True when most paragraphs of ``text`` sit in a card with a headline link of their own."""
+    """True when most paragraphs of ``text`` sit in a card with a headline link of their own.
+
+    A paragraph's element is the first one in document order whose text starts as the
+    paragraph does; the elements are read in that order and the answer is given as soon as
+    it is known (an article's body paragraphs, none of them in a card, settle it halfway)."""
     paragraphs = [" ".join(p.lstrip("-•* ").split()) for p in text.split("\n") if len(p.split()) >= 4]
     needed = 1 if len(text) < TINY_TEXT_CHARS else CARD_MIN_PARAGRAPHS  # a section with one teaser
     if len(paragraphs) < needed:
         return False
-    beginnings = {word[:n] for word in (p.split(" ", 1)[0][:CARD_KEY_CHARS] for p in paragraphs)
-                  for n in range(1, len(word) + 1)}
-    by_start: dict[str, lxml.html.HtmlElement] = {}
+    wanted = max(needed, math.ceil(CARD_SHARE * len(paragraphs)))
+    waiting: dict[str, list[int]] = defaultdict(list)  # paragraphs' sizes by their beginning
+    for paragraph in paragraphs:
+        waiting[paragraph[:CARD_KEY_CHARS]].append(len(paragraph))
+    beginnings = {word[:n] for word in (key.split(" ", 1)[0] for key in waiting) for n in range(1, len(word) + 1)}
+    lengths: dict[lxml.html.HtmlElement, int] = {}
+    in_cards = missed = 0
     for element in tree.iter(*TEXT_TAGS):
         if not _may_start_with(element, beginnings):
             continue
         start = _text_start(element, CARD_KEY_CHARS)
-        if start:
-            by_start.setdefault(start, element)
-    in_cards = 0
-    for paragraph in paragraphs:
-        element = by_start.get(paragraph[:CARD_KEY_CHARS])
-        if element is not None and _has_headline_link_near(element, host, len(paragraph)):
-            in_cards += 1
-    return in_cards >= needed and in_cards / len(paragraphs) >= CARD_SHARE
+        for size in waiting.pop(start, ()):
+            if _has_headline_link_near(element, host, size, lengths):
+                in_cards += 1
+                if in_cards >= wanted:
+                    return True
+            else:
+                missed += 1
+                if len(paragraphs) - missed < wanted:
+                    return False
+    return False
 
 
 def _may_start_with(element: lxml.html.HtmlElement, beginnings: set[str]) -> bool:
@@ -136,11 +148,20 @@ def _text_start(element: lxml.html.HtmlElement, chars: int) -> str:
     return start
 
 
-def _has_headline_link_near(element: lxml.html.HtmlElement, host: str, size: int) -> bool:
+def _has_headline_link_near(element: lxml.html.HtmlElement, host: str, size: int,
+                            lengths: dict[lxml.html.HtmlElement, int]) -> bool:
+    """Whether an element up to CARD_LEVELS above ``element``, no longer than a card around a
+    paragraph of ``size`` characters, holds a headline link (``lengths``: text lengths of the
+    elements already measured)."""
     node = element
     for _ in range(CARD_LEVELS):
         node = node.getparent()
-        if node is None or len(" ".join(node.text_content().split())) > size + CARD_EXTRA_CHARS:
+        if node is None:
+            return False
+        length = lengths.get(node)
+        if length is None:
+            length = lengths[node] = len(" ".join(node.text_content().split()))
+        if length > size + CARD_EXTRA_CHARS:
             return False
         for anchor in node.iter("a"):
             href = anchor.get("href") or ""

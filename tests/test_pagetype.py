@@ -124,3 +124,62 @@ def test_anchor_prefilter_keeps_every_anchor_that_can_be_a_headline():
                 assert anchor in kept, anchor.text_content()
     boundary = lxml.html.fromstring('<div><a href="/x">a-b-c-d-e</a><a href="/y">a-b-c-d</a></div>')
     assert [a.text_content() for a in _LONG_ANCHORS(boundary)] == ["a-b-c-d-e"]
+
+
+def _cards_without_early_answer(tree, text: str, host: str) -> bool:
+    """The teaser-card rule read plainly: every paragraph matched to its element first, then
+    counted (the reference for :func:`crawler.pagetype._teaser_cards`, which stops early)."""
+    from crawler import pagetype as pt
+
+    paragraphs = [" ".join(p.lstrip("-•* ").split()) for p in text.split("\n") if len(p.split()) >= 4]
+    needed = 1 if len(text) < pt.TINY_TEXT_CHARS else pt.CARD_MIN_PARAGRAPHS
+    if len(paragraphs) < needed:
+        return False
+    by_start = {}
+    for element in tree.iter(*pt.TEXT_TAGS):
+        by_start.setdefault(" ".join(element.text_content().split())[:pt.CARD_KEY_CHARS], element)
+    in_cards = sum(
+        1 for p in paragraphs
+        if p[:pt.CARD_KEY_CHARS] in by_start
+        and pt._has_headline_link_near(by_start[p[:pt.CARD_KEY_CHARS]], host, len(p), {})
+    )
+    return in_cards >= needed and in_cards / len(paragraphs) >= pt.CARD_SHARE
+
+
+def test_teaser_cards_answers_early_as_the_plain_rule_does():
+    """Random sections mixing teaser cards, body paragraphs and repeated beginnings: the
+    early answer is the answer of matching every paragraph first."""
+    import random
+
+    import lxml.html
+
+    from crawler.pagetype import _teaser_cards
+
+    rng = random.Random(5)
+    teasers = [f"Teaser singkat artikel nomor {i} tentang banjir di kota" for i in range(6)]
+    bodies = [f"Paragraf isi berita nomor {i} tentang kota cerdas dan layanan warga." for i in range(6)]
+    answers = set()
+    for _ in range(400):
+        blocks, lines = [], []
+        for _ in range(rng.randint(1, 9)):
+            kind = rng.random()
+            if kind < 0.4:
+                i = rng.randrange(len(teasers))
+                blocks.append(CARD.format(i=i).replace(f"Teaser singkat artikel nomor {i} tentang banjir di kota.",
+                                                       teasers[i] + "."))
+                lines.append(teasers[i] + ".")
+            elif kind < 0.8:
+                line = rng.choice(bodies) + " tambahan" * rng.randint(0, 40)
+                blocks.append(f"<p>{line}</p>")
+                lines.append(line)
+            else:  # a paragraph the page shows with a different ending (same beginning)
+                line = rng.choice(teasers) + " dan lanjutan" * rng.randint(1, 30)
+                blocks.append(f"<div><p>{line}</p></div>")
+                lines.append(line)
+        rng.shuffle(blocks)
+        tree = lxml.html.fromstring("<html><body><article>" + "".join(blocks) + "</article></body></html>")
+        text = "\n".join(lines)
+        expected = _cards_without_early_answer(tree, text, "warta.id")
+        assert _teaser_cards(tree, text, "warta.id") == expected, text
+        answers.add(expected)
+    assert answers == {True, False}
