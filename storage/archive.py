@@ -8,7 +8,8 @@ Every method is one short transaction, safe with concurrent writer processes: in
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
 
@@ -58,6 +59,18 @@ def validate_article_fields(fields: Mapping[str, Any], *, required: Iterable[str
     missing = [name for name in required if fields.get(name) in (None, "")]
     if missing:
         raise ValueError(f"missing article field(s): {', '.join(missing)}")
+
+
+@dataclass(frozen=True)
+class NewArticle:
+    """One article for :meth:`Archive.store_articles` (the arguments of
+    :meth:`Archive.store_article`)."""
+
+    fields: Mapping[str, Any]
+    tags: Mapping[str, Any] | None = None
+    signature: bytes | None = None
+    fetch: Mapping[str, Any] | None = None
+    stems: str | None = None
 
 
 class Archive:
@@ -228,6 +241,13 @@ class Archive:
         :func:`storage.textnorm.search_text` and ``store_article(stems=…)``."""
         return self._sqlite
 
+    @property
+    def can_group_articles(self) -> bool:
+        """Whether :meth:`store_articles` may take several articles from a crawl: on SQLite
+        (one writer at a time); not on PostgreSQL, where each article's story locks are
+        taken in an order of their own and two grouped writers could deadlock."""
+        return self._sqlite
+
     def _derived(self, fields: dict[str, Any], stems: str | None = None) -> dict[str, Any]:
         if fields.get("text_hash") is None and fields.get("text"):
             fields["text_hash"] = text_hash(fields["text"])
@@ -263,20 +283,43 @@ class Archive:
 
         ``signature`` and ``stems`` (:func:`~storage.textnorm.search_text` of the title and
         text) are computed here unless the caller has them (the crawl's extraction workers do)."""
-        values = self._article_values(fields, stems)
-        if tags:
-            values.update(score_fields(tags))
+        new = NewArticle(fields, tags=tags, signature=signature, fetch=fetch, stems=stems)
+        return self.store_articles([new], threshold=threshold)[0]
+
+    def store_articles(self, articles: Sequence["NewArticle"], *, threshold: float = STORY_THRESHOLD) -> list[tuple[int, bool]]:
+        """:meth:`store_article` of each of ``articles`` in one transaction (one commit for
+        all: SQLite writes the pages they share once); ``(id, created)`` of each, in order.
+
+        An article whose text hash is that of one created earlier in the same call is not
+        created again: it gets ``(that id, False)``, as the crawl's text dedup would have
+        given it had the first been stored already. Any error rolls back the whole call."""
+        prepared = []
+        for new in articles:
+            values = self._article_values(new.fields, new.stems)
+            if new.tags:
+                values.update(score_fields(new.tags))
+            prepared.append((new, values))
+        results: list[tuple[int, bool]] = []
+        created_by_hash: dict[str, int] = {}
         with self.engine.begin() as conn:
             stories.begin_write(conn)
-            article_id, created = _insert_article(conn, values)
-            if created:
-                if tags:
-                    write_tag_rows(conn, article_id, tags)
-                stories.assign_new(conn, article_id, values.get("published_at"), values.get("text") or "",
-                                   threshold=threshold, sig=signature)
-            if fetch is not None:
-                _write_fetch(conn, {**fetch, "article_id": article_id})
-            return article_id, created
+            for new, values in prepared:
+                earlier = created_by_hash.get(values.get("text_hash") or "")
+                if earlier is not None:
+                    article_id, created = earlier, False
+                else:
+                    article_id, created = _insert_article(conn, values)
+                if created:
+                    if values.get("text_hash"):
+                        created_by_hash[values["text_hash"]] = article_id
+                    if new.tags:
+                        write_tag_rows(conn, article_id, new.tags)
+                    stories.assign_new(conn, article_id, values.get("published_at"), values.get("text") or "",
+                                       threshold=threshold, sig=new.signature)
+                if new.fetch is not None:
+                    _write_fetch(conn, {**new.fetch, "article_id": article_id})
+                results.append((article_id, created))
+        return results
 
     def _article_values(self, fields: Mapping[str, Any], stems: str | None = None) -> dict[str, Any]:
         validate_article_fields(fields, required=("url", "source_id"))

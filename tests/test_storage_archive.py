@@ -91,6 +91,51 @@ def test_store_article_takes_stems_the_caller_made(archive, engine, storage_help
         assert stored == {given_id: None, made_id: None}
 
 
+def test_store_articles_writes_several_in_one_transaction(archive, engine, storage_helpers) -> None:
+    from sqlalchemy import event
+
+    from storage.archive import NewArticle
+
+    source = archive.ensure_source("sumsel", "https://sumselupdate.example/")
+    muba = dict(storage_helpers.ARTICLES["muba_smart_city"], source_id=source)
+    banjir = dict(storage_helpers.ARTICLES["banjir_palembang"], source_id=source)
+    copy = dict(muba, url="https://copy.example/muba")  # the same text under another URL
+    again = dict(banjir, title="Judul lain")  # the same URL
+    fetch = {"source_id": source, "run_id": None, "kind": "article", "status": 200}
+    commits = []
+
+    def count(conn) -> None:
+        commits.append(1)
+
+    event.listen(engine, "commit", count)
+    try:
+        results = archive.store_articles([
+            NewArticle(muba, fetch={**fetch, "url": muba["url"]}),
+            NewArticle(banjir, tags={"relevant": True, "score": 2.0, "reasons": []}),
+            NewArticle(copy, fetch={**fetch, "url": copy["url"]}),
+            NewArticle(again),
+        ])
+    finally:
+        event.remove(engine, "commit", count)
+    assert len(commits) == 1
+    (muba_id, c1), (banjir_id, c2), copy_result, again_result = results
+    assert c1 and c2 and muba_id != banjir_id
+    assert copy_result == (muba_id, False) and again_result == (banjir_id, False)
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Article)) == 2
+        assert s.get(Article, banjir_id).score == 2.0
+        assert s.get(Article, muba_id).story_id is not None
+        assert s.scalar(select(FetchedUrl.article_id).where(FetchedUrl.url == copy["url"])) == muba_id
+    # one bad article rolls back the whole call
+    other = dict(storage_helpers.ARTICLES["banjir_palembang"], source_id=source, url="https://x.example/b",
+                 text="Teks lain sama sekali.")
+    with pytest.raises(ValueError, match="unknown fetch kind"):
+        archive.store_articles([NewArticle(other), NewArticle(dict(other, url="https://x.example/c", text="Lain lagi."),
+                                                              fetch={**fetch, "url": "u", "kind": "video"})])
+    with Session(engine) as s:
+        assert s.scalar(select(func.count()).select_from(Article)) == 2
+
+
 def test_aliases(archive, engine, stored) -> None:
     muba = stored["muba_smart_city"]
     canonical = "https://sumselupdate.example/2024/05/muba-smart-city"
