@@ -158,8 +158,12 @@ class LocalScrapyd:
                     raise NodeError(f"scrapyd did not start on port {port}") from None
                 time.sleep(0.3)
 
+    def jobs(self, project: str = "kabar") -> dict[str, list[dict[str, Any]]]:
+        """The node's pending, running and finished jobs of ``project``, as listjobs.json gives them."""
+        return self.node.call("listjobs.json", {"project": project})
+
     def finished_jobs(self, project: str = "kabar") -> int:
-        return len(self.node.call("listjobs.json", {"project": project}).get("finished", []))
+        return len(self.jobs(project).get("finished", []))
 
     def kill(self) -> None:
         """The whole node at once: Scrapyd and the crawls it runs."""

@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -76,3 +77,13 @@ def crawled(tmp_path_factory: pytest.TempPathFactory, sites: ExampleSites):
     result = runner("crawl")
     assert result.returncode == 0, result.stderr
     return runner, result
+
+
+@pytest.fixture
+def silent_server():
+    """A server that accepts connections and never answers."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    sock.listen(64)
+    yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
+    sock.close()

@@ -7,14 +7,12 @@ import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
 from datetime import datetime
 from pathlib import Path
 
-import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -115,16 +113,6 @@ def test_restart_catches_up_a_missed_run_once(kabar, sites, tmp_path):
     assert daemon.stop()[0] == 0
     after_restart = [r for r in daemon.runs() if r["id"] > before]
     assert len(after_restart) == 1, after_restart  # caught up once, not once per missed interval
-
-
-@pytest.fixture
-def silent_server():
-    """A server that accepts connections and never answers."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    sock.listen(64)
-    yield f"http://127.0.0.1:{sock.getsockname()[1]}/"
-    sock.close()
 
 
 def test_hung_crawl_is_killed_and_the_next_run_happens(kabar, sites, tmp_path, silent_server):
