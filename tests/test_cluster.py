@@ -11,7 +11,7 @@ import pytest
 
 from jobs.cluster import LocalScrapyd, build_egg
 from jobs.examplesites.gold import gold_copies
-from tests.test_daemon import DaemonProcess
+from tests.test_daemon import DaemonProcess, command_line
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,14 +35,8 @@ def test_egg_names_the_settings_module():
 
 def running_sources(node: LocalScrapyd) -> list[str]:
     """The sources of the crawls running on a local node, read off their command lines."""
-    sources = []
-    for job in node.jobs().get("running", []):
-        try:
-            args = Path(f"/proc/{job['pid']}/cmdline").read_bytes().split(b"\0")
-        except OSError:  # ended meanwhile
-            continue
-        sources += [a.decode().removeprefix("source=") for a in args if a.startswith(b"source=")]
-    return sources
+    return [name for job in node.jobs().get("running", [])
+            for name in re.findall(r"(?:^| )source=(\S+)", command_line(job["pid"]))]
 
 
 def test_daemon_dispatches_to_two_nodes_and_survives_a_dead_one(tmp_path, sites, nodes, pg_database_url,

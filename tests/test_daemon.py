@@ -69,6 +69,14 @@ class DaemonProcess:
         raise AssertionError(f"timed out waiting for {what}")
 
 
+def command_line(pid: int) -> str:
+    """The process's command line ("" once it has ended)."""
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
 def finished(runs: list[dict]) -> list[dict]:
     return [r for r in runs if r["status"] != "running"]
 
@@ -136,7 +144,8 @@ def test_crashed_crawl_is_recorded_failed_and_the_daemon_goes_on(kabar, sites, t
     deadline = time.monotonic() + 60
     while victim is None and time.monotonic() < deadline:
         found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
-        victim = int(found[0]) if found else None
+        ours = [pid for pid in found if str(tmp_path) in command_line(int(pid))]  # not another test's
+        victim = int(ours[0]) if ours else None
         time.sleep(0.2)
     assert victim, "no crawl process appeared"
     time.sleep(1.0)
