@@ -20,7 +20,8 @@ def _articles(archive, n: int, *, start: int = 0) -> list[NewArticle]:
     ]
 
 
-def _results(deferreds) -> list:
+def fired(deferreds) -> list:
+    """What each Deferred fires with (a result or a Failure), appended as it fires."""
     out = []
     for d in deferreds:
         d.addBoth(out.append)
@@ -38,12 +39,12 @@ def test_articles_handed_over_within_the_delay_share_one_commit(archive, engine)
     store = GroupedStore(archive, size=10, delay=0.05, clock=clock)
     new = _articles(archive, 4)
     commits = _count_commits(engine)
-    results = _results([store.add(a) for a in new[:3]])
+    results = fired([store.add(a) for a in new[:3]])
     assert results == [] and commits == []  # waiting for the delay
     clock.advance(0.05)
     assert [created for _, created in results] == [True, True, True]
     assert len(commits) == 1 and (store.groups, store.articles) == (1, 3)
-    later = _results([store.add(new[3])])
+    later = fired([store.add(new[3])])
     clock.advance(0.05)
     assert later[0][1] is True and len(commits) == 2
     with Session(engine) as s:
@@ -53,7 +54,7 @@ def test_articles_handed_over_within_the_delay_share_one_commit(archive, engine)
 def test_a_full_group_is_written_at_once(archive, engine) -> None:
     clock = Clock()
     store = GroupedStore(archive, size=3, delay=10, clock=clock)
-    results = _results([store.add(a) for a in _articles(archive, 3)])
+    results = fired([store.add(a) for a in _articles(archive, 3)])
     assert len(results) == 3 and not clock.getDelayedCalls()  # no timer left behind
     store.add(_articles(archive, 1, start=3)[0])
     store.flush()  # a spider closing writes what waits
@@ -67,7 +68,7 @@ def test_a_bad_article_fails_alone(archive, engine) -> None:
     good = _articles(archive, 2)
     bad = NewArticle({**good[0].fields, "url": "https://warta.example/rusak", "text": "Lain."},
                      fetch={"url": "https://warta.example/rusak", "kind": "video"})
-    results = _results([store.add(good[0]), store.add(bad), store.add(good[1])])
+    results = fired([store.add(good[0]), store.add(bad), store.add(good[1])])
     clock.advance(0.05)
     assert results[0][1] is True and results[2][1] is True
     assert "unknown fetch kind" in str(results[1].value)

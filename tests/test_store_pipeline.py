@@ -16,6 +16,7 @@ from crawler.groupstore import GroupedStore
 from crawler.pipelines.store import StorePipeline
 from crawler.runstate import RunState
 from storage.textnorm import text_hash
+from tests.test_groupstore import fired
 
 TEXT = ("Pemerintah Kabupaten Musi Banyuasin meluncurkan aplikasi layanan publik terpadu "
         "sebagai bagian dari program kota cerdas. ") * 4
@@ -60,17 +61,9 @@ def item(url: str, *, text: str = TEXT, requested: str | None = None) -> dict:
 
 
 @pytest.fixture(autouse=True)
-def twisted_reactor(monkeypatch):
+def deferreds_awaited_as_they_are(monkeypatch):
     """No reactor runs here: awaiting the Deferred itself is what Scrapy does under Twisted's own."""
     monkeypatch.setattr("crawler.pipelines.store.maybe_deferred_to_future", lambda d: d)
-
-
-def results(deferreds: list[Deferred]) -> list:
-    """What each Deferred fires with, appended as it fires."""
-    got = []
-    for d in deferreds:
-        d.addBoth(got.append)
-    return got
 
 
 def test_a_text_arriving_twice_in_one_group_is_stored_once_and_aliased(tmp_path):
@@ -82,7 +75,7 @@ def test_a_text_arriving_twice_in_one_group_is_stored_once_and_aliased(tmp_path)
     other = item("http://127.0.0.1:9/berita/lain", text=TEXT.replace("aplikasi", "jaringan"))
     items = [item("http://127.0.0.1:9/berita/aplikasi-terpadu"), copy, other]
     pipelines = [first, second, first]
-    done = results([Deferred.fromCoroutine(p.process_item(i)) for p, i in zip(pipelines, items)])
+    done = fired([Deferred.fromCoroutine(p.process_item(i)) for p, i in zip(pipelines, items)])
     assert done == [] and archive.find_article_id(items[0]["url"]) is None  # waiting for the group
     clock.advance(0.05)
     assert [type(d) for d in done] == [dict] * 3, done
@@ -99,6 +92,6 @@ def test_a_text_arriving_twice_in_one_group_is_stored_once_and_aliased(tmp_path)
 def test_without_grouping_each_article_is_stored_at_once(tmp_path):
     pipeline = pipeline_of("satu", tmp_path)
     pipeline.group_size = 1
-    done = results([Deferred.fromCoroutine(pipeline.process_item(item("http://127.0.0.1:9/berita/a")))])
+    done = fired([Deferred.fromCoroutine(pipeline.process_item(item("http://127.0.0.1:9/berita/a")))])
     assert done and done[0]["article_id"] == pipeline.run.archive.find_article_id("http://127.0.0.1:9/berita/a")
     assert pipeline._store is None and pipeline.run.new == 1
