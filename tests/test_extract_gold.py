@@ -171,6 +171,16 @@ def test_extract_meets_every_bar_on_every_gold_page(gold, extracted):
     assert not failures, f"{len(failures)}/{len(gold)} pages miss a bar:\n{_report(failures)}"
 
 
+def test_authors_carry_no_view_counter(gold, extracted):
+    """jurnalsilampari's byline runs the view count into the name: "oleh Redaksi-1.471 Dibaca"."""
+    counted = [g for g in gold if g["site"] == "jurnalsilampari"]
+    assert counted
+    wrong = {g["url"]: extracted[g["url"]].author for g in counted if extracted[g["url"]].author != g["author"]}
+    assert not wrong, wrong
+    counters = [a.author for a in extracted.values() if re.search(r"(?i)\d\s*(?:kali\s+)?(?:dibaca|dilihat|views?)", a.author)]
+    assert not counters, counters
+
+
 def test_extract_finds_every_page_of_split_articles(gold, extracted):
     split = [g for g in gold if g["pages"] > 1]
     assert split, "the example sites should have split articles"

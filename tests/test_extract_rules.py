@@ -9,7 +9,7 @@ from crawler.extract import boilerplate as B
 from crawler.extract.batch import not_html
 from crawler.extract.core import _is_indonesian
 from crawler.extract.lines import clean_lines, match_credit, match_rule
-from crawler.extract.metadata import clean_title, find_dateline, headline_of
+from crawler.extract.metadata import clean_author, clean_title, find_dateline, headline_of
 from crawler.extract.pages import page_urls
 from crawler.extract.prune import MARK, classify_attrs, main_container, mark_boilerplate, read_also_blocks
 
@@ -314,3 +314,20 @@ def test_page_urls_prefer_the_single_page_view():
 
 def test_page_urls_empty_for_one_page_articles():
     assert page_urls(_links("/lain/1", "https://x.test/berita/judul-lain?page=2"), "https://x.test/berita/judul") == ()
+
+
+@pytest.mark.parametrize(
+    ("byline", "author"),
+    [
+        ("Redaksi-1.471 Dibaca", "Redaksi"),
+        ("oleh Eka Putri -3.029 Dibaca", "Eka Putri"),
+        ("Rizky Pratama | Dibaca 1.471 kali", "Rizky Pratama"),
+        ("Dewi Anggraini · 1,471 views", "Dewi Anggraini"),
+        ("Budi Santoso, 324 kali dilihat", "Budi Santoso"),
+        ("oleh -1.576 Dibaca", ""),
+        ("Tim Redaksi", "Tim Redaksi"),
+        ("Byron Siregar", "Byron Siregar"),
+    ],
+)
+def test_bylines_lose_their_view_counter(byline, author):
+    assert clean_author(byline) == author

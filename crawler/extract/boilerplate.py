@@ -126,6 +126,14 @@ READ_ALSO_MAX = 300
 MAX_RULE_LINE = 320
 
 _SEP = r"\s*[:|\-–—»>]*\s*"
+#: View counters: a count and its word ("1.471 Dibaca", "324 kali dilihat", "1,2K views") or the
+#: word and its count ("Dibaca 1.471 kali", "Dibaca: 1.204 kali"). A line that is one is dropped
+#: (LINE_RULES); a byline that carries one ("Redaksi-1.471 Dibaca") keeps only the name
+#: (VIEW_COUNTER_IN_BYLINE, applied by ``metadata.clean_author``).
+VIEW_COUNT = r"[\d.,]+\s*[kKrRbB]?\s*(?:kali\s+)?(?:dibaca|dilihat|views?|pembaca|x\s+dibaca|hits|reads?)"
+VIEW_LABEL = r"(?:dibaca|dilihat|views?)\s*:?\s*[\d.,]+\s*(?:kali)?"
+VIEW_COUNTER_IN_BYLINE = rf"\s*[-–—|·•]?\s*\b(?:{VIEW_COUNT}|{VIEW_LABEL})\b"
+
 #: names of social networks and share words, for share bars flattened into one line
 SHARE_WORDS: tuple[str, ...] = (
     "share", "bagikan", "bagikan:", "facebook", "twitter", "x", "whatsapp", "wa", "telegram",
@@ -170,8 +178,8 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
                      r"check\s+also|close|tutup|skip\s+to\s+content|loading\.{0,3}|memuat\.{0,3}|"
                      r"photo|foto|image|gambar|video|play\s+video|photo\s*:\s*istimewa)"),
     # view counters: "-1.576 Dibaca", "oleh -1.576 Dibaca", "324 kali dilihat", "1,2K views"
-    ("view-counter", r"(?:oleh\s*)?[-–—]?\s*[\d.,]+\s*[kKrRbB]?\s*(?:kali\s+)?(?:dibaca|dilihat|views?|pembaca|x\s+dibaca|hits|reads?)"),
-    ("views-label", r"(?:dibaca|dilihat|views?)\s*:?\s*[\d.,]+\s*(?:kali)?"),
+    ("view-counter", rf"(?:oleh\s*)?[-–—]?\s*{VIEW_COUNT}"),
+    ("views-label", VIEW_LABEL),
     # syndication footers: "Artikel ini telah tayang di Sripoku.com dengan judul …"
     ("syndication", r"(?:artikel|berita|tulisan|konten)\s+ini\s+(?:telah\s+|sudah\s+|juga\s+)?"
                     r"(?:tayang|terbit|dipublikasikan|diterbitkan|dimuat|ditayangkan)\b.*|"

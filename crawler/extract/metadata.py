@@ -64,6 +64,7 @@ _TITLE_SEP = re.compile(r"\s+(?:\||-|–|—|::|»|«|·|•)\s+")
 # What follows a headline in a <title>: a separator, then the site's name.
 _TITLE_SUFFIX = re.compile(r"\s+(?:\||-|–|—|::|»|«|·|•)\s+\S")
 _ATTR_SPLIT = re.compile(r"[\s_\-]+")
+_VIEW_COUNTER = re.compile(B.VIEW_COUNTER_IN_BYLINE, re.I)
 _JSON_LD = etree.XPath("//script[@type='application/ld+json']/text()")
 _WORD = re.compile(r"\w+", re.U)
 _ARTICLE_TYPES = ("article", "newsarticle", "reportagenews", "blogposting", "analysisnewsarticle", "webpage", "report")
@@ -165,9 +166,11 @@ def _first_url(value: Any) -> str:
 
 
 def clean_author(name: str, site_name: str = "", host: str = "") -> str:
-    """A person's name from a byline value; "" for URLs, site names and generic accounts."""
-    name = " ".join((name or "").split()).strip(" ,|-–—:")
-    name = re.sub(r"^(?:oleh|by|penulis|reporter|author)\s*:?\s+", "", name, flags=re.I)
+    """A person's name from a byline value, without a view counter ("Redaksi-1.471 Dibaca");
+    "" for URLs, site names and generic accounts."""
+    name = _VIEW_COUNTER.sub(" ", " ".join((name or "").split()))
+    name = " ".join(name.split()).strip(" ,|-–—:·•")
+    name = re.sub(r"^(?:oleh|by|penulis|reporter|author)(?:\s*:\s*|\s+|$)", "", name, flags=re.I)
     if not name or len(name) > 80 or "://" in name or name.startswith(("@", "www.")):
         return ""
     low = name.lower()
