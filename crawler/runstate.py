@@ -80,6 +80,7 @@ class RunState:
     errors: int = 0
     error_samples: list[str] = field(default_factory=list)
     failed_starts: int = 0
+    offsite_dropped: int = 0  # feed and sitemap entries on another host, not followed
     pending_validators: list[tuple[str, str, int, dict[str, Any]]] = field(default_factory=list)
 
     @classmethod
@@ -156,6 +157,7 @@ class RunState:
             "not_relevant": self.not_relevant,
             "updated": self.updated,
             "errors": self.errors,
+            "offsite_dropped": self.offsite_dropped,
         }
 
 
@@ -233,6 +235,7 @@ class RunRecorder:
             duplicates=run.duplicates,
             errors=run.errors,
             error_samples=run.error_samples,
+            offsite_dropped=run.offsite_dropped,
         )
         logger.info("%s: run %s %s: %s", run.source.name, run.run_id, status, run.summary())
 

@@ -268,8 +268,10 @@ def cmd_crawl(args: argparse.Namespace) -> int:
 
 @contextmanager
 def archive_lock(paths: Paths, purpose: str, skip: bool = False) -> Iterator[None]:
-    """Hold the archive's writer lock; a held lock becomes exit code 3."""
+    """Hold the archive's writer lock; a held lock becomes exit code 3. Once held, runs left
+    'running' by crawl processes that are gone are closed as killed (jobs.orphans)."""
     from jobs.lock import ArchiveLock, LockHeld
+    from jobs.orphans import close_orphaned_runs_in
 
     try:
         paths.data_dir.mkdir(parents=True, exist_ok=True)
@@ -285,6 +287,7 @@ def archive_lock(paths: Paths, purpose: str, skip: bool = False) -> Iterator[Non
     except OSError as exc:
         raise UsageError(f"cannot use the data directory {paths.data_dir}: {exc.strerror or exc}") from None
     try:
+        close_orphaned_runs_in(paths.database_url)
         yield
     finally:
         lock.release()

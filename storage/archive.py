@@ -30,6 +30,7 @@ from storage.models import (
 )
 from storage import stories
 from storage.fingerprint import STORY_THRESHOLD
+from storage.runs import process_identity
 from storage.sql import upsert_dialect, upsert_insert
 from storage.tags import score_fields, write_tag_rows
 from storage.textnorm import search_text, text_hash
@@ -101,11 +102,13 @@ class Archive:
             return source_id
 
     def start_run(self, source: str, trigger: str) -> int:
-        """Record the start of a crawl of ``source``; returns the run id."""
+        """Record the start of a crawl of ``source`` by this process; returns the run id."""
+        pid, host = process_identity()
         with self._session() as s, s.begin():
             run = CrawlRun(
                 source=source, trigger=trigger, status="running", started_at=utcnow(),
-                pages=0, new=0, duplicates=0, errors=0, error_samples=[],
+                pages=0, new=0, duplicates=0, errors=0, error_samples=[], offsite_dropped=0,
+                pid=pid, host=host,
             )
             s.add(run)
             s.flush()
@@ -121,6 +124,7 @@ class Archive:
         duplicates: int = 0,
         errors: int = 0,
         error_samples: Iterable[str] = (),
+        offsite_dropped: int = 0,
     ) -> None:
         """Record the end of run ``run_id`` with its counts (at most 20 error samples kept)."""
         if status not in RUN_STATUSES:
@@ -133,6 +137,7 @@ class Archive:
                 .values(
                     status=status, finished_at=utcnow(), pages=pages, new=new,
                     duplicates=duplicates, errors=errors, error_samples=samples,
+                    offsite_dropped=offsite_dropped,
                 )
             )
             if result.rowcount == 0:

@@ -253,6 +253,11 @@ class CrawlRun(Base):
     duplicates: Mapped[int] = mapped_column(Integer, default=0)
     errors: Mapped[int] = mapped_column(Integer, default=0)
     error_samples: Mapped[list[str]] = mapped_column(default=list)
+    # feed and sitemap items not followed because they are on another host than the source's
+    offsite_dropped: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # the process that runs the crawl: a run left "running" whose process is gone was killed
+    pid: Mapped[int | None] = mapped_column(Integer)
+    host: Mapped[str | None] = mapped_column(String(255))
 
 
 class SourceCheck(Base):

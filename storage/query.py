@@ -513,6 +513,9 @@ def _run_dict(run: CrawlRun) -> dict[str, Any]:
         "duplicates": run.duplicates,
         "errors": run.errors,
         "error_samples": list(run.error_samples or []),
+        "offsite_dropped": run.offsite_dropped or 0,
+        "host": run.host,
+        "pid": run.pid,
     }
 
 

@@ -3,8 +3,10 @@ each source's health (last run, last error, recent articles)."""
 
 from __future__ import annotations
 
+import os
+import socket
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, Iterable
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
@@ -12,21 +14,50 @@ from sqlalchemy.orm import Session
 from storage.models import MAX_ERROR_SAMPLES, Article, CrawlRun, Source, utcnow
 
 
+def process_identity() -> tuple[int, str]:
+    """This process's pid and host name, as a run records its owner."""
+    return os.getpid(), socket.gethostname()
+
+
 def close_unfinished_runs(engine: Engine, source: str, *, since: datetime, status: str, reason: str) -> int:
     """Mark the source's runs started since ``since`` that are still 'running' as ``status``
     (a crawl process that timed out, crashed or was killed never wrote its end)."""
-    with Session(engine) as session, session.begin():
-        runs = session.execute(
-            select(CrawlRun).where(
+    with Session(engine) as session:
+        ids = session.scalars(
+            select(CrawlRun.id).where(
                 CrawlRun.source == source, CrawlRun.status == "running", CrawlRun.started_at >= since
             )
-        ).scalars().all()
-        for run in runs:
-            run.status = status
-            run.finished_at = utcnow()
-            run.errors = (run.errors or 0) + 1
-            run.error_samples = [*(run.error_samples or []), reason][:MAX_ERROR_SAMPLES]
-        return len(runs)
+        ).all()
+    return close_runs(engine, ids, status=status, reason=reason)
+
+
+def owned_unfinished_runs(engine: Engine, host: str) -> list[tuple[int, int, datetime]]:
+    """``(id, pid, started)`` of the runs still 'running' whose process is on ``host`` (runs
+    recorded before processes were, without a pid, are left out: nothing tells if they live)."""
+    with Session(engine) as session:
+        rows = session.execute(
+            select(CrawlRun.id, CrawlRun.pid, CrawlRun.started_at).where(
+                CrawlRun.status == "running", CrawlRun.host == host, CrawlRun.pid.is_not(None)
+            )
+        ).all()
+    return [(row.id, row.pid, row.started_at) for row in rows]
+
+
+def close_runs(engine: Engine, ids: Iterable[int], *, status: str, reason: str) -> int:
+    """Close the runs among ``ids`` that are still 'running' as ``status``, counting one error
+    with ``reason``; a run that ended meanwhile is left as it ended. Returns how many closed."""
+    closed = 0
+    with Session(engine) as session, session.begin():
+        for run in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(list(ids)))).all():
+            result = session.execute(
+                update(CrawlRun)
+                .where(CrawlRun.id == run.id, CrawlRun.status == "running")
+                .values(status=status, finished_at=utcnow(), errors=(run.errors or 0) + 1,
+                        error_samples=[*(run.error_samples or []), reason][:MAX_ERROR_SAMPLES])
+                .execution_options(synchronize_session=False)
+            )
+            closed += result.rowcount
+    return closed
 
 
 def latest_run(engine: Engine, source: str, *, since: datetime | None = None) -> dict[str, Any] | None:

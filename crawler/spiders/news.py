@@ -101,6 +101,8 @@ class NewsSpider(scrapy.Spider):
         for url in found.sitemaps:
             if self._on_site(url):
                 yield from self._follow(url, self.parse_sitemap, "sitemap")
+            else:
+                self._drop_offsite(url, response.url)
         for url in discovery.filter_since(found.articles, self.since if self.backfill else None):
             yield from self._follow_article(url, response.url)
 
@@ -194,6 +196,7 @@ class NewsSpider(scrapy.Spider):
 
     def _follow_article(self, url: str, found_at: str) -> Iterator[Request]:
         if not self._on_site(url):
+            self._drop_offsite(url, found_at)
             return
         canonical = canonicalize(url)
         if canonical in self.scheduled or canonical in self.run.known_urls or url in self.run.known_urls:
@@ -227,6 +230,14 @@ class NewsSpider(scrapy.Spider):
 
     def _on_site(self, url: str) -> bool:
         return urlsplit(url).netloc in self.allowed_hosts
+
+    def _drop_offsite(self, url: str, found_at: str) -> None:
+        """A feed or sitemap entry on a host that is not one of the source's: not followed
+        (a feed may list another site's story; fetching it would archive that site under this
+        source), counted in the run's ``offsite_dropped`` and Scrapy's stats."""
+        self.run.offsite_dropped += 1
+        self.crawler.stats.inc_value("kabar/offsite_dropped")
+        logger.debug("%s: not following %s from %s: not on the source's hosts", self.source_name, url, found_at)
 
 
 def describe_failure(failure: Failure) -> str:

@@ -1,0 +1,73 @@
+"""Feed items on another host than the source's are not fetched, and the run says how many
+there were (``offsite_dropped`` in ``kabar runs --format json``)."""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import urllib.request
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from jobs.examplesites import gold_copies
+from tests.conftest import make_runner
+
+
+@pytest.fixture
+def partner_site(sites):
+    """A site on 127.0.0.2 whose feed lists one story of its own (a copy of an example page)
+    and one story of an example site on 127.0.0.1 (another host)."""
+    own_gold, other_gold = [g for g in gold_copies(sites) if g["site"] == "sumselpos"][:2]
+    with urllib.request.urlopen(own_gold["url"], timeout=30) as response:
+        page = response.read()
+    served: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 - http.server's name
+            served.append(self.path)
+            base = f"http://127.0.0.2:{self.server.server_address[1]}"
+            if self.path == "/feed/":
+                items = "".join(f"<item><title>t</title><link>{url}</link></item>"
+                                for url in (f"{base}/2024/01/berita-sendiri.html", other_gold["url"]))
+                body, kind = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Mitra</title>{items}</channel></rss>'.encode(), "application/rss+xml"
+            elif self.path == "/2024/01/berita-sendiri.html":
+                body, kind = page, "text/html; charset=utf-8"
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.2", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.2:{server.server_address[1]}/", other_gold["url"], served
+    server.shutdown()
+    server.server_close()
+
+
+def test_a_feed_item_on_another_host_is_counted_not_fetched(tmp_path, partner_site):
+    base, offsite_url, served = partner_site
+    config = tmp_path / "sources.toml"
+    config.write_text(f'[relevance]\nmin_score = 0\n\n[[sources]]\nname = "mitra"\nurl = "{base}"\n'
+                      f'feeds = ["{base}feed/"]\n', encoding="utf-8")
+    runner = make_runner(tmp_path, f"sqlite:///{tmp_path / 'kabar.db'}", config)
+    result = runner("crawl")
+    assert result.returncode == 0, result.stderr[-3000:]
+    (run,) = json.loads(runner("runs", "--format", "json").stdout)
+    assert run["status"] == "ok" and run["new"] == 1, run
+    assert run["offsite_dropped"] == 1
+    assert "/2024/01/berita-sendiri.html" in served
+    with sqlite3.connect(tmp_path / "kabar.db") as db:
+        fetched = {url for (url,) in db.execute("select url from fetched_urls")}
+        stored = {url for (url,) in db.execute("select url from articles")}
+    assert offsite_url not in fetched and offsite_url not in stored
+    assert stored == {f"{base}2024/01/berita-sendiri.html"}
