@@ -10,12 +10,13 @@ import argparse
 import logging
 import sys
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from crawler.config import ConfigError, Paths, resolve
-from jobs import output
+from jobs import filters, output
+from jobs.filters import DIMENSION_CHOICES
 from jobs.errors import UsageError
 from storage.errors import QueryError, StorageError
 
@@ -31,7 +32,6 @@ RUN_COLUMNS = [("id", "Run"), ("source", "Source"), ("trigger", "Trigger"), ("st
 SUMMARY_COLUMNS = [("source", "Source"), ("status", "Status"), ("pages", "Pages"),
                    ("new", "New"), ("duplicates", "Duplicates"),
                    ("not_relevant", "Not relevant"), ("errors", "Errors")]
-DIMENSION_CHOICES = ["governance", "branding", "economy", "society", "living", "environment"]
 EXPORT_CSV_COLUMNS = ["id", "url", "title", "author", "published", "source", "language",
                       "site_name", "description", "image", "dateline", "text_hash", "fetched_at",
                       "relevant", "score", "dimensions", "regions", "provinces", "aliases",
@@ -42,146 +42,260 @@ class Locked(Exception):
     """Another kabar process holds the archive (exit code 3)."""
 
 
+GLOBAL_DESTS = ("db", "config", "data_dir", "log_json")
+
+EXAMPLES = {
+    "crawl": ["kabar crawl", "kabar crawl --source sumselpos --source infodaerah",
+              "kabar crawl --backfill --since 2023-01-01"],
+    "daemon": ["kabar daemon", "kabar daemon --metrics-port 9108 --log-json"],
+    "cluster": ["kabar cluster deploy", "kabar cluster nodes"],
+    "cluster deploy": ["kabar cluster deploy --config sources.toml"],
+    "cluster nodes": ["kabar cluster nodes"],
+    "status": ["kabar status", "kabar status --format json"],
+    "sources": ["kabar sources add https://sumselpos.co.id/", "kabar sources check --source sumselpos"],
+    "sources add": ["kabar sources add https://sumselpos.co.id/",
+                    "kabar sources add https://mubakab.go.id/ --name mubakab --region Muba --write"],
+    "sources check": ["kabar sources check", "kabar sources check --source sumselpos --format json"],
+    "demo": ["kabar demo", "kabar demo --serve-only --port 8701 > demo-sources.toml"],
+    "search": ["kabar search 'smart city'",
+               "kabar search '\"layanan publik\" OR spbe -banjir' --region Muba --since 2024-01-01",
+               "kabar search spbe --dimension governance --format json",
+               "kabar search -- -banjir kota      (a query starting with '-' follows --)"],
+    "show": ["kabar show 12", "kabar show 12 --format json"],
+    "export": ["kabar export --output archive.jsonl",
+               "kabar export --query spbe --region 'Musi Banyuasin' --format csv --output spbe.csv"],
+    "runs": ["kabar runs", "kabar runs --failed --source sumselpos --format json"],
+    "stats": ["kabar stats", "kabar stats --format json"],
+    "extract": ["kabar extract page.html --url https://example.id/berita/1",
+                "kabar extract saved-pages/ --format jsonl"],
+    "classify": ["kabar classify page.html notes.txt",
+                 "kabar classify --title 'Muba luncurkan SPBE' --text 'Pemkab Musi Banyuasin ...'"],
+    "reextract": ["kabar reextract", "kabar reextract --source sumselpos --since 2024-01-01 --workers 2"],
+    "hide": ["kabar hide 12 --reason 'permintaan narasumber'"],
+    "unhide": ["kabar unhide 12"],
+    "serve": ["kabar serve", "kabar serve --port 8080 --host 0.0.0.0 --no-auth"],
+    "db": ["kabar db upgrade", "kabar db copy --from sqlite:///data/kabar.db --to postgresql://kabar@db/kabar"],
+    "db upgrade": ["kabar db upgrade --db postgresql://kabar@db/kabar"],
+    "db copy": ["kabar db copy --from sqlite:///data/kabar.db --to postgresql://kabar@db/kabar"],
+}
+
+
 class KabarArgumentParser(argparse.ArgumentParser):
     """argparse, but usage errors are one line and exit 2 like every other user error."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        print(f"kabar: error: {message} (see kabar --help)", file=sys.stderr)
+        takes_query = any(action.dest == "query" for action in self._actions)
+        for symptom, hint in QUERY_HINTS.items():
+            if takes_query and symptom in message:
+                message += f" ({hint.format(prog=self.prog)})"
+        print(f"kabar: error: {message} (see {self.prog} --help)", file=sys.stderr)
         sys.exit(EXIT_USAGE)
 
 
-def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--db", metavar="URL", help="database URL (env KABAR_DATABASE_URL)")
-    common.add_argument("--config", metavar="FILE", help="sources file (env KABAR_CONFIG)")
-    common.add_argument("--data-dir", metavar="DIR", help="data directory (env KABAR_DATA_DIR)")
-    common.add_argument("-v", "--verbose", action="count", default=0, help="more log output on stderr")
-    common.add_argument("--log-json", action="store_true", help="log lines as JSON objects on stderr")
+#: Usage errors caused by a query that starts with "-" (read as an option), and what to write.
+QUERY_HINTS = {
+    "required: QUERY": "a query that starts with '-' is read as an option: write {prog} -- -banjir, or 'NOT banjir'",
+    "argument --query: expected one argument": "a query that starts with '-' is written --query=-banjir",
+    "unrecognized arguments: -": "a query word that starts with '-' is read as an option: "
+                                 "put the query after --, e.g. {prog} -- kota -banjir",
+}
 
+
+def _global_options(*, after_command: bool) -> argparse.ArgumentParser:
+    """The options every command takes, before or after the command's name.
+
+    After the name they default to "not given", so a value given before the name is not
+    overwritten by the subcommand's defaults; ``-v`` given in both places adds up."""
+    default = argparse.SUPPRESS if after_command else None
+    options = argparse.ArgumentParser(add_help=False)
+    group = options.add_argument_group("global options (before or after the command)")
+    group.add_argument("--db", metavar="URL", default=default,
+                       help="database URL, e.g. sqlite:///data/kabar.db or postgresql://user@host/db "
+                            "(env KABAR_DATABASE_URL)")
+    group.add_argument("--config", metavar="FILE", default=default,
+                       help="sources file (env KABAR_CONFIG; default ./sources.toml)")
+    group.add_argument("--data-dir", metavar="DIR", default=default,
+                       help="data directory for WARC files and locks (env KABAR_DATA_DIR; default ./data)")
+    group.add_argument("-v", "--verbose", action="count", dest="verbose_after" if after_command else "verbose",
+                       default=argparse.SUPPRESS if after_command else 0,
+                       help="more log output on stderr (-vv: debug, with tracebacks)")
+    group.add_argument("--log-json", action="store_true", default=default,
+                       help="log lines as JSON objects on stderr")
+    return options
+
+
+def _epilog(name: str) -> str:
+    return "examples:\n" + "\n".join(f"  {line}" for line in EXAMPLES[name])
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = _global_options(after_command=True)
     parser = KabarArgumentParser(
         prog="kabar",
         description="Archive regional Indonesian smart-city news and search it.",
-        parents=[common],
+        parents=[_global_options(after_command=False)],
+        epilog="Run kabar COMMAND --help for a command's options and examples.",
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=KabarArgumentParser)
 
-    crawl = sub.add_parser("crawl", parents=[common], help="one crawl pass over the sources, then exit")
+    def command(name: str, parent=sub, **kwargs) -> argparse.ArgumentParser:
+        key = name if parent is sub else f"{parent._kabar_name} {name}"  # type: ignore[attr-defined]
+        made = parent.add_parser(name, parents=[common], epilog=_epilog(key),
+                                 formatter_class=argparse.RawDescriptionHelpFormatter,
+                                 description=kwargs.get("help"), **kwargs)
+        made._kabar_name = key  # type: ignore[attr-defined]
+        return made
+
+    def actions(cmd: argparse.ArgumentParser, dest: str, metavar: str = "ACTION"):
+        made = cmd.add_subparsers(dest=dest, metavar=metavar, parser_class=KabarArgumentParser)
+        made._kabar_name = cmd._kabar_name  # type: ignore[attr-defined]
+        return made
+
+    crawl = command("crawl", help="one crawl pass over the sources, then exit")
     crawl.add_argument("--source", action="append", default=[], metavar="NAME", help="only this source (repeatable)")
     crawl.add_argument("--backfill", action="store_true", help="follow listing pages much deeper to collect older articles")
-    crawl.add_argument("--since", type=_date_arg, help="with --backfill: skip feed and sitemap entries older than this date")
+    crawl.add_argument("--since", type=_date_arg, metavar="DATE",
+                       help="with --backfill: skip feed and sitemap entries older than this date")
     crawl.add_argument("--trigger", default="cli", help=argparse.SUPPRESS)  # the daemon's children
     crawl.add_argument("--no-lock", action="store_true", help=argparse.SUPPRESS)  # their parent holds it
     crawl.add_argument("--timeout", type=float, default=None, help=argparse.SUPPRESS)
 
-    daemon = sub.add_parser("daemon", parents=[common], help="crawl every source on its schedule until SIGTERM/SIGINT")
+    daemon = command("daemon", help="crawl every source on its schedule until SIGTERM/SIGINT")
     daemon.add_argument("--metrics-port", type=int, metavar="PORT", help="serve Prometheus metrics on 127.0.0.1:PORT")
 
-    cluster = sub.add_parser("cluster", parents=[common], help="Scrapyd nodes of [cluster] in the config")
-    cluster_sub = cluster.add_subparsers(dest="cluster_command", metavar="ACTION", parser_class=KabarArgumentParser)
-    cluster_sub.add_parser("deploy", parents=[common], help="deploy the project to every node")
-    cluster_sub.add_parser("nodes", parents=[common], help="each node's load (running and pending jobs)")
+    cluster = command("cluster", help="Scrapyd nodes of [cluster] in the config")
+    cluster_sub = actions(cluster, "cluster_command")
+    command("deploy", cluster_sub, help="deploy the project to every node")
+    command("nodes", cluster_sub, help="each node's load (running and pending jobs)")
 
-    status = sub.add_parser("status", parents=[common], help="each source: last run, next run, last error, articles in 24 h")
-    status.add_argument("--format", choices=["table", "json"], default="table")
+    status = command("status", help="each source: last run, next run, last error, articles in 24 h")
+    status.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
 
-    sources = sub.add_parser("sources", parents=[common], help="add a source from its homepage; check that sources still yield articles")
-    sources_sub = sources.add_subparsers(dest="sources_command", metavar="ACTION", parser_class=KabarArgumentParser)
-    sources_add = sources_sub.add_parser("add", parents=[common], help="discover a site's feeds, sitemaps and listings from its homepage")
+    sources = command("sources", help="add a source from its homepage; check that sources still yield articles")
+    sources_sub = actions(sources, "sources_command")
+    sources_add = command("add", sources_sub, help="discover a site's feeds, sitemaps and listings from its homepage")
     sources_add.add_argument("url", metavar="URL", help="the site's homepage")
     sources_add.add_argument("--name", help="source name, [a-z0-9_-] (default: from the host or the site's name)")
     sources_add.add_argument("--region", help="default region of its articles")
     sources_add.add_argument("--write", action="store_true", help="append the [[sources]] block to the config file")
-    sources_check = sources_sub.add_parser("check", parents=[common], help="is each source reachable, parsable, extracting and yielding articles?")
+    sources_check = command("check", sources_sub, help="is each source reachable, parsable, extracting and yielding articles?")
     sources_check.add_argument("--source", action="append", default=[], metavar="NAME", help="only this source (repeatable)")
-    sources_check.add_argument("--format", choices=["table", "json"], default="table")
+    sources_check.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
 
-    demo = sub.add_parser("demo", parents=[common], help="crawl the bundled example sites and search them")
+    demo = command("demo", help="crawl the bundled example sites and search them")
     demo.add_argument("--serve-only", action="store_true", help="only serve the example sites and print their sources.toml")
     demo.add_argument("--port", type=int, default=None, metavar="N", help="first port of the example sites (they use N..N+5; 0 = any free ports; default 8701)")
 
-    search = sub.add_parser("search", parents=[common], help="full-text search of the archive")
-    search.add_argument("query", metavar="QUERY", help='words, "a phrase", OR, -exclude')
+    search = command("search", help="full-text search of the archive")
+    search.add_argument("query", metavar="QUERY", help='words, "a phrase", OR, -exclude (after -- when it starts with -)')
     _add_filters(search)
-    search.add_argument("--limit", type=_positive_int, default=20)
+    search.add_argument("--limit", type=_positive_int, default=20, metavar="N", help="at most N hits (default 20)")
     search.add_argument("--all-copies", action="store_true",
                         help="every article, not one per story (syndicated copies shown separately)")
-    search.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    search.add_argument("--format", choices=["table", "json", "csv"], default="table", help="output format (default table)")
 
-    show = sub.add_parser("show", parents=[common], help="one article")
-    show.add_argument("id", type=_positive_int, metavar="ID")
-    show.add_argument("--format", choices=["text", "json"], default="text")
+    show = command("show", help="one article: metadata, relevance, the outlets that carried it, text")
+    show.add_argument("id", type=_positive_int, metavar="ID", help="the article's id (from search or export)")
+    show.add_argument("--format", choices=["text", "json"], default="text", help="output format (default text)")
 
-    export = sub.add_parser("export", parents=[common], help="stream stored articles as JSON lines or CSV")
+    export = command("export", help="stream stored articles as JSON lines or CSV")
     export.add_argument("--query", default="", metavar="QUERY", help="only articles matching this search")
     _add_filters(export)
-    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl")
+    export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl", help="output format (default jsonl)")
     export.add_argument("--output", metavar="FILE", help="write here instead of stdout")
 
-    runs = sub.add_parser("runs", parents=[common], help="recent crawl runs")
-    runs.add_argument("--source", metavar="NAME")
+    runs = command("runs", help="recent crawl runs")
+    runs.add_argument("--source", metavar="NAME", help="only this source's runs")
     runs.add_argument("--failed", action="store_true", help="only runs that did not end ok")
-    runs.add_argument("--limit", type=_positive_int, default=20)
-    runs.add_argument("--format", choices=["table", "json"], default="table")
+    runs.add_argument("--limit", type=_positive_int, default=20, metavar="N", help="at most N runs (default 20)")
+    runs.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
 
-    stats = sub.add_parser("stats", parents=[common], help="what the archive holds")
-    stats.add_argument("--format", choices=["table", "json"], default="table")
+    stats = command("stats", help="what the archive holds: counts per source, dimension, region, month")
+    stats.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
 
-    extract = sub.add_parser("extract", parents=[common], help="extract article text and metadata from saved HTML files")
-    extract.add_argument("paths", nargs="+", metavar="FILE_OR_DIR")
+    extract = command("extract", help="extract article text and metadata from saved HTML files")
+    extract.add_argument("paths", nargs="+", metavar="FILE_OR_DIR", help="HTML files, or directories of them")
     extract.add_argument("--url", help="the URL the page(s) came from")
-    extract.add_argument("--format", choices=["json", "jsonl"], default="json")
+    extract.add_argument("--format", choices=["json", "jsonl"], default="json", help="output format (default json)")
 
-    reextract = sub.add_parser("reextract", parents=[common], help="re-run extraction, relevance and dedup over archived pages (no network)")
-    reextract.add_argument("--source", action="append", default=[], metavar="NAME")
+    reextract = command("reextract", help="re-run extraction, relevance and dedup over archived pages (no network)")
+    reextract.add_argument("--source", action="append", default=[], metavar="NAME", help="only this source (repeatable)")
     reextract.add_argument("--since", type=_date_arg, metavar="DATE", help="only articles fetched on or after DATE")
     reextract.add_argument("--workers", type=_workers_arg, metavar="N",
                            help="extraction processes (default: [crawl] extract_workers; 0 or 1: none)")
 
-    hide = sub.add_parser("hide", parents=[common], help="take an article down from search, web, API, feeds and export")
-    hide.add_argument("id", type=_positive_int, metavar="ID")
+    hide = command("hide", help="take an article down from search, web, API, feeds and export")
+    hide.add_argument("id", type=_positive_int, metavar="ID", help="the article's id")
     hide.add_argument("--reason", required=True, help="why (kept with the article)")
-    unhide = sub.add_parser("unhide", parents=[common], help="undo kabar hide")
-    unhide.add_argument("id", type=_positive_int, metavar="ID")
+    unhide = command("unhide", help="undo kabar hide")
+    unhide.add_argument("id", type=_positive_int, metavar="ID", help="the article's id")
 
-    classify = sub.add_parser("classify", parents=[common], help="smart-city relevance, dimensions and regions of texts or pages")
+    classify = command("classify", help="smart-city relevance, dimensions and regions of texts or pages")
     classify.add_argument("paths", nargs="*", metavar="FILE", help="HTML pages (extracted first) or plain-text files")
     classify.add_argument("--text", help="classify this text instead of files")
     classify.add_argument("--title", help="with --text: its title (weighs more)")
     classify.add_argument("--vocabulary", metavar="FILE", help="extra vocabulary TOML merged over the shipped one")
-    classify.add_argument("--format", choices=["json", "jsonl"], default="json")
+    classify.add_argument("--format", choices=["json", "jsonl"], default="json", help="output format (default json)")
 
-    serve = sub.add_parser("serve", parents=[common], help="web pages, JSON API and Atom feeds over the archive (read-only)")
+    serve = command("serve", help="web pages, JSON API and Atom feeds over the archive (read-only)")
     serve.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1; others need KABAR_WEB_PASSWORD or --no-auth)")
     serve.add_argument("--port", type=int, default=8080, metavar="N", help="port (default 8080)")
     serve.add_argument("--no-auth", action="store_true", help="serve beyond loopback without a password (a reverse proxy does the auth)")
+    serve.add_argument("--base-url", metavar="URL", help="public address for feed and API links, whatever the Host header says (default: [web] base_url)")
 
-    db = sub.add_parser("db", parents=[common], help="database maintenance")
-    db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", parser_class=KabarArgumentParser)
-    db_sub.add_parser("upgrade", parents=[common], help="apply migrations (also done on first use)")
-    copy = db_sub.add_parser("copy", parents=[common], help="copy the whole archive into a new database, verified")
-    copy.add_argument("--from", dest="source_url", required=True, metavar="URL")
-    copy.add_argument("--to", dest="target_url", required=True, metavar="URL")
+    db = command("db", help="database maintenance")
+    db_sub = actions(db, "db_command")
+    command("upgrade", db_sub, help="apply migrations (also done on first use)")
+    copy = command("copy", db_sub, help="copy the whole archive into a new database, verified")
+    copy.add_argument("--from", dest="source_url", required=True, metavar="URL", help="the archive to copy")
+    copy.add_argument("--to", dest="target_url", required=True, metavar="URL", help="the new database (created)")
     return parser
 
 
+def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
+    """Parse the command line; global options count wherever they were given."""
+    parser = build_parser()
+    args, extra = parser.parse_known_args(argv)
+    if extra:
+        chosen = _chosen_parser(parser, args)
+        chosen.error(f"unrecognized arguments: {' '.join(extra)}")
+    for dest in GLOBAL_DESTS:
+        if getattr(args, dest, None) is None:
+            setattr(args, dest, False if dest == "log_json" else None)
+    args.verbose = getattr(args, "verbose", 0) + getattr(args, "verbose_after", 0)
+    return args
+
+
+def _chosen_parser(parser: argparse.ArgumentParser, args: argparse.Namespace) -> argparse.ArgumentParser:
+    """The (sub)command parser that ``args`` were parsed by, for errors that name it."""
+    while True:
+        subparsers = next((a for a in parser._actions if isinstance(a, argparse._SubParsersAction)), None)
+        name = getattr(args, subparsers.dest, None) if subparsers else None
+        if name not in (subparsers.choices if subparsers else {}):
+            return parser
+        parser = subparsers.choices[name]
+
+
 def _add_filters(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--source", action="append", default=[], metavar="NAME")
-    parser.add_argument("--since", type=_date_arg, metavar="DATE", help="YYYY-MM-DD or ISO datetime")
-    parser.add_argument("--until", type=_until_arg, metavar="DATE", help="YYYY-MM-DD (inclusive) or ISO datetime")
+    parser.add_argument("--source", action="append", default=[], metavar="NAME", help="only this source (repeatable)")
+    parser.add_argument("--since", type=_date_arg, metavar="DATE",
+                        help="published on or after DATE: YYYY-MM-DD (WIB) or ISO datetime")
+    parser.add_argument("--until", type=_until_arg, metavar="DATE",
+                        help="published up to DATE: YYYY-MM-DD (the whole day, WIB) or ISO datetime")
     parser.add_argument("--region", action="append", default=[], metavar="NAME_OR_CODE",
-                        help='kabupaten/kota, e.g. "Musi Banyuasin" or 16.06 (repeatable)')
+                        help='kabupaten/kota, e.g. "Musi Banyuasin", Muba or 16.06 (repeatable)')
     parser.add_argument("--province", action="append", default=[], metavar="NAME_OR_CODE",
-                        help='e.g. "Sumatera Selatan" or 16 (repeatable)')
+                        help='e.g. "Sumatera Selatan", Sumsel or 16 (repeatable)')
     parser.add_argument("--dimension", action="append", default=[], choices=DIMENSION_CHOICES,
                         help="smart-city dimension (repeatable)")
-    parser.add_argument("--min-score", type=float, default=None, metavar="SCORE")
+    parser.add_argument("--min-score", type=_min_score_arg, default=None, metavar="SCORE",
+                        help="only articles with at least this relevance score")
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+    args = parse_args(argv)
     if not args.command:
-        parser.print_help(sys.stderr)
+        build_parser().print_help(sys.stderr)
         return EXIT_USAGE
     _setup_logging(args.verbose, args.log_json)
     handler = COMMANDS.get(args.command)
@@ -248,10 +362,12 @@ def _paths(args: argparse.Namespace, require_config: bool = False) -> Paths:
     return resolve(db=args.db, config=args.config, data_dir=args.data_dir, require_config=require_config)
 
 
-def engine_for(paths: Paths):
-    from storage.db import open_archive
+def engine_for(paths: Paths, *, create: bool = False):
+    """The archive's engine, schema upgraded. Only commands that write pass ``create``:
+    for the others a database that holds no archive is an error (a mistyped --db)."""
+    from storage.db import open_archive, open_existing_archive
 
-    return open_archive(paths.database_url)
+    return (open_archive if create else open_existing_archive)(paths.database_url)
 
 
 # --- crawl -----------------------------------------------------------------------------
@@ -302,7 +418,7 @@ def crawl_and_report(paths: Paths, names: Sequence[str], *, trigger: str, backfi
     sources = [paths.config.source(n) for n in names] if names else list(paths.config.sources)
     if not sources:
         raise ConfigError(f"{paths.config.path}: no [[sources]] to crawl")
-    engine_for(paths)  # migrations and a reachable database before the reactor starts
+    engine_for(paths, create=True)  # migrations and a reachable database before the reactor starts
     options = CrawlOptions(trigger=trigger, backfill=backfill, since=since,
                            log_level="INFO" if verbose else "WARNING", timeout=timeout)
     with Progress(sys.stderr) as progress:
@@ -360,7 +476,7 @@ def cmd_sources(args: argparse.Namespace) -> int:
         return sources_add(args.url, name=args.name, region=args.region, write=args.write, config=args.config)
     if args.sources_command == "check":
         paths = _paths(args, require_config=True)
-        return sources_check(paths, engine_for(paths), names=args.source, fmt=args.format)
+        return sources_check(paths, engine_for(paths, create=True), names=args.source, fmt=args.format)
     raise UsageError("kabar sources needs an action: add or check")
 
 
@@ -416,28 +532,10 @@ def _search_request(args: argparse.Namespace, query: str, limit: int | None):
         raise UsageError("--since must be before --until")
     return SearchRequest(
         query=query, sources=list(args.source), since=since, until=until, limit=limit,
-        regions=area_codes(args.region, provinces=False), provinces=area_codes(args.province, provinces=True),
+        regions=filters.area_codes(args.region, provinces=False),
+        provinces=filters.area_codes(args.province, provinces=True),
         dimensions=list(args.dimension), min_score=args.min_score,
     )
-
-
-def area_codes(values: Sequence[str], *, provinces: bool) -> list[str]:
-    """BPS codes of --region/--province values (codes, official names or short forms such as
-    Muba or Sumsel); an unknown name is a usage error."""
-    if not values:
-        return []
-    from crawler.relevance import load_gazetteer
-
-    gazetteer = load_gazetteer()
-    codes: list[str] = []
-    for value in values:
-        found = gazetteer.codes_for(value, provinces=provinces)
-        if not found:
-            what = "province" if provinces else "kabupaten/kota"
-            raise UsageError(f"unknown {what} {value!r} (give a name such as "
-                             f"{'Sumatera Selatan' if provinces else 'Musi Banyuasin'} or a BPS code)")
-        codes.extend(found)
-    return codes
 
 
 def cmd_search(args: argparse.Namespace) -> int:
@@ -445,8 +543,8 @@ def cmd_search(args: argparse.Namespace) -> int:
 
     if not args.query.strip():
         raise UsageError("the search query is empty (use kabar export to list everything)")
-    engine = engine_for(_paths(args))
     request = _search_request(args, args.query, args.limit)
+    engine = engine_for(_paths(args))
     request.group_stories = not args.all_copies
     hits = [hit_record(h) for h in search(engine, request)]
     if args.format == "json":
@@ -490,6 +588,10 @@ def cmd_show(args: argparse.Namespace) -> int:
         out.write(f"{'HIDDEN':>10}: {output.human(article['hidden']['at'])}: {article['hidden']['reason']}\n")
     if article.get("removed_at"):
         out.write(f"{'removed':>10}: gone at the source since {output.human(article['removed_at'])}\n")
+    truncated_from = (article.get("meta") or {}).get("truncated_from")
+    if truncated_from:
+        out.write(f"{'cut':>10}: text cut at a paragraph break to {len(article.get('text') or ''):,} "
+                  f"of {truncated_from:,} characters\n")
     if article.get("score") is not None:
         out.write(f"{'relevance':>10}: {article['score']} ({', '.join(dict.fromkeys(r['term'] for r in article.get('reasons') or []))})\n")
     for key in ("dimensions", "regions"):
@@ -509,8 +611,8 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_export(args: argparse.Namespace) -> int:
     from storage.query import iter_articles
 
-    engine = engine_for(_paths(args))
     request = _search_request(args, args.query, None)
+    engine = engine_for(_paths(args))
     with _open_output(args.output) as out:
         records = iter_articles(engine, request)
         if args.format == "csv":
@@ -660,7 +762,8 @@ def classify_vocabulary(paths: Paths, extra: str | None):
 def cmd_serve(args: argparse.Namespace) -> int:
     from jobs.web.serve import serve
 
-    return serve(_paths(args), host=args.host, port=args.port, no_auth=args.no_auth, verbose=args.verbose)
+    return serve(_paths(args), host=args.host, port=args.port, no_auth=args.no_auth, verbose=args.verbose,
+                 base_url=args.base_url)
 
 
 def cmd_db(args: argparse.Namespace) -> int:
@@ -669,16 +772,16 @@ def cmd_db(args: argparse.Namespace) -> int:
     if args.db_command != "upgrade":
         raise UsageError("kabar db needs an action: upgrade or copy")
     paths = _paths(args)
-    engine_for(paths)
+    engine_for(paths, create=True)
     print(f"kabar: database is up to date: {_redact(paths.database_url)}", file=sys.stderr)
     return EXIT_OK
 
 
 def _copy_db(args: argparse.Namespace) -> int:
     from storage.copy import copy_archive, table_digests
-    from storage.db import open_archive
+    from storage.db import open_archive, open_existing_archive
 
-    source = open_archive(args.source_url)
+    source = open_existing_archive(args.source_url)
     target = open_archive(args.target_url)
     counts = copy_archive(source, target)
     before, after = table_digests(source), table_digests(target)
@@ -701,19 +804,22 @@ def _redact(url: str) -> str:
         return url
 
 
-def _date_arg(text: str) -> datetime:
-    """YYYY-MM-DD (midnight in the display zone) or an ISO 8601 datetime."""
-    try:
-        value = datetime.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2024-05-31") from None
-    return value if value.tzinfo else value.replace(tzinfo=output.display_zone())
+def _argument_type(read):
+    """An argparse type from a reader of jobs.filters (its FilterError becomes the usage error)."""
+
+    def convert(text: str):
+        try:
+            return read(text)
+        except filters.FilterError as exc:
+            raise argparse.ArgumentTypeError(str(exc)) from None
+
+    convert.__name__ = read.__name__
+    return convert
 
 
-def _until_arg(text: str) -> datetime:
-    """Like :func:`_date_arg`, but a bare date means the end of that day (inclusive)."""
-    value = _date_arg(text)
-    return value + timedelta(days=1) if len(text.strip()) == 10 else value
+_date_arg = _argument_type(filters.parse_since)
+_until_arg = _argument_type(filters.parse_until)
+_min_score_arg = _argument_type(filters.parse_min_score)
 
 
 def _whole_number(text: str, minimum: int) -> int:

@@ -152,6 +152,28 @@ def upgrade(engine: Engine) -> None:
         raise StorageError(f"cannot upgrade the database schema: {_first_line(exc)}") from None
 
 
+def open_existing_archive(url: str) -> Engine:
+    """:func:`open_archive` for commands that only read: a URL that holds no archive yet (a
+    missing SQLite file, a PostgreSQL database without kabar's tables) is refused, so a
+    mistyped URL is an error rather than an empty archive."""
+    parsed = _parse_url(url)
+    shown = _safe(make_url(url))
+    hint = "; run kabar crawl or kabar db upgrade first"
+    database = parsed.database or ""
+    if (parsed.get_backend_name() == "sqlite" and database and database != ":memory:"
+            and not database.startswith("file:") and not Path(database).expanduser().is_file()):
+        raise StorageError(f"no archive at {database}{hint}")
+    engine = create_engine_for(url)
+    try:
+        if current_revision(engine) is None:
+            raise StorageError(f"no archive at {shown}{hint}")
+        upgrade(engine)
+    except BaseException:
+        engine.dispose()
+        raise
+    return engine
+
+
 def open_archive(url: str) -> Engine:
     """Create the engine for ``url`` and upgrade its schema: what every command calls first."""
     engine = create_engine_for(url)

@@ -57,7 +57,10 @@ class DaemonProcess:
 
     def runs(self, source: str | None = None) -> list[dict]:
         args = ["runs", "--format", "json", "--limit", "1000"] + (["--source", source] if source else [])
-        return json.loads(self.kabar(*args).stdout)
+        result = self.kabar(*args)
+        if result.returncode == 2 and "no archive at" in result.stderr:
+            return []  # the daemon has not created the archive yet
+        return json.loads(result.stdout)
 
     def wait_for(self, condition, timeout: float, what: str) -> None:
         deadline = time.monotonic() + timeout

@@ -7,12 +7,10 @@ with one clear sentence (a 400 in the API, a message on the page).
 
 from __future__ import annotations
 
-import argparse
-import math
 from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
-from jobs.cli import DIMENSION_CHOICES, _date_arg, _until_arg
+from jobs import filters
 from storage.querylang import MAX_QUERY_CHARS, parse_query
 from storage.errors import QueryError
 from storage.query import SearchRequest
@@ -83,10 +81,10 @@ def from_query(multi: dict[str, list[str]], *, per_page: int | None = None) -> S
         if any(len(v) > MAX_VALUE_CHARS for v in values):
             raise BadQuery(f"a {name} value is too long (at most {MAX_VALUE_CHARS} characters)")
         setattr(params, name, list(dict.fromkeys(values)))
-    params.dimension = [d.lower().removeprefix("smart ").strip() for d in params.dimension]
-    unknown = [d for d in params.dimension if d not in DIMENSION_CHOICES]
-    if unknown:
-        raise BadQuery(f"unknown dimension {unknown[0][:50]!r}: use one of {', '.join(DIMENSION_CHOICES)}")
+    try:
+        params.dimension = filters.dimensions(params.dimension)
+    except filters.FilterError as exc:
+        raise BadQuery(str(exc)) from None
     for name in ("since", "until", "min_score"):
         setattr(params, name, _one(multi.get(name, []), name)[:MAX_VALUE_CHARS])
     params.page = _int(_one(multi.get("page", []), "page") or "1", "page", 1, MAX_PAGE)
@@ -106,32 +104,23 @@ def _int(text: str, name: str, low: int, high: int) -> int:
     return value
 
 
-def _date(text: str, name: str, parse) -> object:
+def _read(name: str, read, text: str):
+    """A jobs.filters reader applied to one parameter; its error names the parameter."""
     try:
-        value = parse(text)
-    except argparse.ArgumentTypeError:
-        raise BadQuery(f"{name}: {text[:50]!r} is not a date like 2024-05-31") from None
-    except (ValueError, OverflowError):
-        value = None
-    if value is None or not 1900 <= value.year <= 2999:
-        raise BadQuery(f"{name}: {text[:50]!r} is out of range (years 1900-2999)")
-    return value
+        return read(text)
+    except filters.FilterError as exc:
+        raise BadQuery(f"{name}: {exc}") from None
 
 
 def to_request(params: SearchParams) -> SearchRequest:
     """The storage request; raises BadQuery for dates, scores and query syntax."""
-    since = _date(params.since, "since", _date_arg) if params.since else None
-    until = _date(params.until, "until", _until_arg) if params.until else None
+    since = _read("since", filters.parse_since, params.since) if params.since else None
+    until = _read("until", filters.parse_until, params.until) if params.until else None
     if since and until and since >= until:
         raise BadQuery("since must be before until")
-    min_score = None
-    if params.min_score:
-        try:
-            min_score = float(params.min_score)
-        except ValueError:
-            raise BadQuery(f"min_score must be a number, not {params.min_score[:50]!r}") from None
-        if not math.isfinite(min_score):
-            raise BadQuery("min_score must be a finite number")
+    min_score = _read("min_score", filters.parse_min_score, params.min_score) if params.min_score else None
+    regions = _read("region", lambda v: filters.area_codes(v, provinces=False), params.region)
+    provinces = _read("province", lambda v: filters.area_codes(v, provinces=True), params.province)
     if params.q:
         try:
             parse_query(params.q)
@@ -140,6 +129,6 @@ def to_request(params: SearchParams) -> SearchRequest:
     return SearchRequest(
         query=params.q, sources=params.source, since=since, until=until,
         limit=params.per_page, offset=(params.page - 1) * params.per_page,
-        regions=params.region, provinces=params.province, dimensions=params.dimension,
+        regions=regions, provinces=provinces, dimensions=params.dimension,
         min_score=min_score,
     )
