@@ -81,6 +81,7 @@ def _extract_archived(task: tuple[ArchivedArticle, Path | None]) -> tuple[Archiv
         "published_at": article.published,
         "language": article.language,
         "text": article.text,
+        "truncated_from": article.truncated_from,
         "site_name": article.site_name,
         "description": article.description,
         "image": article.image,

@@ -33,17 +33,20 @@ from storage.fingerprint import STORY_THRESHOLD
 from storage.runs import process_identity
 from storage.sql import upsert_dialect, upsert_insert
 from storage.tags import score_fields, write_tag_rows
+from storage.textlimit import MAX_TEXT_CHARS, TRUNCATED_FROM, bound_text
 from storage.textnorm import search_text, text_hash
 
 log = logging.getLogger(__name__)
 
-# Fields a caller may set on an article; the rest are managed here.
+# Fields a caller may set on an article; the rest are managed here. ``truncated_from`` (the
+# length of a text cut at extraction, see storage.textlimit) is kept in ``meta``.
 ARTICLE_FIELDS = frozenset(
     {
         "url", "source_id", "title", "author", "published_at", "language", "text",
         "text_hash", "site_name", "description", "image", "dateline", "fetched_at",
         "extractor_version", "relevant", "score", "meta", "reasons",
         "warc_file", "warc_offset", "warc_length", "revisited_at", "removed_at",
+        "truncated_from",
     }
 )
 MAX_ERROR_SAMPLE_CHARS = 300
@@ -267,7 +270,7 @@ class Archive:
         is and ``(its id, False)`` returned. ``text_hash`` is computed from ``text`` when
         not given. Unknown field names raise ValueError.
         """
-        values = self._article_values(fields)
+        values, _ = self._article_values(fields)
         with self.engine.begin() as conn:
             return _insert_article(conn, values)
 
@@ -300,15 +303,15 @@ class Archive:
         given it had the first been stored already. Any error rolls back the whole call."""
         prepared = []
         for new in articles:
-            values = self._article_values(new.fields, new.stems)
+            values, cut = self._article_values(new.fields, new.stems)
             if new.tags:
                 values.update(score_fields(new.tags))
-            prepared.append((new, values))
+            prepared.append((new, values, None if cut else new.signature))
         results: list[tuple[int, bool]] = []
         created_by_hash: dict[str, int] = {}
         with self.engine.begin() as conn:
             stories.begin_write(conn)
-            for new, values in prepared:
+            for new, values, sig in prepared:
                 earlier = created_by_hash.get(values.get("text_hash") or "")
                 if earlier is not None:
                     article_id, created = earlier, False
@@ -320,33 +323,41 @@ class Archive:
                     if new.tags:
                         write_tag_rows(conn, article_id, new.tags)
                     stories.assign_new(conn, article_id, values.get("published_at"), values.get("text") or "",
-                                       threshold=threshold, sig=new.signature)
+                                       threshold=threshold, sig=sig)
                 if new.fetch is not None:
                     _write_fetch(conn, {**new.fetch, "article_id": article_id})
                 results.append((article_id, created))
         return results
 
-    def _article_values(self, fields: Mapping[str, Any], stems: str | None = None) -> dict[str, Any]:
+    def _article_values(self, fields: Mapping[str, Any], stems: str | None = None) -> tuple[dict[str, Any], bool]:
+        """The row of a new article, and whether its text was cut here (then the caller's
+        hash, stems and signature, made of the whole text, are not used)."""
         validate_article_fields(fields, required=("url", "source_id"))
         now = utcnow()
-        values = self._derived(dict(fields), stems)
+        values = dict(fields)
         values.setdefault("meta", {})
+        cut = _bound_text(values, values["meta"], values["url"])
+        values = self._derived(values, None if cut else stems)
         values.setdefault("relevant", True)
         values.update(created_at=now, updated_at=now)
-        return values
+        return values, cut
 
     def update_article(self, article_id: int, fields: Mapping[str, Any]) -> None:
-        """Change stored fields of an article (re-extraction); full text is kept in sync."""
+        """Change stored fields of an article (re-extraction); full text is kept in sync.
+
+        A new ``text`` is cut to MAX_TEXT_CHARS and its ``truncated_from`` (given, or made by
+        that cut, or none) replaces the one in ``meta``."""
         validate_article_fields(fields)
         if not fields:
             return
         with self._session() as s, s.begin():
             current = s.execute(
-                select(Article.title, Article.text).where(Article.id == article_id)
+                select(Article.title, Article.text, Article.url, Article.meta).where(Article.id == article_id)
             ).first()
             if current is None:
                 raise ValueError(f"no article with id {article_id}")
             values = dict(fields)
+            _bound_text(values, current.meta, current.url)
             if values.get("title", current.title) == current.title and values.get("text", current.text) == current.text:
                 values.pop("title", None)  # same words: no new hash, stems or full-text entry
                 values.pop("text", None)
@@ -459,6 +470,32 @@ class Archive:
             )
             if result.rowcount == 0:
                 raise ValueError(f"no article with id {article_id}")
+
+
+def _bound_text(values: dict[str, Any], stored_meta: Mapping[str, Any] | None, url: str) -> bool:
+    """Cut ``values["text"]`` (when given) to MAX_TEXT_CHARS and record in ``values["meta"]``
+    (``stored_meta`` unless ``values`` has one) the length the text had: the caller's
+    ``truncated_from`` (or the one in its ``meta``), or the length cut here. True when the text
+    was cut here: the caller's ``text_hash`` is dropped, and its stems and signature, made of
+    the whole text, are stale too."""
+    given = values.pop("truncated_from", None)
+    if "text" not in values:
+        return False
+    text = values["text"] or ""
+    meta = dict(values["meta"] if "meta" in values else stored_meta or {})
+    given = given or (values.get("meta") or {}).get(TRUNCATED_FROM)
+    kept, truncated_from = bound_text(text, given)
+    meta.pop(TRUNCATED_FROM, None)
+    if truncated_from:
+        meta[TRUNCATED_FROM] = truncated_from
+        log.warning("%s: article text cut to %d of %d characters (at most %d are stored)",
+                    url, len(kept), truncated_from, MAX_TEXT_CHARS)
+    values["meta"] = meta
+    if len(kept) == len(text):
+        return False
+    values["text"] = kept
+    values.pop("text_hash", None)
+    return True
 
 
 #: Every column of a fetch record a caller may give (the rest default to None).

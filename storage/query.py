@@ -48,7 +48,7 @@ from storage.models import (
     Source,
 )
 from storage.querylang import Node, Or, Term, parse_query, positive_terms, to_fts5
-from storage.snippet import make_snippet
+from storage.snippet import SCAN_CHARS as SNIPPET_SCAN_CHARS, make_snippet
 from storage.tags import read_tags
 from storage.textnorm import stem_word
 
@@ -133,16 +133,20 @@ def _pg_tsquery(node: Node) -> ColumnElement[Any]:
     if isinstance(node, Term):
         return func.phraseto_tsquery(_PG_CONFIG, " ".join(node.words))
     if isinstance(node, Or):
-        parts = [_pg_tsquery(item) for item in node.items]
-        combine = func.tsquery_or
-    else:
-        parts = [_pg_tsquery(item) for item in node.include]
-        parts += [func.tsquery_not(_pg_tsquery(item)) for item in node.exclude]
-        combine = func.tsquery_and
-    expr = parts[0]
-    for part in parts[1:]:
-        expr = combine(expr, part)
-    return expr
+        return _balanced(func.tsquery_or, [_pg_tsquery(item) for item in node.items])
+    parts = [_pg_tsquery(item) for item in node.include]
+    parts += [func.tsquery_not(_pg_tsquery(item)) for item in node.exclude]
+    return _balanced(func.tsquery_and, parts)
+
+
+def _balanced(combine: Any, parts: list[ColumnElement[Any]]) -> ColumnElement[Any]:
+    """``combine`` (tsquery_and or tsquery_or: associative) over ``parts`` in order, as a tree
+    log2(n) calls deep: SQLAlchemy compiles nested calls recursively, and a chain n deep ran
+    out of Python's stack at about 90 terms."""
+    while len(parts) > 1:
+        pairs = range(0, len(parts) - 1, 2)
+        parts = [combine(parts[i], parts[i + 1]) for i in pairs] + parts[len(parts) - len(parts) % 2:]
+    return parts[0]
 
 
 def _pg_positive(node: Node) -> ColumnElement[Any]:
@@ -334,7 +338,8 @@ def _snippets(s: Session, plan: _Plan, ids: list[int]) -> dict[int, str]:
         return {}
     body = func.coalesce(Article.text, Article.description, "")
     if plan.fts and plan.dialect == "postgresql":
-        headline = func.ts_headline(_PG_CONFIG, body, _pg_positive(plan.node), _PG_HEADLINE_OPTIONS)
+        start = func.substr(body, 1, SNIPPET_SCAN_CHARS)  # as storage.snippet reads on SQLite
+        headline = func.ts_headline(_PG_CONFIG, start, _pg_positive(plan.node), _PG_HEADLINE_OPTIONS)
         rows = s.execute(select(Article.id, headline).where(Article.id.in_(ids)))
         return {row[0]: " ".join(row[1].split()) for row in rows}
     stems: set[str] = set()

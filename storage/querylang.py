@@ -10,6 +10,9 @@ Grammar (whitespace separates terms):
 - ``(banjir OR longsor) -jakarta``  parentheses group
 - ``AND`` is accepted and means nothing more than the space; punctuation inside words is
   ignored (``smart-city`` is the phrase "smart city").
+
+A query has at most ``MAX_QUERY_CHARS`` characters, ``MAX_TERMS`` words and phrases (excluded
+ones too) and ``MAX_DEPTH`` nested parentheses.
 """
 
 from __future__ import annotations
@@ -21,6 +24,8 @@ from storage.errors import QueryError
 from storage.textnorm import stem_word, words
 
 MAX_QUERY_CHARS = 1000
+#: Words and phrases in one query: each is a full-text lookup, and no real search needs more.
+MAX_TERMS = 64
 MAX_DEPTH = 10
 
 
@@ -176,6 +181,9 @@ def parse_query(query: str) -> Node | None:
     tokens = _tokens(query)
     if not tokens:
         return None
+    terms = sum(kind == "TERM" for kind, _ in tokens)
+    if terms > MAX_TERMS:
+        raise QueryError(f"too many words in the query: {terms} (at most {MAX_TERMS} words or \"phrases\")")
     return _Parser(tokens).parse()
 
 

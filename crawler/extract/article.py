@@ -15,7 +15,9 @@ class Article:
 
     ``published`` is timezone-aware or None; ``page_urls`` lists the article's other pages
     (in order) or its single-page ``?page=all`` view, empty for a one-page article.
-    Empty strings stand for "not found".
+    Empty strings stand for "not found". ``truncated_from`` is the length the text had before
+    it was cut to ``storage.textlimit.MAX_TEXT_CHARS`` (at a paragraph break), None when it
+    was not cut.
     """
 
     url: str
@@ -30,6 +32,7 @@ class Article:
     image: str = ""
     dateline: str = ""
     page_urls: tuple[str, ...] = ()
+    truncated_from: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready dict: ``published`` as ISO 8601 with offset, ``page_urls`` a list."""

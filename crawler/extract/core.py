@@ -2,7 +2,8 @@
 
 Order: decode bytes; parse once; read metadata from the whole page; mark boilerplate for
 trafilatura's ``prune_xpath``; extract; apply the line rules; fall back to less strict passes
-when a page with text would otherwise come out empty. Never raises on bad input.
+when a page with text would otherwise come out empty; cut a text longer than
+``storage.textlimit.MAX_TEXT_CHARS`` at a paragraph break. Never raises on bad input.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ from urllib.parse import urlsplit
 from lxml.html import HtmlElement
 from trafilatura import bare_extraction
 from trafilatura.utils import load_html
+
+from storage.textlimit import bound_text
 
 from . import datewords as W
 from . import metadata as M
@@ -29,7 +32,7 @@ __all__ = ["EXTRACTOR_VERSION", "extract", "extract_text", "combine_pages"]
 LOGGER = logging.getLogger(__name__)
 
 #: Bumped whenever a change can alter what extract() returns for a stored page.
-EXTRACTOR_VERSION = "kabar-extract/1.1 trafilatura/2.3.1"
+EXTRACTOR_VERSION = "kabar-extract/1.2 trafilatura/2.3.1"
 
 #: Below this many characters the first pass is distrusted and a less strict pass is tried.
 MIN_TEXT = 200
@@ -157,6 +160,7 @@ def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) ->
     if not text:
         alt = clean_lines(_paragraph_lines(tree), captions=captions, title=title)
         cleaned, text = alt, "\n\n".join(alt.lines)
+    text, truncated_from = bound_text(text)
 
     if LOGGER.isEnabledFor(logging.DEBUG):
         for rule, line in cleaned.removed:
@@ -186,6 +190,7 @@ def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) ->
         image=image,
         dateline=dateline,
         page_urls=pages,
+        truncated_from=truncated_from,
     )
     return article, tree
 
@@ -197,11 +202,15 @@ def extract_text(html: str | bytes, url: str = "") -> str:
 
 def combine_pages(first: Article, others: list[Article]) -> Article:
     """One article from its pages in order: the first page's record, every page's text; a page
-    that holds the whole text (a ``?page=all`` view) replaces the rest."""
+    that holds the whole text (a ``?page=all`` view) replaces the rest. The joined text is cut
+    as one page's would be (``truncated_from`` then counts every page's whole text)."""
     from dataclasses import replace
 
     for page in others:
         if first.text and first.text[:200] in page.text and len(page.text) > len(first.text):
-            return replace(first, text=page.text)
-    texts = [first.text] + [a.text for a in others if a.text]
-    return replace(first, text="\n\n".join(t for t in texts if t), page_urls=first.page_urls)
+            return replace(first, text=page.text, truncated_from=page.truncated_from)
+    pages = [a for a in (first, *others) if a.text]
+    joined = "\n\n".join(a.text for a in pages)
+    whole = sum(a.truncated_from or len(a.text) for a in pages) + 2 * max(0, len(pages) - 1)
+    text, truncated_from = bound_text(joined, whole if whole > len(joined) else None)
+    return replace(first, text=text, truncated_from=truncated_from, page_urls=first.page_urls)

@@ -33,6 +33,7 @@ class RevisitPipeline(RunPipeline):
                 {
                     "title": article.title,
                     "text": article.text,
+                    "truncated_from": article.truncated_from,
                     "text_hash": new_hash,
                     "author": article.author,
                     "extractor_version": EXTRACTOR_VERSION,

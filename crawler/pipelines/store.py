@@ -78,6 +78,7 @@ class StorePipeline(RunPipeline):
                 "published_at": article.published,
                 "language": article.language,
                 "text": article.text,
+                "truncated_from": article.truncated_from,
                 "text_hash": item["text_hash"],
                 "site_name": article.site_name,
                 "description": article.description,
