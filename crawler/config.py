@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from storage.location import default_database_url
 
@@ -50,7 +51,8 @@ DEDUP_KEYS = {"story_threshold"}
 DAEMON_DURATIONS = {"crawl_timeout", "grace", "poll_start", "poll_floor", "poll_ceiling"}
 DAEMON_KEYS = DAEMON_DURATIONS | {"max_parallel", "timezone"}
 CLUSTER_KEYS = {"scrapyd", "project"}
-TOP_KEYS = {"archive", "relevance", "crawl", "dedup", "daemon", "cluster", "sources"}
+WEB_KEYS = {"base_url"}
+TOP_KEYS = {"archive", "relevance", "crawl", "dedup", "daemon", "cluster", "web", "sources"}
 
 
 class ConfigError(Exception):
@@ -128,6 +130,14 @@ class ClusterConfig:
 
 
 @dataclass(frozen=True)
+class WebConfig:
+    """``kabar serve``: the public address its absolute URLs (feeds, API) start with; None
+    takes the scheme and Host of each request."""
+
+    base_url: str | None = None
+
+
+@dataclass(frozen=True)
 class Config:
     """The whole file, with paths resolved."""
 
@@ -142,6 +152,7 @@ class Config:
     crawl: CrawlConfig = field(default_factory=CrawlConfig)
     daemon: DaemonConfig = field(default_factory=DaemonConfig)
     cluster: ClusterConfig = field(default_factory=ClusterConfig)
+    web: WebConfig = field(default_factory=WebConfig)
     sources: tuple[SourceConfig, ...] = ()
 
     def source(self, name: str) -> SourceConfig:
@@ -214,6 +225,10 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         scrapyd=tuple(_url(u, f"{where} [cluster] scrapyd") for u in _list(cluster_table.get("scrapyd", []), f"{where} [cluster] scrapyd")),
         project=_str(cluster_table.get("project", "kabar"), f"{where} [cluster] project"),
     )
+    web_table = _table(data, "web", where)
+    _check_keys(web_table, WEB_KEYS, f"{where} [web]")
+    base_url = web_table.get("base_url")
+    web = WebConfig(base_url=None if base_url is None else parse_base_url(base_url, f"{where} [web] base_url"))
     dedup = _table(data, "dedup", where)
     _check_keys(dedup, DEDUP_KEYS, f"{where} [dedup]")
     threshold = dedup.get("story_threshold", 0.5)
@@ -243,6 +258,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
         crawl=crawl,
         daemon=daemon,
         cluster=cluster,
+        web=web,
         sources=sources,
     )
 
@@ -253,6 +269,22 @@ def parse_every(text: str) -> timedelta:
     if not match or int(match.group(1)) == 0:
         raise ValueError(f"{text!r} is not an interval like '30m', '2h' or '1d'")
     return timedelta(**{EVERY_UNITS[match.group(2)]: int(match.group(1))})
+
+
+def parse_base_url(value: Any, where: str) -> str:
+    """An absolute http(s) URL without credentials, query or fragment, returned ending in "/"
+    (a path, if any, is where a reverse proxy serves kabar under)."""
+    url = _str(value, where)
+    try:
+        parts = urlsplit(url)
+        port_ok = parts.port is None or parts.port > 0
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {url!r} is not a valid URL: {exc}") from None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname or not port_ok:
+        raise ConfigError(f"{where}: {url!r} is not an http(s) URL like 'https://kabar.example.id/'")
+    if "@" in parts.netloc or parts.query or parts.fragment or re.search(r"[\s?#]", url):
+        raise ConfigError(f"{where}: {url!r}: a base URL has no user, query, fragment or spaces")
+    return url if url.endswith("/") else url + "/"
 
 
 def _parse_crawl(table: dict[str, Any], where: str) -> CrawlConfig:

@@ -78,21 +78,28 @@ def write_jsonl(records: Iterable[dict[str, Any]], out: TextIO = sys.stdout) -> 
 
 
 def write_csv(records: Iterable[dict[str, Any]], columns: Sequence[str], out: TextIO = sys.stdout) -> int:
+    """CSV for spreadsheets: lists and objects as JSON, snippets without match markers, and a
+    text cell that a spreadsheet would run as a formula prefixed with ``'``."""
     writer = csv.DictWriter(out, fieldnames=list(columns), extrasaction="ignore")
     writer.writeheader()
     count = 0
     for record in records:
         row = jsonable(record)
-        writer.writerow({k: _csv_cell(row.get(k)) for k in columns})
+        writer.writerow({k: _csv_cell(row.get(k), marked=k in MARKED_KEYS) for k in columns})
         count += 1
     return count
 
 
-def _csv_cell(value: Any) -> Any:
-    if isinstance(value, (list, tuple)):
-        return " ".join(str(v) for v in value)
-    if isinstance(value, dict):
+# A cell starting with one of these is a formula to a spreadsheet (OWASP "CSV Injection").
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_cell(value: Any, *, marked: bool = False) -> Any:
+    if isinstance(value, (list, tuple, dict)):
         return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, str):
+        text = plain(value) if marked else value
+        return "'" + text if text.startswith(FORMULA_START) else text
     return value
 
 
@@ -102,25 +109,37 @@ def write_table(
     title: str | None = None,
     out: TextIO = sys.stdout,
 ) -> None:
-    """A table for people; ``columns`` are (key, heading) pairs."""
+    """A table for people; ``columns`` are (key, heading) pairs. Cells are taken literally
+    (never as rich markup); matches in MARKED_KEYS columns are shown in bold."""
     console = Console(file=out, soft_wrap=False, width=None if out.isatty() else PIPE_WIDTH)
     table = Table(title=title, show_lines=False)
     for _, heading in columns:
         table.add_column(heading, overflow="fold")
     for record in records:
-        table.add_row(*(_marked(_shorten(_cell(record.get(key)))) for key, _ in columns))
+        table.add_row(*(_table_cell(record.get(key), marked=key in MARKED_KEYS) for key, _ in columns))
     console.print(table)
 
 
 PIPE_WIDTH = 160  # columns of a table written to a file or pipe (a terminal uses its own width)
 TABLE_CELL_CHARS = 160  # longer cells (snippets, errors) are cut in tables; JSON has them whole
 
+# Fields whose matched words the query module marks as ``[word]`` (storage.snippet, ts_headline)
+MARKED_KEYS = frozenset({"snippet"})
+MARK = re.compile(r"\[([^\W_]+)\]")
 
-MARK = re.compile(r"\[([^\[\]]+)\]")
+
+def plain(snippet: str | None) -> str:
+    """A marked snippet without its markers: ``[word]`` -> ``word``."""
+    return MARK.sub(r"\1", snippet or "")
+
+
+def _table_cell(value: Any, *, marked: bool) -> Text:
+    text = _shorten(_cell(value))
+    return _marked(text) if marked else Text(text)
 
 
 def _marked(text: str) -> Text:
-    """Cell text taken literally (never as rich markup), matches marked ``[word]`` in bold."""
+    """Cell text taken literally, matches marked ``[word]`` in bold."""
     cell, last = Text(), 0
     for match in MARK.finditer(text):
         cell.append(text[last:match.start()])

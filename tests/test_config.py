@@ -73,6 +73,12 @@ def test_valid_config_loads_with_paths_relative_to_the_file(tmp_path):
         ("[crawl]\nlisting_depth='deep'\n", "listing_depth"),
         ("sources = 'x'\n", "array of tables"),
         ("this is not toml", "invalid TOML"),
+        ("[web]\nbase_ulr='https://kabar.example.id/'\n", "[web]: unknown key 'base_ulr'"),
+        ("[web]\nbase_url='kabar.example.id'\n", "[web] base_url: 'kabar.example.id' is not an http(s) URL"),
+        ("[web]\nbase_url='javascript:alert(1)'\n", "is not an http(s) URL"),
+        ("[web]\nbase_url='https://kabar.example.id/?a=1'\n", "no user, query, fragment"),
+        ("[web]\nbase_url='https://kabar.example.id:99999/'\n", "[web] base_url"),
+        ("[web]\nbase_url=''\n", "[web] base_url"),
     ],
 )
 def test_mistakes_are_named(tmp_path, text, message):
@@ -81,6 +87,14 @@ def test_mistakes_are_named(tmp_path, text, message):
         load_config(path)
     assert message in str(error.value)
     assert str(path) in str(error.value)
+
+
+def test_web_base_url_is_an_http_url_ending_in_a_slash(tmp_path):
+    assert load_config(write(tmp_path, VALID)).web.base_url is None
+    config = load_config(write(tmp_path, "[web]\nbase_url = 'https://kabar.example.id'\n"))
+    assert config.web.base_url == "https://kabar.example.id/"
+    behind = load_config(write(tmp_path, "[web]\nbase_url = 'http://arsip.example.id:8443/kabar'\n"))
+    assert behind.web.base_url == "http://arsip.example.id:8443/kabar/"
 
 
 def test_missing_file_is_a_clear_error(tmp_path):

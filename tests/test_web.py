@@ -5,11 +5,20 @@ hidden articles and the serve/auth rules. The real browser run is tests/test_web
 from __future__ import annotations
 
 import base64
+import http.client
+import os
 import re
 import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
+from xml.etree import ElementTree
 
 import feedparser
 import lxml.html
@@ -18,9 +27,11 @@ from fastapi.testclient import TestClient
 
 from jobs.web import create_app
 from jobs.web import timeline
+from jobs.web.feed import ATOM
 from jobs.web.original import ORIGINAL_CSP
 from jobs.web.serve import auth_settings
 from jobs.errors import UsageError
+from tests.conftest import ROOT
 
 WIB = timezone(timedelta(hours=7))
 XSS_TITLE = '<script>window.__xss="title"</script><img src=x onerror="window.__xss=\'img\'">Smart city Palembang <b>tebal</b>'
@@ -131,6 +142,7 @@ def hostile(tmp_path_factory):
     ids = add_hostile(engine, workdir)
     with TestClient(create_app(engine)) as client:
         client.ids = ids
+        client.engine = engine
         yield client
     engine.dispose()
 
@@ -301,6 +313,150 @@ def test_openapi_schema_is_served(demo):
             "/api/stats", "/api/runs", "/feed.atom"} <= set(schema["paths"])
     names = {p["name"] for p in schema["paths"]["/api/search"]["get"]["parameters"]}
     assert names >= {"q", "region", "province", "dimension", "source", "since", "until", "min_score", "page"}
+
+
+# -- HEAD and the public base URL ---------------------------------------------------------
+
+PUBLIC = "https://kabar.example.id/"
+EVIL_HOST = {"host": "evil.example"}
+
+
+def every_get_path(client: TestClient, values: dict[str, int]) -> list[str]:
+    """Each GET route of the app, its path parameters filled from ``values`` (a new route
+    with a new parameter fails here until the test gives it a value)."""
+    return [route.path.format(**values) for route in client.app.routes if "GET" in getattr(route, "methods", ())]
+
+
+def test_head_answers_like_get_without_a_body_on_every_route(demo):
+    hit = story_hit(demo)
+    paths = every_get_path(demo, {"article_id": hit["id"], "story_id": hit["story_id"]})
+    assert len(paths) >= 15 and "/feed.atom" in paths
+    for path in paths:
+        get = demo.get(path, follow_redirects=False)
+        head = demo.head(path, follow_redirects=False)
+        assert get.status_code in (200, 303), (path, get.status_code)
+        assert (path, head.status_code) == (path, get.status_code)
+        assert head.headers == get.headers, path  # content-length and content-type included
+    assert demo.head("/article/999999").status_code == 404
+    assert demo.post("/api/search").status_code == 405
+
+
+def test_head_is_run_as_get_and_sent_without_the_body():
+    # TestClient and uvicorn drop a HEAD body themselves; the middleware must not rely on it
+    import asyncio
+
+    from jobs.web.head import HeadAsGet
+
+    methods, sent = [], []
+
+    async def app(scope, receive, send):
+        methods.append(scope["method"])
+        await send({"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"10")]})
+        await send({"type": "http.response.body", "body": b"kabar", "more_body": True})
+        await send({"type": "http.response.body", "body": b"kabar"})
+
+    async def send(message):
+        sent.append(message)
+
+    scope = {"type": "http", "method": "HEAD", "path": "/"}
+    asyncio.run(HeadAsGet(app)(scope, None, send))
+    assert methods == ["GET"] and scope["method"] == "HEAD"  # the server's own scope still says HEAD
+    assert sent == [
+        {"type": "http.response.start", "status": 200, "headers": [(b"content-length", b"10")]},
+        {"type": "http.response.body", "body": b"", "more_body": True},
+        {"type": "http.response.body", "body": b""},
+    ]
+
+
+def atom_urls(feed: bytes) -> list[str]:
+    """The feed's own URLs: every id, and every link but the outlets' (rel=related)."""
+    root = ElementTree.fromstring(feed)
+    ids = [el.text for el in root.iter(f"{{{ATOM}}}id")]
+    links = [el.get("href") for el in root.iter(f"{{{ATOM}}}link") if el.get("rel") != "related"]
+    return ids + links
+
+
+def test_absolute_links_follow_the_host_header_unless_a_base_url_is_set(hostile):
+    hostile_id = hostile.ids["hostile"]
+    # no base_url: the request's own scheme and host, as before
+    assert hostile.get(f"/api/article/{hostile_id}", headers=EVIL_HOST).json()["original"] == (
+        f"http://evil.example/article/{hostile_id}/original")
+    with TestClient(create_app(hostile.engine, base_url=PUBLIC)) as client:
+        article = client.get(f"/api/article/{hostile_id}", headers=EVIL_HOST).json()
+        assert article["original"] == f"{PUBLIC}article/{hostile_id}/original"
+        feed = client.get("/feed.atom", params={"q": "palembang"}, headers=EVIL_HOST)
+        urls = atom_urls(feed.content)
+        assert f"{PUBLIC}article/{hostile_id}" in urls
+        assert f"{PUBLIC}feed.atom?q=palembang" in urls
+        assert len(urls) >= 5 and all(u.startswith(PUBLIC) for u in urls), urls
+        assert "evil.example" not in feed.text + client.get("/api/search", headers=EVIL_HOST).text
+
+
+def test_kabar_serve_takes_the_base_url_from_the_config_or_the_flag(tmp_path):
+    from storage.db import open_archive
+
+    open_archive(f"sqlite:///{tmp_path / 'kabar.db'}").dispose()
+    config = tmp_path / "sources.toml"
+    config.write_text(f'[web]\nbase_url = "{PUBLIC}"\n', encoding="utf-8")
+    with kabar_serve(tmp_path, "--config", str(config)) as port:
+        feed = fetch(port, "GET", "/feed.atom?q=banjir", EVIL_HOST)
+        assert feed.status == 200 and atom_urls(feed.body)[0] == f"{PUBLIC}feed.atom?q=banjir"
+        page, head = fetch(port, "GET", "/"), fetch(port, "HEAD", "/")
+        assert head.status == 200
+        assert head.headers["content-length"] == page.headers["content-length"] == str(len(page.body))
+    with kabar_serve(tmp_path, "--config", str(config), "--base-url", "http://arsip.example.id/kabar") as port:
+        feed = fetch(port, "GET", "/feed.atom", EVIL_HOST)
+        assert atom_urls(feed.body)[0] == "http://arsip.example.id/kabar/feed.atom"
+
+
+@dataclass
+class Fetched:
+    status: int
+    headers: dict[str, str]
+    body: bytes
+
+
+def fetch(port: int, method: str, path: str, headers: dict[str, str] | None = None) -> Fetched:
+    """One request to the server on 127.0.0.1:``port`` with exactly these headers."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+    try:
+        connection.request(method, path, headers=headers or {})
+        response = connection.getresponse()
+        return Fetched(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
+    finally:
+        connection.close()
+
+
+@contextmanager
+def kabar_serve(workdir: Path, *args: str) -> Iterator[int]:
+    """``kabar serve ARGS`` as a child process over ``workdir/kabar.db``; yields its port."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
+    env.update(KABAR_DATABASE_URL=f"sqlite:///{workdir / 'kabar.db'}", PYTHONPATH=str(ROOT))
+    server = subprocess.Popen([sys.executable, "-m", "jobs.cli", "serve", "--port", str(port), *args],
+                              cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    server.kill()
+                    pytest.fail(f"kabar serve did not come up: {server.communicate()[1][-2000:]}")
+                time.sleep(0.1)
+        yield port
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+        server.stderr.close()
 
 
 # -- hostile input ------------------------------------------------------------------------
@@ -479,3 +635,6 @@ def test_kabar_serve_refuses_an_open_address_without_a_password(kabar):
         taken = kabar("serve", "--port", str(port))
     assert taken.returncode == 2 and "cannot listen" in taken.stderr
     assert kabar("serve", "--port", "70000").returncode == 2
+    bad = kabar("serve", "--base-url", "kabar.example.id", timeout=30)
+    assert bad.returncode == 2 and bad.stderr.startswith("kabar: error: --base-url: 'kabar.example.id' is not an http(s) URL")
+    assert len(bad.stderr.strip().splitlines()) == 1

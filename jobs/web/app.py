@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException
 from jobs import output
 from jobs.cli import DIMENSION_CHOICES
 from jobs.web import data, feed, original, timeline
+from jobs.web.head import HeadAsGet
 from jobs.web.models import ArticleOut, SearchOut, StoryOut
 from jobs.web.params import BadQuery, SearchParams, from_query
 from jobs.web.security import BasicAuth, SecurityHeaders
@@ -35,7 +36,6 @@ ArticleId = Annotated[int, Path(ge=1, le=2**31 - 1, description="article id")]
 StoryId = Annotated[int, Path(ge=1, le=2**31 - 1, description="story id")]
 FEED_ENTRIES = 50
 RUNS_SHOWN = 100
-_MARK = re.compile(r"\[([^\W_]+)\]")
 _BAD_REQUEST = {400: {"description": "Malformed query or parameters", "content": {"application/json": {
     "schema": {"type": "object", "properties": {"detail": {"type": "string"}}}}}}}
 _NOT_FOUND = {404: {"description": "No such (visible) item", "content": {"application/json": {
@@ -47,11 +47,7 @@ _NOT_FOUND = {404: {"description": "No such (visible) item", "content": {"applic
 
 def marked(snippet: str | None) -> Markup:
     """A snippet with matches as ``[word]`` → escaped text with ``<mark>word</mark>``."""
-    return Markup(_MARK.sub(r"<mark>\1</mark>", str(escape(snippet or ""))))
-
-
-def plain(snippet: str | None) -> str:
-    return _MARK.sub(r"\1", snippet or "")
+    return Markup(output.MARK.sub(r"<mark>\1</mark>", str(escape(snippet or ""))))
 
 
 def safe_href(url: str | None) -> str | None:
@@ -82,9 +78,11 @@ def _params(request: Request, **kwargs: Any) -> SearchParams:
 # -- the application --------------------------------------------------------------------
 
 
-def create_app(engine: Engine, *, password: str | None = None, user: str = "kabar") -> FastAPI:
+def create_app(engine: Engine, *, password: str | None = None, user: str = "kabar",
+               base_url: str | None = None) -> FastAPI:
     """The web application over ``engine``; with ``password`` every request needs HTTP basic
-    auth as ``user``."""
+    auth as ``user``. Absolute URLs (feed ids and links, the API's ``original``) start with
+    ``base_url`` when it is given (ending in "/"), else with the request's own scheme and Host."""
     app = FastAPI(
         title="kabar",
         summary="Regional Indonesian smart-city news archive: search, stories, feeds",
@@ -99,6 +97,9 @@ def create_app(engine: Engine, *, password: str | None = None, user: str = "kaba
     def page(request: Request, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         body = env.get_template(name).render(request=request, path=request.url.path, **context)
         return HTMLResponse(body, status_code=status)
+
+    def public(request: Request) -> str:
+        return base_url or str(request.base_url)
 
     def api_error(status: int, detail: str) -> JSONResponse:
         return JSONResponse({"detail": detail}, status_code=status)
@@ -209,7 +210,7 @@ def create_app(engine: Engine, *, password: str | None = None, user: str = "kaba
         params = _params(request, per_page=FEED_ENTRIES)
         params.page = 1
         result = data.search_page(engine, params)
-        base = str(request.base_url)
+        base = public(request)
         query = params.query_string()
         label = " · ".join(v for _, v in params.items()) or "newest stories"
         body = feed.atom(
@@ -219,7 +220,6 @@ def create_app(engine: Engine, *, password: str | None = None, user: str = "kaba
             html_url=f"{base}" + (f"?{query}" if query else ""),
             base_url=base,
             results=result["results"],
-            plain_snippet=plain,
         )
         return Response(body, media_type="application/atom+xml; charset=utf-8")
 
@@ -251,7 +251,7 @@ def create_app(engine: Engine, *, password: str | None = None, user: str = "kaba
         if article is None:
             raise HTTPException(404, f"no article {article_id}")
         article.pop("hidden", None)
-        article["original"] = f"{request.base_url}article/{article_id}/original" if article.get("warc") else None
+        article["original"] = f"{public(request)}article/{article_id}/original" if article.get("warc") else None
         return JSONResponse(output.jsonable(article))
 
     @app.get("/api/story/{story_id}", tags=["api"], response_model=StoryOut, responses=_NOT_FOUND)
@@ -288,7 +288,8 @@ def create_app(engine: Engine, *, password: str | None = None, user: str = "kaba
 
     if password:
         app.add_middleware(BasicAuth, user=user, password=password)
-    app.add_middleware(SecurityHeaders)  # outermost: a 401 carries the headers too
+    app.add_middleware(SecurityHeaders)  # a 401 carries the headers too
+    app.add_middleware(HeadAsGet)  # outermost: HEAD gets exactly the headers GET gets
     return app
 
 

@@ -7,7 +7,7 @@ from datetime import datetime, timezone
 from typing import Any
 from xml.etree import ElementTree as ET
 
-from jobs.output import iso
+from jobs.output import iso, plain
 
 ATOM = "http://www.w3.org/2005/Atom"
 # characters XML 1.0 does not allow, which scraped text sometimes carries
@@ -26,9 +26,9 @@ def _sub(parent: ET.Element, tag: str, text: Any = None, **attrs: str) -> ET.Ele
 
 
 def atom(*, feed_id: str, title: str, self_url: str, html_url: str, base_url: str,
-         results: list[dict[str, Any]], plain_snippet) -> bytes:
+         results: list[dict[str, Any]]) -> bytes:
     """The feed document. ``results`` are search hits with regions and dimensions;
-    ``plain_snippet`` turns a marked snippet into plain text."""
+    ``base_url`` (ending in "/") starts the address of each entry's article page."""
     ET.register_namespace("", ATOM)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _sub(feed, "id", feed_id)
@@ -56,7 +56,7 @@ def atom(*, feed_id: str, title: str, self_url: str, html_url: str, base_url: st
         entry_author = _sub(entry, "author")
         _sub(entry_author, "name", hit["source"])
         outlets = [hit["source"], *hit.get("also_in", [])]
-        summary = plain_snippet(hit.get("snippet") or "")
+        summary = plain(hit.get("snippet"))
         if len(outlets) > 1:
             summary += f" (also in {', '.join(outlets[1:])})"
         _sub(entry, "summary", summary, type="text")

@@ -3,7 +3,8 @@
 Loopback (127.0.0.1, ::1, localhost) needs nothing; any other address needs
 ``KABAR_WEB_PASSWORD`` (HTTP basic auth, user ``KABAR_WEB_USER`` or ``kabar``) or an explicit
 ``--no-auth`` (e.g. behind a reverse proxy that does the auth). A set password is always
-enforced, on loopback too.
+enforced, on loopback too. Absolute links (feeds, API) start with ``--base-url``, else
+``[web] base_url``, else the scheme and Host of each request.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ import os
 import socket
 import sys
 
-from crawler.config import Paths
+from crawler.config import Paths, parse_base_url
 from jobs.errors import UsageError
 from jobs.web.security import is_loopback
 
@@ -48,18 +49,21 @@ def _check_port(host: str, port: int) -> None:
             raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
-def serve(paths: Paths, *, host: str, port: int, no_auth: bool = False, verbose: int = 0) -> int:
+def serve(paths: Paths, *, host: str, port: int, no_auth: bool = False, verbose: int = 0,
+          base_url: str | None = None) -> int:
     import uvicorn
 
     from jobs.web.app import create_app
     from storage.db import open_archive
 
     password, user = auth_settings(host, no_auth)
+    public = parse_base_url(base_url, "--base-url") if base_url is not None else paths.config.web.base_url
     _check_port(host, port)
-    app = create_app(open_archive(paths.database_url), password=password, user=user)
+    app = create_app(open_archive(paths.database_url), password=password, user=user, base_url=public)
     shown = f"[{host}]" if ":" in host else host
     auth = f"basic auth as {user!r}" if password else "no auth"
-    print(f"kabar: serving http://{shown}:{port}/ ({auth}; Ctrl-C to stop)", file=sys.stderr, flush=True)
+    links = f"; links use {public}" if public else ""
+    print(f"kabar: serving http://{shown}:{port}/ ({auth}{links}; Ctrl-C to stop)", file=sys.stderr, flush=True)
     config = uvicorn.Config(
         app, host=host, port=port, log_level="info" if verbose else "warning",
         access_log=bool(verbose), proxy_headers=True, server_header=False, log_config=None,
