@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from starlette.exceptions import HTTPException
 
 from jobs import output
-from jobs.cli import DIMENSION_CHOICES
+from jobs.filters import DIMENSION_CHOICES
 from jobs.web import data, feed, original, timeline
 from jobs.web.head import HeadAsGet
 from jobs.web.models import ArticleOut, SearchOut, StoryOut
