@@ -10,10 +10,7 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
-import re
-import socket
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any
@@ -26,16 +23,13 @@ from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from scrapy.utils.response import response_status_message
 
+from crawler.addresses import addresses_refusal, host_port, host_refusal, needs_resolving
+
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
     from scrapy.settings import BaseSettings
 
 logger = logging.getLogger(__name__)
-
-DEFAULT_PORTS = {"http": 80, "https": 443}
-LOOPBACK_NAMES = re.compile(r"^(localhost|ip6-localhost|ip6-loopback)$|\.localhost$", re.I)
-# Legacy IPv4 spellings the OS resolver accepts: 2130706433, 0x7f.1, 127.1 ...
-LEGACY_IPV4 = re.compile(r"^[0-9a-fA-FxX.]+$")
 
 
 class BlockedAddress(IgnoreRequest):
@@ -48,39 +42,6 @@ class RedirectLoop(IgnoreRequest):
 
 class TooManyRedirects(IgnoreRequest):
     """A redirect chain longer than REDIRECT_MAX_TIMES."""
-
-
-def literal_address(host: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None:
-    """The address a host name *is* (``10.0.0.1``, ``[::1]``, ``2130706433``), else None."""
-    host = host.strip("[]")
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        if not LEGACY_IPV4.match(host) or not any(c.isdigit() for c in host):
-            return None
-        try:
-            address = ipaddress.ip_address(socket.inet_aton(host))
-        except OSError:
-            return None
-    mapped = getattr(address, "ipv4_mapped", None)
-    return mapped or address
-
-
-def non_public(address: ipaddress.IPv4Address | ipaddress.IPv6Address) -> str | None:
-    """Why ``address`` is not on the public internet (``"loopback"``, ``"private"``, …), or None."""
-    for kind in ("loopback", "link_local", "unspecified", "multicast", "reserved", "private"):
-        if getattr(address, f"is_{kind}"):
-            return kind.replace("_", "-")
-    return None if address.is_global else "non-public"
-
-
-def host_port(url_parts: Any) -> tuple[str, int | None]:
-    """(lower-case host, port with the scheme's default filled in) of a parsed URL."""
-    try:
-        port = url_parts.port
-    except ValueError:
-        port = None
-    return (url_parts.hostname or "").lower(), port or DEFAULT_PORTS.get(url_parts.scheme)
 
 
 class PrivateAddressGuard:
@@ -125,21 +86,16 @@ class PrivateAddressGuard:
         return None
 
     async def _why_refused(self, host: str, proxied: bool) -> str | None:
-        if LOOPBACK_NAMES.search(host):
-            return "loopback"
-        address = literal_address(host)
-        if address is not None:
-            return non_public(address)
-        if proxied or not host:
-            return None
+        reason = host_refusal(host)
+        if reason or proxied or not needs_resolving(host):
+            return reason
         from twisted.internet import reactor
 
         try:
             resolved = await maybe_deferred_to_future(reactor.resolve(host))
         except Exception:  # the download reports the DNS failure itself
             return None
-        address = literal_address(str(resolved))
-        return non_public(address) if address is not None else None
+        return addresses_refusal([str(resolved)])
 
 
 class BackoffRetryMiddleware(RetryMiddleware):

@@ -16,7 +16,7 @@ from types import SimpleNamespace
 
 import pytest
 
-from crawler.middlewares import literal_address, non_public
+from crawler.addresses import literal_address, non_public
 from tests.conftest import make_runner
 from tests.faults.server import (
     FAULT_ARTICLE_NUMBER,

@@ -13,7 +13,7 @@ import pytest
 from crawler.config import load_config, parse_config
 from jobs.examplesites.gold import gold_copies
 from jobs.examplesites.sites import SITES, listing_page_path
-from jobs.sources.add import SourceError, discover
+from jobs.sources.add import SourceError, describe, discover
 from jobs.sources.discover import advertised_feeds, listing_candidates
 from jobs.sources.fetch import Fetcher
 from jobs.sources.pattern import infer_pattern
@@ -228,3 +228,155 @@ def test_clear_messages_for_urls_that_cannot_be_sources(kabar, odd_site, tmp_pat
         assert len(lines) == 1 and cases[url] in lines[0] and "Traceback" not in result.stderr
         assert result.stdout == ""
     assert not config.exists()
+
+
+# --- private addresses and deadlines ----------------------------------------------------------
+
+HOME = b"""<!doctype html><html><head><title>Kabar Dua</title>%s</head>
+<body><nav><a href="/berita/">Berita</a></nav><p>Selamat datang.</p></body></html>"""
+INTERNAL_FEED = "application/rss+xml"
+
+
+@pytest.fixture
+def two_hosts():
+    """The site the user types, on 127.0.0.2, and an internal service on 127.0.0.3 that serves a
+    good feed, sitemap and article, and must never receive a request."""
+    from tests.faults.hosts import TinySite, rss
+    from tests.faults.server import article_html
+
+    with TinySite("127.0.0.2") as site, TinySite("127.0.0.3") as internal:
+        article = internal.url + "/berita/1-rahasia-kota-cerdas.html"
+        internal.route("/robots.txt", "text/plain", b"User-agent: *\nAllow: /\n")
+        internal.route("/feed.xml", INTERNAL_FEED, rss([article] * 3))
+        internal.route("/sitemap.xml", "application/xml",
+                       f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{article}'
+                       "</loc></url></urlset>".encode())
+        internal.route("/berita/1-rahasia-kota-cerdas.html", "text/html", article_html(1).encode())
+        internal.route("/", "text/html", HOME % b"")
+        site.route("/robots.txt", "text/plain", b"User-agent: *\nAllow: /\n")
+        yield site, internal
+
+
+@pytest.mark.parametrize("hops", [1, 3])
+def test_add_refuses_a_redirect_to_another_private_host(kabar, two_hosts, hops):
+    site, internal = two_hosts
+    for hop in range(1, hops):  # redirects on the typed host first: every hop is checked
+        site.redirect("/" if hop == 1 else f"/pindah/{hop - 1}", f"/pindah/{hop}")
+    site.redirect("/" if hops == 1 else f"/pindah/{hops - 1}", internal.url + "/")
+    with Fetcher() as fetcher, pytest.raises(SourceError) as raised:
+        discover(site.url + "/", fetcher)
+    assert str(raised.value) == (f"{site.url}/: refused: redirects to {internal.url}/, "
+                                 "a loopback address outside the source's own hosts")
+    result = kabar("sources", "add", site.url + "/")
+    assert result.returncode == 2 and result.stdout == ""
+    assert result.stderr.strip().splitlines() == [f"kabar: error: {raised.value}"]
+    assert internal.hits == []
+
+
+def test_add_never_requests_private_hosts_it_discovers(two_hosts):
+    site, internal = two_hosts
+    advertised = (f'<link rel="alternate" type="{INTERNAL_FEED}" href="{internal.url}/feed.xml">'
+                  f'<link rel="alternate" type="{INTERNAL_FEED}" href="/feed.xml">').encode()
+    site.route("/", "text/html", HOME % advertised)
+    site.route("/robots.txt", "text/plain", f"User-agent: *\nAllow: /\nSitemap: {internal.url}/sitemap.xml\n".encode())
+    site.redirect("/feed.xml", internal.url + "/feed.xml")
+    with Fetcher() as fetcher:
+        found = discover(site.url + "/", fetcher)
+    assert internal.hits == []
+    assert found.url == site.url + "/" and not found.feeds and not found.sitemaps and not found.samples
+    assert set(found.refused) == {internal.url + "/feed.xml", site.url + "/feed.xml", internal.url + "/sitemap.xml"}
+    assert found.refused[site.url + "/feed.xml"].startswith(f"refused: redirects to {internal.url}/feed.xml, a loopback")
+    preview = "\n".join(describe(found))
+    assert f"refused     {internal.url}/sitemap.xml: a loopback address outside the source's own hosts" in preview
+
+
+def test_add_refuses_a_host_name_that_resolves_to_a_private_address(two_hosts):
+    site, internal = two_hosts
+    port = internal.url.rsplit(":", 1)[1]
+    site.redirect("/", f"http://intranet.example:{port}/")
+    with Fetcher(resolve=lambda host, port: ["127.0.0.3"]) as fetcher, pytest.raises(SourceError) as raised:
+        discover(site.url + "/", fetcher)
+    assert "refused: redirects to http://intranet.example" in str(raised.value) and "a loopback address" in str(raised.value)
+    assert internal.hits == []
+
+
+def test_a_host_name_is_refused_when_any_of_its_addresses_is_not_public():
+    from jobs.sources.netguard import AddressGuard, Blocked
+
+    answers = {"publik.example": ["8.8.8.8", "2001:4860:4860::8888"], "campur.example": ["8.8.8.8", "10.1.2.3"],
+               "kembar.example": ["8.8.4.4", "::1"], "meta.example": ["169.254.169.254"]}
+    guard = AddressGuard(resolve=lambda host, port: answers[host])
+    # the addresses the connection is made to are the ones checked (no second lookup)
+    assert guard.addresses("publik.example", 80) == ["8.8.8.8", "2001:4860:4860::8888"]
+    for host, kind in (("campur.example", "private"), ("kembar.example", "loopback"), ("meta.example", "link-local")):
+        with pytest.raises(Blocked) as raised:
+            guard.addresses(host, 80)
+        assert raised.value.kind == kind
+    guard.trust(["http://campur.example/"])  # a host the user typed may be anywhere
+    assert guard.addresses("campur.example", 80) == ["campur.example"]
+    with pytest.raises(Blocked):
+        guard.addresses("campur.example", 8080)  # the same name on another port may not
+
+
+def test_add_through_a_proxy_never_asks_for_the_metadata_address(monkeypatch):
+    """Through an HTTP proxy (the proxy logs every URL asked of it, so nothing leaves this
+    machine even if the rule broke), literal non-public addresses and localhost are refused."""
+    from tests.faults.hosts import TinySite
+
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    with TinySite("127.0.0.2") as proxy:
+        monkeypatch.setenv("http_proxy", proxy.url)
+        proxy.route("/robots.txt", "text/plain", b"User-agent: *\nAllow: /\nSitemap: http://10.20.30.40/sitemap.xml\n")
+        proxy.redirect("/", "http://169.254.169.254/latest/meta-data/")
+        with Fetcher() as fetcher, pytest.raises(SourceError) as raised:
+            discover("http://berita.example/", fetcher)
+        assert str(raised.value) == ("http://berita.example/: refused: redirects to "
+                                     "http://169.254.169.254/latest/meta-data/, a link-local address "
+                                     "outside the source's own hosts")
+
+        feed = b'<link rel="alternate" type="application/rss+xml" href="http://169.254.169.254/latest/meta-data/">'
+        proxy.route("/", "text/html", HOME % feed)
+        proxy.redirect("/berita/", "http://localhost:9/admin/")
+        with Fetcher() as fetcher:
+            found = discover("http://berita.example/", fetcher)
+        assert set(found.refused) == {"http://169.254.169.254/latest/meta-data/", "http://10.20.30.40/sitemap.xml",
+                                      "http://berita.example/berita/"}
+        assert proxy.hits and all(hit.startswith("http://berita.example/") for hit in proxy.hits), proxy.hits
+
+
+def test_add_gives_up_on_a_server_that_drips_forever():
+    """A homepage that sends a line a second, forever: one request gets ``timeout`` seconds in
+    all, however often bytes arrive."""
+    import time
+
+    from tests.faults.hosts import DRIP, TinySite
+
+    with TinySite("127.0.0.2") as site:
+        site.route("/", "text/html", DRIP)
+        started = time.monotonic()
+        with Fetcher(timeout=2.5) as fetcher, pytest.raises(SourceError) as raised:
+            discover(site.url + "/", fetcher)
+        elapsed = time.monotonic() - started
+    assert str(raised.value) == f"{site.url}/: did not answer within 2.5 s"
+    assert 2.5 <= elapsed < 5, elapsed
+
+
+def test_add_stops_when_its_budget_is_spent():
+    """Every page answers within the request timeout, but slowly: the whole discovery gets
+    ``budget`` seconds."""
+    import time
+
+    from tests.faults.hosts import TinySite
+
+    with TinySite("127.0.0.2", missing_delay=1.0) as site:
+        site.route("/robots.txt", "text/plain", b"User-agent: *\nAllow: /\n")
+        site.route("/", "text/html", HOME % b"")
+        started = time.monotonic()
+        with Fetcher(timeout=2, budget=3.5) as fetcher, pytest.raises(SourceError) as raised:
+            discover(site.url + "/", fetcher)
+        elapsed = time.monotonic() - started
+    assert str(raised.value) == (f"{site.url}/: the site did not answer within 3.5 s in all "
+                                 "(the time one `kabar sources add` allows)")
+    assert 3.5 <= elapsed < 5, elapsed
+    assert len(site.hits) < 8  # robots.txt, the homepage and a few of the feed paths

@@ -284,3 +284,121 @@ def test_web_overview_lists_failing_and_quiet_sources(tmp_path):
     assert page.status_code == 200
     assert "Sources failing or gone quiet" in page.text and "sumselpos" in page.text
     assert "extract no title or text" in page.text and "infodaerah" not in page.text.split("Sources failing")[1].split("</table>")[0]
+
+
+# --- private addresses and deadlines ----------------------------------------------------------
+
+HOME = b"<!doctype html><html><head><title>Kabar Dua</title></head><body><p>Beranda</p></body></html>"
+ALLOW_ALL = b"User-agent: *\nAllow: /\n"
+
+
+@pytest.fixture
+def two_hosts():
+    """A source on 127.0.0.2 whose feed lists an article on 127.0.0.3 (an internal service that
+    must never receive a request), one that redirects there, and one good article of its own."""
+    from tests.faults.hosts import TinySite, rss
+    from tests.faults.server import article_html
+
+    with TinySite("127.0.0.2") as site, TinySite("127.0.0.3") as internal:
+        secret = article_html(1).replace("Luncurkan", "Rahasia Internal").encode()
+        internal.route("/robots.txt", "text/plain", ALLOW_ALL)
+        for path in ("/berita/1-rahasia-kota-cerdas.html", "/berita/3-rahasia-kota-cerdas.html"):
+            internal.route(path, "text/html", secret)
+        site.route("/robots.txt", "text/plain", ALLOW_ALL)
+        site.route("/", "text/html", HOME)
+        items = [internal.url + "/berita/1-rahasia-kota-cerdas.html", site.url + "/berita/2-pindah-kota-cerdas.html",
+                 site.url + "/berita/4-program-kota-cerdas.html"]
+        site.route("/feed.xml", "application/rss+xml", rss(items))
+        site.redirect("/berita/2-pindah-kota-cerdas.html", internal.url + "/berita/3-rahasia-kota-cerdas.html")
+        site.route("/berita/4-program-kota-cerdas.html", "text/html", article_html(4).encode())
+        yield site, internal, items
+
+
+def test_check_never_requests_private_hosts_its_feed_lists(two_hosts, engine):
+    from jobs.sources.check import run_checks
+
+    site, internal, (secret, moved, good) = two_hosts
+    source = SourceConfig(name="dua", url=site.url + "/", feeds=(site.url + "/feed.xml",))
+    with Fetcher() as fetcher:
+        [result] = run_checks([source], engine, fetcher=fetcher)
+    assert internal.hits == []
+    assert [r["url"] for r in result["refused"]] == [secret, moved]
+    samples = {s["url"]: s for s in result["samples"]}
+    assert samples[secret]["error"] == "refused: a loopback address outside the source's own hosts"
+    assert samples[moved]["error"] == (f"refused: redirects to {internal.url}/berita/3-rahasia-kota-cerdas.html, "
+                                       "a loopback address outside the source's own hosts")
+    assert not samples[secret]["title"] and not samples[moved]["title"] and samples[good]["ok"]
+    assert result["status"] == "warning"
+    assert result["reason"] == f"refused {secret} and 1 more: non-public address outside the source's own hosts"
+    stored = latest_checks(engine)["dua"]
+    assert stored["status"] == "warning" and "Rahasia" not in json.dumps(stored["details"])
+
+
+def test_check_through_a_proxy_never_asks_for_private_addresses(monkeypatch):
+    """Through an HTTP proxy (which logs every URL asked of it, so nothing leaves this machine
+    even if the rule broke), literal non-public addresses and localhost names are refused."""
+    from tests.faults.hosts import TinySite, rss
+
+    for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
+    items = ["http://169.254.169.254/latest/meta-data/", "http://localhost:9/rahasia", "http://berita.example/berita/pindah"]
+    with TinySite("127.0.0.2") as proxy:
+        monkeypatch.setenv("http_proxy", proxy.url)
+        proxy.route("/robots.txt", "text/plain", ALLOW_ALL)
+        proxy.route("/", "text/html", HOME)
+        proxy.route("/feed.xml", "application/rss+xml", rss(items))
+        proxy.redirect("/berita/pindah", "http://169.254.169.254/latest/meta-data/iam/")
+        with Fetcher() as fetcher:
+            result = check_source(SourceConfig(name="publik", url="http://berita.example/",
+                                               feeds=("http://berita.example/feed.xml",)), fetcher)
+    assert proxy.hits and all(hit.startswith("http://berita.example/") for hit in proxy.hits), proxy.hits
+    refused = {r["url"]: r["reason"] for r in result["refused"]}
+    assert sorted(refused) == sorted(items)
+    assert refused[items[-1]] == ("refused: redirects to http://169.254.169.254/latest/meta-data/iam/, "
+                                  "a link-local address outside the source's own hosts")
+
+
+def test_check_gives_up_on_a_homepage_that_drips_forever():
+    """A homepage that sends a line a second, forever: one request gets ``timeout`` seconds in
+    all, however often bytes arrive."""
+    import time
+
+    from tests.faults.hosts import DRIP, TinySite
+
+    with TinySite("127.0.0.2") as site:
+        site.route("/", "text/html", DRIP)
+        started = time.monotonic()
+        with Fetcher(timeout=2) as fetcher:
+            result = check_source(SourceConfig(name="lambat", url=site.url + "/", feeds=(site.url + "/feed.xml",)),
+                                  fetcher)
+        elapsed = time.monotonic() - started
+    assert result["status"] == "failing" and result["reason"] == "homepage did not answer within 2 s"
+    assert 2 <= elapsed < 4, elapsed
+
+
+def test_each_source_gets_its_own_time_budget():
+    """Every page of the first source answers within the request timeout, but slowly: its
+    check stops when its budget is spent, and the next source starts with a whole budget."""
+    import time
+
+    from tests.faults.hosts import TinySite, rss
+    from tests.faults.server import article_html
+
+    with TinySite("127.0.0.2", missing_delay=1.0) as site:
+        site.route("/robots.txt", "text/plain", ALLOW_ALL)
+        site.route("/", "text/html", HOME)
+        site.route("/lambat.xml", "application/rss+xml",
+                   rss([f"{site.url}/berita/{n}-hilang-kota-cerdas.html" for n in range(9)]))
+        site.route("/cepat.xml", "application/rss+xml", rss([f"{site.url}/berita/1-program-kota-cerdas.html"]))
+        site.route("/berita/1-program-kota-cerdas.html", "text/html", article_html(1).encode())
+        slow = SourceConfig(name="lambat", url=site.url + "/", feeds=(site.url + "/lambat.xml",))
+        fast = SourceConfig(name="cepat", url=site.url + "/", feeds=(site.url + "/cepat.xml",))
+        with Fetcher(timeout=2, budget=3) as fetcher:
+            started = time.monotonic()
+            spent = check_source(slow, fetcher)
+            elapsed = time.monotonic() - started
+            fine = check_source(fast, fetcher)
+    assert spent["status"] == "failing"
+    assert spent["reason"] == "the site did not answer within 3 s in all; the live check stopped there"
+    assert spent["feeds"][0]["items"] == 9 and 3 <= elapsed < 4.5, elapsed
+    assert fine["status"] == "ok", fine["reason"]

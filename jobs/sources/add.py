@@ -26,7 +26,7 @@ from jobs.sources.discover import (
     listing_candidates,
     same_host,
 )
-from jobs.sources.fetch import Disallowed, FetchError, Fetcher, Response
+from jobs.sources.fetch import Disallowed, FetchError, Fetcher, OutOfTime, Response
 from jobs.sources.pattern import infer_pattern
 from jobs.sources.rules import (
     ADD_SAMPLES,
@@ -89,6 +89,7 @@ class Discovery:
     samples: list[Sample]
     pattern: str | None
     non_articles: list[str] = field(default_factory=list, repr=False)
+    refused: dict[str, str] = field(default_factory=dict)  # URL -> why it was not requested
 
     def entry(self, name: str, region: str | None = None) -> dict[str, Any]:
         """The ``[[sources]]`` entry, keys in the order of the documented example."""
@@ -106,10 +107,23 @@ class Discovery:
 
 def discover(url: str, fetcher: Fetcher, *, samples: int = ADD_SAMPLES, vocabulary=None) -> Discovery:
     """Discover a site from its homepage. Raises :class:`SourceError` for a URL that is
-    unreachable, not HTML, an HTTP error, or disallowed by robots.txt."""
+    unreachable, not HTML, an HTTP error, disallowed by robots.txt, redirected to a private
+    address, or too slow (the fetcher's budget). Only ``url``'s own host may be on a
+    non-public address: redirects and links to any other such host are refused, unrequested."""
+    fetcher.begin([url])
+    try:
+        return _discover(url, fetcher, samples, vocabulary)
+    except OutOfTime as exc:
+        raise SourceError(f"{url}: {exc} (the time one `kabar sources add` allows)") from None
+
+
+def _discover(url: str, fetcher: Fetcher, samples: int, vocabulary) -> Discovery:
     home = _homepage(url, fetcher)
     base = home.url
-    robots = fetcher.robots(base)
+    try:
+        robots = fetcher.robots(base)
+    except FetchError as exc:  # the homepage redirected to another host, whose robots.txt fails
+        raise SourceError(f"{url}: {exc}") from None
     feeds = _feeds(home, fetcher)
     sitemaps = _sitemaps(base, list(robots.sitemaps), fetcher)
     candidates = listing_candidates(home.body, base)
@@ -122,7 +136,7 @@ def discover(url: str, fetcher: Fetcher, *, samples: int = ADD_SAMPLES, vocabula
     pattern = infer_pattern([s.url for s in sampled if s.is_article], non_articles)
     return Discovery(url=base, site_name=_site_name(home), robots_sitemaps=len(list(robots.sitemaps)),
                      feeds=feeds, sitemaps=sitemaps, listings=listings, samples=sampled,
-                     pattern=pattern, non_articles=non_articles)
+                     pattern=pattern, non_articles=non_articles, refused=dict(fetcher.refused))
 
 
 def _homepage(url: str, fetcher: Fetcher) -> Response:
@@ -355,6 +369,8 @@ def describe(found: Discovery) -> list[str]:
                      f"{endpoint.pages} more pages linked)")
     if not (found.feeds or found.sitemaps or found.listings):
         lines.append("  no feed, sitemap or listing found: the crawler will start from the homepage")
+    for url, reason in found.refused.items():
+        lines.append(f"  refused     {url}: {reason.removeprefix('refused: ')} (not requested)")
     articles = [s for s in found.samples if s.is_article]
     if found.pattern:
         lines.append(f"  pattern     {found.pattern} (matches {len(articles)} sampled articles, "

@@ -1,7 +1,8 @@
 """``kabar sources check``: is each configured source still healthy? Live (reachable, robots.txt,
 feeds and sitemaps parse, listings yield article links, a sample of articles extracts) and from
 the archive (recent articles against the source's usual rate, last successful run, last error).
-Each source gets ok, warning or failing with the reason in words. The fetcher is passed in."""
+Each source gets ok, warning or failing with the reason in words. The fetcher is passed in; only
+the hosts of the source's configured URLs may be on non-public addresses."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ from crawler.discovery_rules import DEFAULT_ARTICLE_PATTERN
 from crawler.urls import canonicalize
 from jobs.sources.add import sample_article
 from jobs.sources.discover import interleave
-from jobs.sources.fetch import Disallowed, FetchError, Fetcher
+from jobs.sources.fetch import Disallowed, FetchError, Fetcher, OutOfTime
 from jobs.sources.rules import (
     CHECK_SAMPLES,
     FAILED_RUN_STATUSES,
@@ -64,8 +65,13 @@ def check_source(source: SourceConfig, fetcher: Fetcher, activity: dict[str, Any
     findings = Findings()
     record: dict[str, Any] = {"source": source.name, "url": source.url, "checked_at": now,
                               "reachable": False, "robots_allows": None,
-                              "feeds": [], "sitemaps": [], "listings": [], "samples": []}
-    _live(source, fetcher, record, findings, vocabulary)
+                              "feeds": [], "sitemaps": [], "listings": [], "samples": [], "refused": []}
+    fetcher.begin([source.url, *source.feeds, *source.sitemaps, *source.listings])
+    try:
+        _live(source, fetcher, record, findings, vocabulary)
+    except OutOfTime as exc:
+        findings.fail(f"{exc}; the live check stopped there")
+    _refused(fetcher.refused, record, findings)
     if activity is not None:
         _archive(activity, record, findings, now)
     record["status"], record["reason"] = findings.status, findings.reason
@@ -108,6 +114,16 @@ def _live(source: SourceConfig, fetcher: Fetcher, record: dict[str, Any], findin
     if not any(pools) and not blocked:
         findings.fail("no feed, sitemap or listing yields article URLs any more")
     _samples(pools, source, fetcher, record, findings, vocabulary)
+
+
+def _refused(refused: dict[str, str], record: dict[str, Any], findings: Findings) -> None:
+    """URLs found on the site (feed items, redirects) that were not requested because they
+    point to a non-public address outside the source's own hosts."""
+    record["refused"] = [{"url": url, "reason": reason} for url, reason in refused.items()]
+    if refused:
+        first = next(iter(refused))
+        more = f" and {len(refused) - 1} more" if len(refused) > 1 else ""
+        findings.warn(f"refused {first}{more}: non-public address outside the source's own hosts")
 
 
 def _allowed(fetcher: Fetcher, url: str) -> bool:

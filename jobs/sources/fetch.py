@@ -1,18 +1,27 @@
 """The network edge of ``kabar sources``: small synchronous GETs that obey robots.txt, identify
-as kabar, time out and never hold more than a size cap. Nothing else in the package does I/O."""
+as kabar, never hold more than a size cap, keep to the private-address rule (``netguard``) and
+to two deadlines: one for each request, redirects and body included, and one for all the work on
+one source. Nothing else in the package does I/O."""
 
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from typing import Iterable
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 from protego import Protego
 
 from crawler.settings import USER_AGENT
-from jobs.sources.rules import MAX_BYTES, TIMEOUT
+from jobs.sources.netguard import AddressGuard, Blocked, GuardedBackend, Resolver, guarded_client, resolve_all
+from jobs.sources.rules import BUDGET, MAX_BYTES, MAX_REDIRECTS, TIMEOUT
+
+logger = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+REDIRECT_CODES = (301, 302, 303, 307, 308)
 
 
 class FetchError(Exception):
@@ -29,6 +38,19 @@ class Disallowed(FetchError):
 
     def __init__(self, url: str) -> None:
         super().__init__(url, "robots.txt disallows crawling it for kabar")
+
+
+class Refused(FetchError):
+    """The URL, or a redirect on the way, is on a non-public address outside the source's own
+    hosts: it was never requested."""
+
+
+class OutOfTime(Exception):
+    """The work on one source has used up its time (``budget`` seconds) before it was done."""
+
+    def __init__(self, budget: float) -> None:
+        super().__init__(f"the site did not answer within {budget:g} s in all")
+        self.budget = budget
 
 
 @dataclass(frozen=True)
@@ -52,18 +74,30 @@ class Response:
 
 
 class Fetcher:
-    """GET with robots.txt (cached per origin), kabar's User-Agent, a timeout and a size cap.
+    """GET with robots.txt (cached per origin), kabar's User-Agent, a size cap, the
+    private-address rule and two deadlines: ``timeout`` seconds for each request in all, and
+    ``budget`` seconds for everything between two :meth:`begin` calls (or since creation).
 
-    Use as a context manager, or call :meth:`close`.
+    Use as a context manager, or call :meth:`close`. ``resolve`` gives a host name's addresses
+    (the system resolver by default).
     """
 
-    def __init__(self, *, timeout: float = TIMEOUT, max_bytes: int = MAX_BYTES,
-                 user_agent: str = USER_AGENT, transport: httpx.BaseTransport | None = None) -> None:
+    def __init__(self, *, timeout: float = TIMEOUT, budget: float = BUDGET, max_bytes: int = MAX_BYTES,
+                 user_agent: str = USER_AGENT, resolve: Resolver = resolve_all) -> None:
+        self.timeout = timeout
+        self.budget = budget
         self.user_agent = user_agent
         self.max_bytes = max_bytes
-        self._client = httpx.Client(headers={"User-Agent": user_agent}, timeout=timeout,
-                                    follow_redirects=True, transport=transport)
+        self.guard = AddressGuard(resolve)
+        self._backend = GuardedBackend(self.guard)
+        self._client = self._new_client()
         self._robots: dict[str, Protego] = {}
+        self._ends = time.monotonic() + budget
+        self.refused: dict[str, str] = {}  # URL -> why it was not requested, since begin()
+
+    def _new_client(self) -> httpx.Client:
+        return guarded_client(self._backend, headers={"User-Agent": self.user_agent}, timeout=self.timeout,
+                              follow_redirects=False)
 
     def __enter__(self) -> "Fetcher":
         return self
@@ -73,6 +107,15 @@ class Fetcher:
 
     def close(self) -> None:
         self._client.close()
+
+    def begin(self, urls: Iterable[str]) -> None:
+        """Start the work on one source: the hosts of ``urls`` (what the user typed or
+        configured) are its own, reachable whatever their address; its budget starts now."""
+        self.guard.trust(urls)
+        self._client.close()  # no open connection outlives the own hosts that allowed it
+        self._client = self._new_client()
+        self._ends = time.monotonic() + self.budget
+        self.refused = {}
 
     def robots(self, url: str) -> Protego:
         """The parsed robots.txt of ``url``'s origin; a missing or unreadable one allows all.
@@ -90,31 +133,94 @@ class Fetcher:
 
     def fetch(self, url: str) -> Response:
         """GET ``url`` if robots.txt allows it; :class:`Disallowed` otherwise."""
+        try:
+            self.guard.check_url(url)  # before its robots.txt, so that the refusal names it
+        except Blocked as exc:
+            raise self._refused(url, [url], exc) from None
         if not self.allowed(url):
             raise Disallowed(url)
         return self.get(url)
 
     def get(self, url: str) -> Response:
-        """GET without looking at robots.txt (robots.txt itself). Any HTTP status is returned;
-        :class:`FetchError` when there is no answer or the body is too large."""
+        """GET without looking at robots.txt (robots.txt itself), following redirects, every
+        hop checked before it is requested. Any HTTP status is returned; :class:`FetchError`
+        when there is no answer in time, the body is too large or a hop is refused;
+        :class:`OutOfTime` when the source's budget is spent."""
+        deadline = self._deadline()
+        chain = [url]
         try:
-            with self._client.stream("GET", url) as answer:
-                chunks, size = [], 0
-                for chunk in answer.iter_bytes():
-                    size += len(chunk)
-                    if size > self.max_bytes:
-                        raise FetchError(url, f"larger than {self.max_bytes // (1024 * 1024)} MB")
-                    chunks.append(chunk)
-                content_type = answer.headers.get("content-type", "").split(";")[0].strip().lower()
-                return Response(str(answer.url), answer.status_code, content_type, b"".join(chunks))
+            while True:
+                answer = self._open(chain[-1], deadline)
+                try:
+                    target = _redirect_target(answer, chain[-1])
+                    if target is None:
+                        return self._read(answer, url, chain[-1], deadline)
+                finally:
+                    answer.close()
+                if urlsplit(target).scheme not in ("http", "https"):
+                    raise FetchError(url, f"redirects to a non-HTTP URL ({target})")
+                if target in chain:
+                    raise FetchError(url, f"redirect loop (back to {target})")
+                if len(chain) > MAX_REDIRECTS:
+                    raise FetchError(url, f"more than {MAX_REDIRECTS} redirects")
+                chain.append(target)
+        except Blocked as exc:
+            raise self._refused(url, chain, exc) from None
         except httpx.TimeoutException:
-            raise FetchError(url, "unreachable (timed out)") from None
+            if deadline >= self._ends:
+                raise OutOfTime(self.budget) from None
+            raise FetchError(url, f"did not answer within {self.timeout:g} s") from None
         except httpx.ConnectError as exc:
             raise FetchError(url, f"unreachable ({_connect_reason(exc)})") from None
-        except httpx.TooManyRedirects:
-            raise FetchError(url, "too many redirects") from None
-        except httpx.HTTPError as exc:
+        except (httpx.HTTPError, httpx.InvalidURL) as exc:
             raise FetchError(url, f"unreachable ({type(exc).__name__}: {exc})") from None
+
+    def _deadline(self) -> float:
+        """When the next request must be done: ``timeout`` from now, or the budget's end."""
+        now = time.monotonic()
+        if now >= self._ends:
+            raise OutOfTime(self.budget)
+        return min(now + self.timeout, self._ends)
+
+    def _open(self, url: str, deadline: float) -> httpx.Response:
+        """Send one GET (no redirects followed) once ``url``'s host passes the name check;
+        the headers are read, the body is left to stream."""
+        self.guard.check_url(url)
+        self._backend.deadline = deadline
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise httpx.ReadTimeout("the request's deadline has passed")
+        return self._client.send(self._client.build_request("GET", url, timeout=left), stream=True)
+
+    def _read(self, answer: httpx.Response, url: str, final: str, deadline: float) -> Response:
+        """The body, up to the size cap, by the deadline (checked after every chunk too, for
+        connections the guarded backend does not make: those through a proxy)."""
+        chunks, size = [], 0
+        for chunk in answer.iter_bytes():
+            size += len(chunk)
+            if size > self.max_bytes:
+                raise FetchError(url, f"larger than {self.max_bytes // (1024 * 1024)} MB")
+            chunks.append(chunk)
+            if time.monotonic() > deadline:
+                raise httpx.ReadTimeout("the request's deadline has passed")
+        content_type = answer.headers.get("content-type", "").split(";")[0].strip().lower()
+        return Response(final, answer.status_code, content_type, b"".join(chunks))
+
+    def _refused(self, url: str, chain: list[str], exc: Blocked) -> Refused:
+        where = f"{'an' if exc.kind[0] in 'aeiou' else 'a'} {exc.kind} address outside the source's own hosts"
+        hop = f"redirects to {chain[-1]}, " if len(chain) > 1 else ""
+        refused = Refused(url, f"refused: {hop}{where}")
+        self.refused[url] = refused.reason
+        logger.info("%s", refused)
+        return refused
+
+
+def _redirect_target(answer: httpx.Response, current: str) -> str | None:
+    """The absolute URL a redirect answer points to (fragment dropped), else None."""
+    location = answer.headers.get("location", "").strip()
+    if answer.status_code not in REDIRECT_CODES or not location:
+        return None
+    return urljoin(current, location).split("#", 1)[0]
 
 
 def _origin(url: str) -> str:

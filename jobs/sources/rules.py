@@ -4,7 +4,9 @@ as data, so a new site quirk is one entry here."""
 import re
 
 # --- fetching -----------------------------------------------------------------------------
-TIMEOUT = 10.0  # seconds per request (connect, read)
+TIMEOUT = 30.0  # seconds one request may take in all, redirects and the whole body included
+BUDGET = 180.0  # seconds all the requests of one `sources add`, or one source's check, may take
+MAX_REDIRECTS = 10  # hops one request follows (the crawler's REDIRECT_MAX_TIMES)
 MAX_BYTES = 10 * 1024 * 1024  # bodies are cut off past this (the crawler's DOWNLOAD_MAXSIZE)
 
 # --- feeds ----------------------------------------------------------------------------------
