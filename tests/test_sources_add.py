@@ -377,6 +377,6 @@ def test_add_stops_when_its_budget_is_spent():
             discover(site.url + "/", fetcher)
         elapsed = time.monotonic() - started
     assert str(raised.value) == (f"{site.url}/: the site did not answer within 3.5 s in all "
-                                 "(the time one `kabar sources add` allows)")
+                                 "(the limit for one sources add)")
     assert 3.5 <= elapsed < 5, elapsed
     assert len(site.hits) < 8  # robots.txt, the homepage and a few of the feed paths

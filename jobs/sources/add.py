@@ -114,7 +114,7 @@ def discover(url: str, fetcher: Fetcher, *, samples: int = ADD_SAMPLES, vocabula
     try:
         return _discover(url, fetcher, samples, vocabulary)
     except OutOfTime as exc:
-        raise SourceError(f"{url}: {exc} (the time one `kabar sources add` allows)") from None
+        raise SourceError(f"{url}: {exc} (the limit for one sources add)") from None
 
 
 def _discover(url: str, fetcher: Fetcher, samples: int, vocabulary) -> Discovery:

@@ -154,7 +154,7 @@ class Fetcher:
                 try:
                     target = _redirect_target(answer, chain[-1])
                     if target is None:
-                        return self._read(answer, url, chain[-1], deadline)
+                        return self._read(answer, url, deadline)
                 finally:
                     answer.close()
                 if urlsplit(target).scheme not in ("http", "https"):
@@ -192,7 +192,7 @@ class Fetcher:
             raise httpx.ReadTimeout("the request's deadline has passed")
         return self._client.send(self._client.build_request("GET", url, timeout=left), stream=True)
 
-    def _read(self, answer: httpx.Response, url: str, final: str, deadline: float) -> Response:
+    def _read(self, answer: httpx.Response, url: str, deadline: float) -> Response:
         """The body, up to the size cap, by the deadline (checked after every chunk too, for
         connections the guarded backend does not make: those through a proxy)."""
         chunks, size = [], 0
@@ -204,7 +204,7 @@ class Fetcher:
             if time.monotonic() > deadline:
                 raise httpx.ReadTimeout("the request's deadline has passed")
         content_type = answer.headers.get("content-type", "").split(";")[0].strip().lower()
-        return Response(final, answer.status_code, content_type, b"".join(chunks))
+        return Response(str(answer.url), answer.status_code, content_type, b"".join(chunks))
 
     def _refused(self, url: str, chain: list[str], exc: Blocked) -> Refused:
         where = f"{'an' if exc.kind[0] in 'aeiou' else 'a'} {exc.kind} address outside the source's own hosts"
