@@ -69,7 +69,9 @@ class PrivateAddressGuard:
             from urllib.parse import urlsplit
 
             netlocs = getattr(self.crawler.spider, "allowed_hosts", None) or set()
-            self._own = {host_port(urlsplit(f"http://{netloc}/")) for netloc in netlocs}
+            # A netloc without a port stands for both schemes' default ports.
+            self._own = {host_port(urlsplit(f"{scheme}://{netloc}/"))
+                         for netloc in netlocs for scheme in ("http", "https")}
         return self._own
 
     async def process_request(self, request: Request) -> None:

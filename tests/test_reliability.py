@@ -190,6 +190,16 @@ def test_public_host_redirecting_to_private_addresses_is_refused(tmp_path, fault
         assert "refused" in errors[f"http://{PUBLIC_HOST}{path}"]
 
 
+def test_own_hosts_without_a_port_count_for_http_and_https():
+    from types import SimpleNamespace
+
+    from crawler.middlewares import PrivateAddressGuard
+
+    spider = SimpleNamespace(allowed_hosts={"intranet.example", "portal.example:8443"})
+    own = PrivateAddressGuard(SimpleNamespace(spider=spider)).own_hosts()
+    assert own == {("intranet.example", 80), ("intranet.example", 443), ("portal.example", 8443)}
+
+
 @pytest.mark.parametrize(
     ("host", "kind"),
     [("127.0.0.1", "loopback"), ("2130706433", "loopback"), ("0x7f.1", "loopback"), ("::1", "loopback"),
