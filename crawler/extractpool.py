@@ -15,6 +15,7 @@ import logging
 import multiprocessing
 import os
 import select
+import sys
 import threading
 import time
 from collections import deque
@@ -77,9 +78,33 @@ def analyse(body: bytes, url: str, fetched_at: datetime | None, listing: bool = 
                     search_text(article.title, article.text) if stems else None)
 
 
-def _exit_with(owner: int) -> None:
-    """Worker initializer: exit when the process that started the pool is gone, even by
-    SIGKILL (nothing else would end a worker blocked on its task queue)."""
+#: How a process's stderr log handlers are set up again in its workers: (formatter, filters,
+#: level) of each, and the root logger's level.
+LogSetup = tuple[list[tuple[logging.Formatter | None, list[Any], int]], int]
+
+
+def _log_setup() -> LogSetup:
+    """This process's stderr log handlers (``--log-json`` and the level included)."""
+    handlers = [(h.formatter, list(h.filters), h.level) for h in logging.root.handlers
+                if isinstance(h, logging.StreamHandler) and getattr(h, "stream", None) is sys.stderr]
+    return handlers, logging.root.level
+
+
+def _init_worker(owner: int, log_setup: LogSetup) -> None:
+    """Worker initializer: log to stderr as the process that started the pool does (with
+    ``--log-json`` every line JSON), and exit when that process is gone, even by SIGKILL
+    (nothing else would end a worker blocked on its task queue)."""
+    handlers, level = log_setup
+    for formatter, filters, handler_level in handlers:
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setFormatter(formatter)
+        handler.setLevel(handler_level)
+        for log_filter in filters:
+            handler.addFilter(log_filter)
+        logging.root.addHandler(handler)
+    if handlers:
+        logging.root.setLevel(level)
+        logging.captureWarnings(True)
     threading.Thread(target=_wait_for_exit, args=(owner,), name="owner-watch", daemon=True).start()
 
 
@@ -105,8 +130,8 @@ def _alive(pid: int) -> bool:
 
 
 def _new_executor(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_exit_with,
-                               initargs=(os.getpid(),))
+    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init_worker,
+                               initargs=(os.getpid(), _log_setup()))
 
 
 def _context() -> multiprocessing.context.BaseContext:

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any, Iterator, Sequence
 
 from crawler.config import ConfigError, Paths, resolve
-from jobs import filters, output
+from jobs import filters, logsetup, output
 from jobs.filters import DIMENSION_CHOICES
 from jobs.errors import UsageError
 from storage.errors import QueryError, StorageError
@@ -297,65 +297,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not args.command:
         build_parser().print_help(sys.stderr)
         return EXIT_USAGE
-    _setup_logging(args.verbose, args.log_json)
+    logsetup.setup(args.verbose, args.log_json)
     handler = COMMANDS.get(args.command)
     try:
         return handler(args)
     except Locked as exc:
-        print(f"kabar: {exc}", file=sys.stderr)
+        logsetup.say(str(exc), logging.ERROR)
         return EXIT_LOCKED
     except (ConfigError, StorageError, QueryError, UsageError) as exc:
-        print(f"kabar: error: {exc}", file=sys.stderr)
+        logsetup.say(f"error: {exc}", logging.ERROR)
         return EXIT_USAGE
     except KeyboardInterrupt:
-        print("kabar: interrupted", file=sys.stderr)
+        logsetup.say("interrupted", logging.ERROR)
         return 130
     except BrokenPipeError:
         return EXIT_OK
-
-
-def _setup_logging(verbose: int, as_json: bool = False) -> None:
-    """One stderr handler whose level holds even for Scrapy's loggers (which log at DEBUG)."""
-    level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setLevel(level)
-    if as_json:
-        handler.setFormatter(JsonFormatter())
-    else:
-        formatter = logging.Formatter if verbose >= 2 else BriefFormatter
-        handler.setFormatter(formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    logging.root.addHandler(handler)
-    logging.root.setLevel(level)
-
-
-class BriefFormatter(logging.Formatter):
-    """Log lines without tracebacks (the exception's last line instead); -vv shows them whole."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        if not record.exc_info:
-            return super().format(record)
-        exc = record.exc_info[1]
-        brief = logging.makeLogRecord({**record.__dict__, "exc_info": None, "exc_text": None})
-        brief.msg = f"{record.getMessage()} ({type(exc).__name__}: {exc})"
-        brief.args = None
-        return super().format(brief)
-
-
-class JsonFormatter(logging.Formatter):
-    """One JSON object per log line: time (UTC, ISO 8601), level, logger, message."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        import json
-
-        data = {
-            "time": datetime.fromtimestamp(record.created).astimezone().isoformat(timespec="milliseconds"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        if record.exc_info:
-            data["error"] = f"{record.exc_info[0].__name__}: {record.exc_info[1]}"
-        return json.dumps(data, ensure_ascii=False)
 
 
 def _paths(args: argparse.Namespace, require_config: bool = False) -> Paths:
@@ -423,10 +379,14 @@ def crawl_and_report(paths: Paths, names: Sequence[str], *, trigger: str, backfi
                            log_level="INFO" if verbose else "WARNING", timeout=timeout)
     with Progress(sys.stderr) as progress:
         summaries = run_crawl(paths, sources, options, on_tick=progress.update)
-    output.write_table(summaries, SUMMARY_COLUMNS, title="Crawl summary", out=sys.stderr)
+    if logsetup.json_mode():  # every stderr line a JSON record: the summary too
+        for summary in summaries:
+            logsetup.say(f"{summary['source']}: {summary['status']}", fields=summary)
+    else:
+        output.write_table(summaries, SUMMARY_COLUMNS, title="Crawl summary", out=sys.stderr)
     failed = [s["source"] for s in summaries if s["status"] == "failed"]
     if failed:
-        print(f"kabar: failed as a whole: {', '.join(failed)} (see kabar runs)", file=sys.stderr)
+        logsetup.say(f"failed as a whole: {', '.join(failed)} (see kabar runs)", logging.ERROR)
         return EXIT_SOURCE_FAILED
     return EXIT_OK
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import sys
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Sequence
@@ -13,6 +12,7 @@ from scrapy.settings import Settings
 
 from crawler.config import Paths, SourceConfig
 from crawler.spiders.news import NewsSpider
+from jobs import logsetup
 
 logger = logging.getLogger(__name__)
 
@@ -95,5 +95,4 @@ def _summary(source: SourceConfig, crawler: Crawler) -> dict[str, Any]:
 
 
 def _crawl_failed(failure, source_name: str) -> None:
-    logger.error("%s: crawl could not start: %s", source_name, failure.getErrorMessage())
-    print(f"kabar: {source_name}: crawl could not start: {failure.getErrorMessage()}", file=sys.stderr)
+    logsetup.say(f"{source_name}: crawl could not start: {failure.getErrorMessage()}", logging.ERROR)

@@ -8,6 +8,7 @@ the daemon down; what a child could not record (killed, crashed) the daemon reco
 from __future__ import annotations
 
 import logging
+import os
 import signal
 import subprocess
 import sys
@@ -22,7 +23,7 @@ from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from crawler.config import Paths, SourceConfig
-from jobs import metrics
+from jobs import logsetup, metrics
 from jobs.cluster import NodeError, ScrapydNode, least_busy
 from jobs.schedules import describe, misfire_grace, next_poll_seconds, trigger_for
 from storage.archive import Archive
@@ -30,6 +31,8 @@ from storage.db import create_engine_for, open_archive
 from storage.runs import close_unfinished_runs, latest_run, poll_interval, record_poll_interval
 
 logger = logging.getLogger(__name__)
+# The daemon's start (sources and schedules) and stop: logged at INFO, shown without -v too.
+lifecycle = logging.getLogger(f"{__name__}.lifecycle")
 
 JOBSTORE_TABLE = "kabar_schedule"
 JOB_PREFIX = "source:"
@@ -88,6 +91,7 @@ def _crawl_locally(context: DaemonContext, source_name: str, limit: float) -> tu
         sys.executable, "-m", "jobs.cli", "crawl", "--source", source_name,
         "--trigger", "daemon", "--no-lock", "--timeout", f"{limit * 0.9:.0f}",
         "--db", context.paths.database_url, "--data-dir", str(context.paths.data_dir),
+        *logsetup.options().child_args(),
     ]
     if config.path:
         command += ["--config", str(config.path)]
@@ -198,9 +202,11 @@ class Daemon:
     def __init__(self, paths: Paths, metrics_port: int | None = None) -> None:
         self.paths = paths
         self.metrics_port = metrics_port
+        self._stopper: threading.Thread | None = None
 
     def run(self) -> int:
         global _context
+        logsetup.show_info(lifecycle.name)
         engine = open_archive(self.paths.database_url)
         daemon = self.paths.config.daemon
         scheduler = BackgroundScheduler(
@@ -220,10 +226,12 @@ class Daemon:
         scheduler.start(paused=True)
         sync_jobs(scheduler, self.paths, engine)
         scheduler.resume()
-        logger.info("daemon: %d sources scheduled", len(self.paths.config.sources))
+        _log_start(scheduler, self.paths)
         while scheduler.running:
             time.sleep(0.2)
-        logger.info("daemon: stopped")
+        if self._stopper is not None:  # the last crawls record how they ended first
+            self._stopper.join()
+        lifecycle.info("daemon: stopped", extra={"fields": {"event": "stopped"}})
         return 0
 
     def _on_signal(self, signum: int, _frame: Any) -> None:
@@ -231,8 +239,10 @@ class Daemon:
         if context is None or context.stopping.is_set():
             return
         context.stopping.set()
-        logger.info("daemon: %s received, stopping", signal.Signals(signum).name)
-        threading.Thread(target=self._stop, args=(context,), name="kabar-stop", daemon=True).start()
+        lifecycle.info("daemon: %s received, stopping", signal.Signals(signum).name,
+                       extra={"fields": {"event": "stopping", "signal": signal.Signals(signum).name}})
+        self._stopper = threading.Thread(target=self._stop, args=(context,), name="kabar-stop", daemon=True)
+        self._stopper.start()
 
     def _stop(self, context: DaemonContext) -> None:
         """No new runs; running crawls get the grace period to finish and flush, then die."""
@@ -248,6 +258,17 @@ class Daemon:
             except subprocess.TimeoutExpired:
                 process.kill()
         context.scheduler.shutdown(wait=True)
+
+
+def _log_start(scheduler: BackgroundScheduler, paths: Paths) -> None:
+    """One line: the daemon runs, with every source's schedule and next run."""
+    jobs = [(s.name, scheduler.get_job(job_id(s.name))) for s in paths.config.sources]
+    schedules = [{"source": name, "trigger": describe(job.trigger) if job else None,
+                  "next_run": job.next_run_time.isoformat() if job and job.next_run_time else None}
+                 for name, job in jobs]
+    lifecycle.info("daemon: started (pid %d), %d sources scheduled: %s", os.getpid(), len(schedules),
+                   ", ".join(f"{s['source']} {s['trigger']}" for s in schedules),
+                   extra={"fields": {"event": "started", "pid": os.getpid(), "sources": schedules}})
 
 
 def sync_jobs(scheduler: BackgroundScheduler, paths: Paths, engine) -> None:
@@ -306,7 +327,8 @@ def check_sources() -> None:
         return
     paths = context.paths
     command = [sys.executable, "-m", "jobs.cli", "sources", "check", "--format", "json",
-               "--db", paths.database_url, "--data-dir", str(paths.data_dir)]
+               "--db", paths.database_url, "--data-dir", str(paths.data_dir),
+               *logsetup.options().child_args()]
     if paths.config.path:
         command += ["--config", str(paths.config.path)]
     logger.info("daemon: checking every source")

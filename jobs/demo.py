@@ -9,12 +9,15 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import shlex
+import shutil
 import signal
 import sys
 import threading
 from dataclasses import replace
+from pathlib import Path
 
-from crawler.config import load_config, resolve
+from crawler.config import Paths, load_config, resolve
 from jobs import output
 from jobs.errors import UsageError
 from jobs.examplesites.server import ExampleSites
@@ -78,5 +81,48 @@ def run_demo(args: argparse.Namespace) -> int:
     hits = [hit_record(h) for h in search(engine_for(paths), SearchRequest(query=DEMO_QUERY, limit=5))]
     print(f"\nkabar search {DEMO_QUERY!r} (first {len(hits)}):", file=sys.stderr)
     output.write_table(hits, SEARCH_COLUMNS)
-    print(f"\nTry: kabar search \"layanan publik\" --db {paths.database_url}", file=sys.stderr)
+    print("\nTry (on the demo's archive and sources):", file=sys.stderr)
+    for hint in hints(invoked_as(sys.argv[0]), archive_options(paths), hits[0]["id"] if hits else None):
+        print(f"  {hint}", file=sys.stderr)
     return code
+
+
+def hints(program: str, options: list[str], article_id: int | None) -> list[str]:
+    """Commands to try after the demo, as a shell runs them from the same directory."""
+    suffix = " ".join(shlex.quote(o) for o in options)
+    commands = ['search "layanan publik"', *([f"show {article_id}"] if article_id else []), "status", "runs"]
+    return [f"{program} {command} {suffix}".rstrip() for command in commands]
+
+
+def archive_options(paths: Paths) -> list[str]:
+    """``--config`` of the demo's sources, and ``--db`` where that config alone would not
+    lead to the demo's archive (a --db, --data-dir or ./sources.toml [archive] of the demo)."""
+    config_path = paths.config.path
+    options = ["--config", _shown(Path(config_path))]
+    if resolve(config=config_path).database_url != paths.database_url:
+        options += ["--db", paths.database_url]
+    return options
+
+
+def invoked_as(argv0: str, cwd: Path | None = None, search_path: str | None = None) -> str:
+    """How to run this program again from ``cwd``, as shell words: ``kabar`` when that is what
+    PATH finds, else its path (relative when under ``cwd``, like ``.venv/bin/kabar``), or
+    ``python -m jobs.cli`` when it was started that way."""
+    cwd = cwd or Path.cwd()
+    if argv0.endswith(".py"):  # python -m jobs.cli
+        return f"{shlex.quote(_shown(Path(sys.executable), cwd))} -m jobs.cli"
+    program = Path(os.path.abspath(cwd / argv0))
+    found = shutil.which("kabar", path=search_path)
+    if found and Path(found).resolve() == program.resolve():
+        return "kabar"
+    return shlex.quote(_shown(program, cwd))
+
+
+def _shown(path: Path, cwd: Path | None = None) -> str:
+    """``path`` relative to ``cwd`` when it lies below it (symbolic links kept), else absolute."""
+    cwd = cwd or Path.cwd()
+    absolute = os.path.abspath(cwd / path)
+    relative = os.path.relpath(absolute, cwd)
+    if relative.startswith(".."):
+        return absolute
+    return relative if os.sep in relative else f".{os.sep}{relative}"

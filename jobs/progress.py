@@ -1,4 +1,5 @@
-"""A live progress display of a crawl on a terminal; silent when stderr is not one."""
+"""A live progress display of a crawl on a terminal; silent when stderr is not one, and with
+``--log-json`` (every stderr line is then a JSON record)."""
 
 from __future__ import annotations
 
@@ -7,6 +8,8 @@ from typing import Any, TextIO
 from rich.console import Console
 from rich.live import Live
 from rich.table import Table
+
+from jobs import logsetup
 
 
 class Progress:
@@ -17,7 +20,7 @@ class Progress:
         self.live: Live | None = None
 
     def __enter__(self) -> "Progress":
-        if self.console.is_terminal:
+        if self.console.is_terminal and not logsetup.json_mode():
             self.live = Live(console=self.console, auto_refresh=False, transient=True)
             self.live.start()
         return self

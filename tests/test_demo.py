@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -20,15 +22,35 @@ def clean_env(tmp_path: Path) -> dict[str, str]:
 
 
 def test_demo_crawls_the_example_sites_and_searches(tmp_path):
+    """The README's quick start: ``.venv/bin/kabar demo`` (kabar not on PATH) in a directory
+    whose ./sources.toml lists the real sources; the hints it prints work as printed."""
+    (tmp_path / ".venv").symlink_to(Path(sys.executable).parent.parent)
+    shutil.copy(ROOT / "sources.toml", tmp_path / "sources.toml")
+    env = clean_env(tmp_path) | {"PATH": "/usr/bin:/bin"}
     result = subprocess.run(
-        [sys.executable, "-m", "jobs.cli", "demo"],
-        cwd=tmp_path, env=clean_env(tmp_path), capture_output=True, text=True, timeout=600,
+        [".venv/bin/kabar", "demo"],
+        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert (tmp_path / "data" / "kabar.db").exists()
     assert "Crawl summary" in result.stderr
     assert "smart city" in result.stderr.lower()
     assert "Smart" in result.stdout or "Cerdas" in result.stdout
+
+    hints = result.stderr.split("Try (on the demo's archive and sources):\n", 1)[1].splitlines()
+    assert len(hints) == 4 and all(h.startswith("  .venv/bin/kabar ") for h in hints), hints
+    demo_sources = {s["name"] for s in tomllib.loads((tmp_path / "data" / "demo-sources.toml").read_text())["sources"]}
+    for hint in hints:
+        command = hint.strip()
+        ran = subprocess.run(command, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+        assert ran.returncode == 0, (command, ran.stderr[-2000:])
+        if " status " in command:  # the demo's sources, not ./sources.toml's real ones
+            as_json = subprocess.run(command + " --format json", shell=True, cwd=tmp_path, env=env,
+                                     capture_output=True, text=True, timeout=120)
+            assert {s["source"] for s in json.loads(as_json.stdout)} == demo_sources
+            assert all(s["last_status"] for s in json.loads(as_json.stdout))
+        if " search " in command:
+            assert "No articles match" not in ran.stderr
 
 
 def test_serve_only_prints_a_config_that_points_at_live_sites(tmp_path):

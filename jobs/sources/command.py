@@ -3,13 +3,14 @@ the exit code."""
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
 from typing import Any
 
 from crawler.config import DEFAULT_CONFIG, NAME_RE, Paths
-from jobs import output
+from jobs import logsetup, output
 from jobs.errors import UsageError
 from jobs.sources.add import describe, discover, suggest_name
 from jobs.sources.check import run_checks
@@ -63,7 +64,7 @@ def sources_check(paths: Paths, engine, *, names: list[str], fmt: str) -> int:
         output.write_table([summary(r) for r in results], CHECK_COLUMNS, title="Source health")
     failing = [r["source"] for r in results if r["status"] == "failing"]
     if failing:
-        print(f"kabar: failing: {', '.join(failing)}", file=sys.stderr)
+        logsetup.say(f"failing: {', '.join(failing)}", logging.WARNING)
         return EXIT_FAILING
     return EXIT_OK
 
