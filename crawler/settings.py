@@ -1,11 +1,11 @@
 """Scrapy settings of the kabar crawler: what runs, in what order, and how politely.
 
-The CLI overrides a few of these per run (database, config, trigger, politeness from
-``[crawl]`` in sources.toml); ``scrapy crawl news -a source=NAME`` uses them as they are, with
-the database and config taken from KABAR_DATABASE_URL / KABAR_CONFIG / KABAR_DATA_DIR.
+Plain data, read by every way of starting a crawl. The CLI overrides a few of these per run
+(database, config, trigger); the spider applies the politeness of ``[crawl]`` in sources.toml;
+the environment is read once, when a crawler's settings are built, by the add-on in ``ADDONS``
+(crawler/environment.py). ``scrapy crawl news -a source=NAME`` takes the database and config
+from KABAR_DATABASE_URL / KABAR_CONFIG / KABAR_DATA_DIR (``crawler.config.resolve``).
 """
-
-import os
 
 from crawler import __version__
 
@@ -26,13 +26,14 @@ AUTOTHROTTLE_MAX_DELAY = 30.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 # Hostile servers: give up in time, retry a little, never hold a huge body (docs/reliability.md).
-# KABAR_DOWNLOAD_TIMEOUT, KABAR_RETRY_BACKOFF and KABAR_RETRY_MAX_DELAY (seconds) override the
-# defaults from the environment; the tests use them to keep hostile pages quick.
-DOWNLOAD_TIMEOUT = float(os.environ.get("KABAR_DOWNLOAD_TIMEOUT") or 30)
+# The environment variables KABAR_DOWNLOAD_TIMEOUT, KABAR_RETRY_BACKOFF and KABAR_RETRY_MAX_DELAY
+# (seconds) override these three (crawler/environment.py); the tests use them to keep hostile
+# pages quick.
+DOWNLOAD_TIMEOUT = 30.0
 RETRY_ENABLED = True
 RETRY_TIMES = 2
-KABAR_RETRY_BACKOFF = float(os.environ.get("KABAR_RETRY_BACKOFF") or 1.0)  # 1 s, then 2 s
-KABAR_RETRY_MAX_DELAY = float(os.environ.get("KABAR_RETRY_MAX_DELAY") or 60)  # longer Retry-After: not retried
+KABAR_RETRY_BACKOFF = 1.0  # 1 s, then 2 s
+KABAR_RETRY_MAX_DELAY = 60.0  # longer Retry-After: not retried
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
@@ -81,6 +82,9 @@ SPIDER_MIDDLEWARES = {
     "scrapy.spidermiddlewares.depth.DepthMiddleware": None,
     "scrapy.spidermiddlewares.metacopy.MetaCopyDetectionMiddleware": None,
 }
+ADDONS = {
+    "crawler.environment.EnvironmentSettings": 0,
+}
 EXTENSIONS = {
     "crawler.warcarchive.WarcArchive": 50,
     "crawler.runstate.RunRecorder": 100,
@@ -91,10 +95,11 @@ EXTENSIONS = {
 KABAR_WARC_ENABLED = True
 KABAR_WARC_MAX_BYTES = 1 << 30  # 1 GiB
 
-# The archive and the source registry (see crawler/config.py for the precedence rules).
-KABAR_DATABASE_URL = os.environ.get("KABAR_DATABASE_URL")
-KABAR_CONFIG = os.environ.get("KABAR_CONFIG")
-KABAR_DATA_DIR = os.environ.get("KABAR_DATA_DIR")
+# The archive and the source registry: None takes the environment, the file or the default
+# (crawler.config.resolve has the precedence rules).
+KABAR_DATABASE_URL = None
+KABAR_CONFIG = None
+KABAR_DATA_DIR = None
 KABAR_TRIGGER = "scrapy"
 KABAR_BACKFILL = False
 KABAR_SINCE = None  # ISO date: with backfill, skip feed and sitemap entries older than this
