@@ -8,7 +8,8 @@ from scrapy.logformatter import LogFormatter
 
 
 def _label(item: Any) -> str:
-    return str(item.get("url", "?")) if isinstance(item, dict) else type(item).__name__
+    url = getattr(item, "url", None)
+    return str(url) if url is not None else type(item).__name__
 
 
 class PageLogFormatter(LogFormatter):

@@ -26,6 +26,8 @@ from storage.db import open_archive
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
+    from crawler.items import ArticlePage
+
 logger = logging.getLogger(__name__)
 
 MAX_ERROR_SAMPLES = 20
@@ -43,9 +45,9 @@ DEFERRED_VALIDATOR_KINDS = frozenset({"feed", "sitemap", "listing"})
 RECORDED_KIND = {"article-page": "other", "revisit": "article"}
 
 
-def warc_fields(item: dict[str, Any]) -> dict[str, Any]:
-    """The WARC pointer of an item's page as ``warc_file/offset/length`` (empty when none)."""
-    return {f"warc_{k}": v for k, v in (item.get("warc") or {}).items()}
+def warc_fields(pointer: dict[str, Any] | None) -> dict[str, Any]:
+    """A page's WARC pointer as the ``warc_file/offset/length`` columns (empty when none)."""
+    return {f"warc_{k}": v for k, v in (pointer or {}).items()}
 
 
 def body_hash(body: bytes) -> str:
@@ -122,22 +124,22 @@ class RunState:
             url, source_id=self.source_id, run_id=self.run_id, kind=kind, **fields
         )
 
-    def record_article_fetch(self, item: dict[str, Any], article_id: int | None) -> None:
+    def record_article_fetch(self, item: "ArticlePage", article_id: int | None) -> None:
         """The fetch of an article page, with its validators and WARC pointer."""
         fields = self.article_fetch_fields(item)
         self.archive.record_fetch(fields.pop("url"), article_id=article_id, **fields)
 
-    def article_fetch_fields(self, item: dict[str, Any]) -> dict[str, Any]:
+    def article_fetch_fields(self, item: "ArticlePage") -> dict[str, Any]:
         """The :meth:`Archive.record_fetch` fields of an article page's fetch (no article id)."""
         return {
-            "url": item["url"],
+            "url": item.url,
             "source_id": self.source_id,
             "run_id": self.run_id,
             "kind": "article",
-            "status": item["status"],
-            "etag": item.get("etag"),
-            "last_modified": item.get("last_modified"),
-            **warc_fields(item),
+            "status": item.status,
+            "etag": item.etag,
+            "last_modified": item.last_modified,
+            **warc_fields(item.warc),
         }
 
     @property
@@ -205,7 +207,8 @@ class RunRecorder:
         if kind in DEFERRED_VALIDATOR_KINDS and response.status == 200:
             run.pending_validators.append((response.url, kind, response.status, validators))
             validators = {}
-        run.record_fetch(response.url, kind, status=response.status, **validators, **warc_fields(request.meta))
+        run.record_fetch(response.url, kind, status=response.status, **validators,
+                         **warc_fields(request.meta.get("warc")))
 
     def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
         run = self._run(spider)
@@ -215,7 +218,8 @@ class RunRecorder:
     def item_error(self, item: Any, response: Response, spider: Spider, failure: Failure) -> None:
         run = self._run(spider)
         if run is not None:
-            run.error(f"{failure.type.__name__} while processing {item.get('url', '?')}: {failure.getErrorMessage()}")
+            url = getattr(item, "url", "?")
+            run.error(f"{failure.type.__name__} while processing {url}: {failure.getErrorMessage()}")
 
     def spider_closed(self, spider: Spider, reason: str) -> None:
         run = self._run(spider)

@@ -13,6 +13,7 @@ from twisted.internet.task import Clock
 
 from crawler.extract import Article
 from crawler.groupstore import GroupedStore
+from crawler.items import ArticlePage
 from crawler.pipelines.store import StorePipeline
 from crawler.runstate import RunState
 from storage.textnorm import text_hash
@@ -45,19 +46,21 @@ def pipeline_of(source: str, tmp_path) -> StorePipeline:
     return StorePipeline(crawler)
 
 
-def item(url: str, *, text: str = TEXT, requested: str | None = None) -> dict:
+def item(url: str, *, text: str = TEXT, requested: str | None = None) -> ArticlePage:
     """An item as DedupPipeline hands it on: extracted, canonical URL and text hash set."""
-    return {
-        "url": url,
-        "requested": requested or url,
-        "canonical": url,
-        "status": 200,
-        "fetched_at": datetime(2026, 11, 30, 4, 0, tzinfo=timezone.utc),
-        "article": Article(url=url, title="Aplikasi layanan publik terpadu", text=text,
-                           published=datetime(2026, 11, 29, 3, 0, tzinfo=timezone.utc), language="id"),
-        "text_hash": text_hash(text),
-        "warc": {"file": "kabar-1.warc.gz", "offset": 0, "length": 100},
-    }
+    return ArticlePage(
+        url=url,
+        requested=requested or url,
+        canonical=url,
+        status=200,
+        body=b"",
+        encoding="utf-8",
+        fetched_at=datetime(2026, 11, 30, 4, 0, tzinfo=timezone.utc),
+        article=Article(url=url, title="Aplikasi layanan publik terpadu", text=text,
+                        published=datetime(2026, 11, 29, 3, 0, tzinfo=timezone.utc), language="id"),
+        text_hash=text_hash(text),
+        warc={"file": "kabar-1.warc.gz", "offset": 0, "length": 100},
+    )
 
 
 @pytest.fixture(autouse=True)
@@ -76,16 +79,16 @@ def test_a_text_arriving_twice_in_one_group_is_stored_once_and_aliased(tmp_path)
     items = [item("http://127.0.0.1:9/berita/aplikasi-terpadu"), copy, other]
     pipelines = [first, second, first]
     done = fired([Deferred.fromCoroutine(p.process_item(i)) for p, i in zip(pipelines, items)])
-    assert done == [] and archive.find_article_id(items[0]["url"]) is None  # waiting for the group
+    assert done == [] and archive.find_article_id(items[0].url) is None  # waiting for the group
     clock.advance(0.05)
-    assert [type(d) for d in done] == [dict] * 3, done
-    original, duplicate, unrelated = (d["article_id"] for d in done)
+    assert [type(d) for d in done] == [ArticlePage] * 3, done
+    original, duplicate, unrelated = (d.article_id for d in done)
     assert duplicate == original != unrelated
     assert (first.run.new, first.run.duplicates) == (2, 0)
     assert (second.run.new, second.run.duplicates) == (0, 1)
-    assert {copy["url"], copy["requested"]} <= set(archive.aliases(original))
-    assert archive.find_article_id(copy["url"]) == original
-    assert archive.fetch_info(copy["url"])["article_id"] == original
+    assert {copy.url, copy.requested} <= set(archive.aliases(original))
+    assert archive.find_article_id(copy.url) == original
+    assert archive.fetch_info(copy.url)["article_id"] == original
     assert first._store.groups == 1 and first._store.articles == 3
 
 
@@ -93,5 +96,5 @@ def test_without_grouping_each_article_is_stored_at_once(tmp_path):
     pipeline = pipeline_of("satu", tmp_path)
     pipeline.group_size = 1
     done = fired([Deferred.fromCoroutine(pipeline.process_item(item("http://127.0.0.1:9/berita/a")))])
-    assert done and done[0]["article_id"] == pipeline.run.archive.find_article_id("http://127.0.0.1:9/berita/a")
+    assert done and done[0].article_id == pipeline.run.archive.find_article_id("http://127.0.0.1:9/berita/a")
     assert pipeline._store is None and pipeline.run.new == 1

@@ -1,8 +1,9 @@
 """Item pipelines, one job each, ordered in ``crawler/settings.py``:
 extract (page -> Article), dedup (canonical URL, exact text), store (archive row).
 
-Items are dicts: the spider yields the fetched page; each pipeline adds its result under its
-own key and drops the item (with the reason recorded) when the chain should stop.
+Items are :class:`crawler.items.ArticlePage` dataclasses: the spider yields the fetched page;
+each pipeline fills in its own fields and drops the item (with the reason recorded) when the
+chain should stop.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ an article split over several pages."""
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scrapy import Request
 from scrapy.exceptions import DropItem
@@ -14,6 +14,7 @@ from scrapy.utils.reactor import is_asyncio_reactor_installed
 from crawler.extract import Article, combine_pages
 from crawler.config import default_extract_workers
 from crawler.extractpool import ExtractionFailed, ExtractorPool
+from crawler.items import ArticlePage
 from crawler.pipelines import RunPipeline
 
 if TYPE_CHECKING:
@@ -27,7 +28,7 @@ MIN_ARTICLE_WORDS = 40
 
 
 class ExtractPipeline(RunPipeline):
-    """item["body"] -> item["article"]; a page without article text is dropped and recorded,
+    """item.body -> item.article; a page without article text is dropped and recorded,
     and so is a listing page (a section or homepage a sitemap listed), without an error.
     For a one-page article the workers' tags, signature, text_hash and stems come along.
 
@@ -46,49 +47,46 @@ class ExtractPipeline(RunPipeline):
     def close_spider(self) -> None:
         self.pool.close()
 
-    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    async def process_item(self, item: ArticlePage) -> ArticlePage:
+        url, status = item.url, item.status
         try:
-            analysis = await self.pool.analyse(item["body"], item["url"], item["fetched_at"],
+            analysis = await self.pool.analyse(item.body, url, item.fetched_at,
                                                tag_with=self.run.config.vocabulary,
                                                stems=self.run.archive.keeps_stems)
         except ExtractionFailed as exc:
-            self.run.error(f"{item['url']}: {exc}")
-            self.run.record_fetch(item["url"], "article", status=item["status"], error=str(exc))
-            raise DropItem(f"{exc}: {item['url']}") from None
+            self.run.error(f"{url}: {exc}")
+            self.run.record_fetch(url, "article", status=status, error=str(exc))
+            raise DropItem(f"{exc}: {url}") from None
         article, reason = analysis.article, analysis.listing
         if reason:
-            self.run.record_fetch(item["url"], "listing", status=item["status"])
-            raise DropItem(f"not an article ({reason}): {item['url']}", log_level="INFO")
+            self.run.record_fetch(url, "listing", status=status)
+            raise DropItem(f"not an article ({reason}): {url}", log_level="INFO")
         if article.page_urls:  # tags, fingerprints and stems are of the joined text, made later
             article = await self._join_pages(article, item)
         else:
-            if analysis.tags is not None:
-                item["tags"] = analysis.tags
-            item["signature"] = analysis.signature
-            if analysis.text_hash is not None:
-                item["text_hash"] = analysis.text_hash
-            item["stems"] = analysis.stems
+            item.tags, item.signature = analysis.tags, analysis.signature
+            item.text_hash, item.stems = analysis.text_hash, analysis.stems
         if not article.text.strip():
-            self.run.error(f"{item['url']}: no article text found")
-            self.run.record_fetch(item["url"], "article", status=item["status"], error="no article text")
-            raise DropItem(f"no article text in {item['url']}")
+            self.run.error(f"{url}: no article text found")
+            self.run.record_fetch(url, "article", status=status, error="no article text")
+            raise DropItem(f"no article text in {url}")
         words = len(article.text.split())
         if words < MIN_ARTICLE_WORDS:  # a login form, an error page served as 200, a stub
-            self.run.error(f"{item['url']}: not an article (only {words} words of text)")
-            self.run.record_fetch(item["url"], "article", status=item["status"], error=f"not an article ({words} words)")
-            raise DropItem(f"not an article ({words} words of text): {item['url']}")
-        item["article"] = article
+            self.run.error(f"{url}: not an article (only {words} words of text)")
+            self.run.record_fetch(url, "article", status=status, error=f"not an article ({words} words)")
+            raise DropItem(f"not an article ({words} words of text): {url}")
+        item.article = article
         return item
 
-    async def _join_pages(self, first: Article, item: dict[str, Any]) -> Article:
-        """Fetch the other pages (their WARC pointers go to item["page_warc"]) and join them."""
+    async def _join_pages(self, first: Article, item: ArticlePage) -> Article:
+        """Fetch the other pages (their WARC pointers go to item.page_warc) and join them."""
         pages, pointers = [], []
         for url in first.page_urls[:MAX_EXTRA_PAGES]:
             fetched = await self._fetch(url)
             if fetched is not None:
                 pages.append(fetched[0])
                 pointers.append(fetched[1])
-        item["page_warc"] = [p for p in pointers if p]
+        item.page_warc = [p for p in pointers if p]
         return combine_pages(first, pages)
 
     async def _fetch(self, url: str) -> tuple[Article, dict | None] | None:

@@ -3,27 +3,26 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from scrapy.exceptions import DropItem
 
+from crawler.items import ArticlePage
 from crawler.pipelines import RunPipeline
 from crawler.relevance.tagging import tag, vocabulary_for
 
 
 class RelevancePipeline(RunPipeline):
-    """item["tags"] = relevance, dimensions, regions; below min_score the chain stops."""
+    """item.tags = relevance, dimensions, regions; below min_score the chain stops."""
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    def process_item(self, item: ArticlePage) -> ArticlePage:
         config = self.run.config
-        if "tags" not in item:  # the extraction worker tags the article when it can
-            item["tags"] = tag(item["article"], vocabulary_for(config.vocabulary))
-        tags = item["tags"]
-        if tags["score"] < config.min_score and not item.get("revisit_of"):
+        if item.tags is None:  # the extraction worker tags the article when it can
+            item.tags = tag(item.extracted, vocabulary_for(config.vocabulary))
+        tags = item.tags
+        if tags["score"] < config.min_score and not item.revisit_of:
             self.run.not_relevant += 1
             self.run.record_article_fetch(item, None)
             raise DropItem(
-                f"not archived: score {tags['score']} < min_score {config.min_score}: {item['url']}",
+                f"not archived: score {tags['score']} < min_score {config.min_score}: {item.url}",
                 log_level="INFO",
             )
         return item

@@ -3,11 +3,10 @@ the article in place (text, title, tags, WARC pointer); otherwise only note the 
 
 from __future__ import annotations
 
-from typing import Any
-
 from scrapy.exceptions import DropItem
 
 from crawler.extract import EXTRACTOR_VERSION
+from crawler.items import ArticlePage
 from crawler.pipelines import RunPipeline
 from crawler.runstate import warc_fields
 from storage import revisits
@@ -18,13 +17,13 @@ from storage.textnorm import text_hash
 class RevisitPipeline(RunPipeline):
     """Handles items with ``revisit_of``; every other item passes untouched."""
 
-    def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
-        article_id = item.get("revisit_of")
+    def process_item(self, item: ArticlePage) -> ArticlePage:
+        article_id = item.revisit_of
         if article_id is None:
             return item
-        run, article = self.run, item["article"]
+        run, article = self.run, item.extracted
         engine = run.archive.engine
-        new_hash = item.get("text_hash") or text_hash(article.text)
+        new_hash = item.text_hash or text_hash(article.text)
         stored = revisits.current_hash(engine, article_id)
         if stored is not None and stored != new_hash:
             revisits.keep_version(engine, article_id)
@@ -37,11 +36,11 @@ class RevisitPipeline(RunPipeline):
                     "text_hash": new_hash,
                     "author": article.author,
                     "extractor_version": EXTRACTOR_VERSION,
-                    **warc_fields(item),
+                    **warc_fields(item.warc),
                 },
             )
-            if item.get("tags"):
-                store_tags(engine, article_id, item["tags"])
+            if item.tags:
+                store_tags(engine, article_id, item.tags)
             run.updated += 1
         revisits.mark_revisited(engine, article_id)
         run.record_article_fetch(item, article_id)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scrapy.utils.defer import maybe_deferred_to_future
 
 from crawler.extract import EXTRACTOR_VERSION
 from crawler.groupstore import GroupedStore, grouped_store
+from crawler.items import ArticlePage
 from crawler.pipelines import RunPipeline
 from crawler.pipelines.dedup import page_urls
 from crawler.runstate import warc_fields
@@ -47,7 +48,7 @@ class StorePipeline(RunPipeline):
                                         threshold=run.config.story_threshold)
         return self._store
 
-    async def process_item(self, item: dict[str, Any]) -> dict[str, Any]:
+    async def process_item(self, item: ArticlePage) -> ArticlePage:
         run = self.run
         new = self._new_article(item)
         store = self._grouped()
@@ -57,40 +58,40 @@ class StorePipeline(RunPipeline):
             article_id, created = await maybe_deferred_to_future(store.add(new))
         if created:
             run.new += 1
-            aliases = page_urls(item) - {item["canonical"]}
+            aliases = page_urls(item) - {item.canonical}
         else:  # its URL or (stored in the same group) its text was there first
             run.duplicates += 1
             aliases = page_urls(item)
         for url in aliases:
             run.archive.add_alias(article_id, url)
-        item["article_id"] = article_id
+        item.article_id = article_id
         return item
 
-    def _new_article(self, item: dict[str, Any]) -> NewArticle:
+    def _new_article(self, item: ArticlePage) -> NewArticle:
         run = self.run
-        article = item["article"]
+        article = item.extracted
         return NewArticle(
             {
                 "source_id": run.source_id,
-                "url": item["canonical"],
+                "url": item.canonical,
                 "title": article.title,
                 "author": article.author,
                 "published_at": article.published,
                 "language": article.language,
                 "text": article.text,
                 "truncated_from": article.truncated_from,
-                "text_hash": item["text_hash"],
+                "text_hash": item.text_hash,
                 "site_name": article.site_name,
                 "description": article.description,
                 "image": article.image,
                 "dateline": article.dateline,
-                "fetched_at": item["fetched_at"],
+                "fetched_at": item.fetched_at,
                 "extractor_version": EXTRACTOR_VERSION,
-                "meta": {"page_warc": item["page_warc"]} if item.get("page_warc") else {},
-                **warc_fields(item),
+                "meta": {"page_warc": item.page_warc} if item.page_warc else {},
+                **warc_fields(item.warc),
             },
-            tags=item.get("tags") or {},
-            signature=item.get("signature"),
+            tags=item.tags or {},
+            signature=item.signature,
             fetch=run.article_fetch_fields(item),
-            stems=item.get("stems"),
+            stems=item.stems,
         )

@@ -19,6 +19,7 @@ from twisted.python.failure import Failure
 
 from crawler import discovery
 from crawler.config import resolve, scrapy_settings
+from crawler.items import ArticlePage
 from crawler.runstate import RunState, body_hash
 from crawler.urls import canonicalize
 from storage import revisits
@@ -122,7 +123,7 @@ class NewsSpider(scrapy.Spider):
             for url in found.next_pages:
                 yield from self._follow(url, self.parse_listing, "listing", depth=depth + 1)
 
-    def parse_revisit(self, response: Response) -> Iterator[dict[str, Any]]:
+    def parse_revisit(self, response: Response) -> Iterator[ArticlePage]:
         """A young article fetched again: unchanged (304), gone (404/410) or maybe corrected."""
         article_id = response.meta["article_id"]
         engine = self.run.archive.engine
@@ -133,27 +134,27 @@ class NewsSpider(scrapy.Spider):
             revisits.mark_revisited(engine, article_id, removed=True)
         else:
             for item in self.parse_article(response):
-                item["revisit_of"] = article_id
+                item.revisit_of = article_id
                 yield item
 
-    def parse_article(self, response: Response) -> Iterator[dict[str, Any]]:
+    def parse_article(self, response: Response) -> Iterator[ArticlePage]:
         if not isinstance(response, TextResponse):
             content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or "unknown"
             self.run.error(f"{response.url}: not an HTML page ({content_type})")
             self.run.record_fetch(response.url, "article", status=response.status, error="not HTML")
             return
-        yield {
-            "url": response.url,
-            "found_at": response.meta.get("found_at"),
-            "requested": response.meta.get("requested"),
-            "body": response.body,
-            "encoding": response.encoding,
-            "status": response.status,
-            "fetched_at": datetime.now(timezone.utc),
-            "etag": _header(response, b"ETag"),
-            "last_modified": _header(response, b"Last-Modified"),
-            "warc": response.meta.get("warc"),
-        }
+        yield ArticlePage(
+            url=response.url,
+            found_at=response.meta.get("found_at"),
+            requested=response.meta.get("requested"),
+            body=response.body,
+            encoding=response.encoding,
+            status=response.status,
+            fetched_at=datetime.now(timezone.utc),
+            etag=_header(response, b"ETag"),
+            last_modified=_header(response, b"Last-Modified"),
+            warc=response.meta.get("warc"),
+        )
 
     def on_error(self, failure: Failure) -> None:
         request = failure.request
