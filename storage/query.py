@@ -1,4 +1,5 @@
 """The one read API of the archive, used by the CLI, the web pages, the JSON API and feeds.
+(storage.browse adds, on top of it, the reads of one visible article or story.)
 
 Full-text search runs on SQLite FTS5 (over a column of Indonesian stems) or on a PostgreSQL
 tsvector (``indonesian`` configuration); the query language (storage.querylang) and the
@@ -6,8 +7,8 @@ results are the same on both. Datetimes returned are aware UTC datetimes.
 
 Stories: search shows one hit per story (near duplicates grouped by storage.stories) with
 the other outlets that carried it in ``also_in``, unless ``group_stories=False``. Hidden
-articles (``Archive.hide``) never appear in search, count or iter_articles unless
-``include_hidden=True``; get_article returns them with ``hidden: {at, reason}``.
+articles (``Archive.hide``, the rule of storage.visibility) never appear in search, count or
+iter_articles unless ``include_hidden=True``; get_article returns them with ``hidden: {at, reason}``.
 """
 
 from __future__ import annotations
@@ -51,6 +52,7 @@ from storage.querylang import Node, Or, Term, parse_query, positive_terms, to_ft
 from storage.snippet import SCAN_CHARS as SNIPPET_SCAN_CHARS, make_snippet
 from storage.tags import read_tags
 from storage.textnorm import stem_word
+from storage.visibility import visible
 
 log = logging.getLogger(__name__)
 
@@ -200,12 +202,13 @@ def _filtered(stmt: Select, plan: _Plan, req: SearchRequest) -> Select:
             )
         )
     if not req.include_hidden:
-        stmt = stmt.where(Article.hidden_at.is_(None))
+        stmt = stmt.where(visible())
     return stmt
 
 
-def _group_key() -> ColumnElement[int]:
-    # Articles not (yet) in a story are groups of their own: -id never clashes with a story id.
+def group_key() -> ColumnElement[int]:
+    """What groups articles into stories: the story id, or for an article not (yet) in a story
+    its -id (a group of its own; -id never clashes with a story id)."""
     return func.coalesce(Article.story_id, -Article.id)
 
 
@@ -325,7 +328,7 @@ def _story_sources(s: Session, story_ids: list[int | None], include_hidden: bool
         .group_by(Article.story_id, Source.name)
     )
     if not include_hidden:
-        stmt = stmt.where(Article.hidden_at.is_(None))
+        stmt = stmt.where(visible())
     rows = sorted(s.execute(stmt).all(), key=lambda r: (r[2] is None, r[2].timestamp() if r[2] else 0, r[3]))
     found: dict[int, list[str]] = {}
     for story_id, name, _first, _id in rows:
@@ -353,7 +356,7 @@ def count(engine: Engine, req: SearchRequest) -> int:
     """How many hits ``search`` gives for ``req`` without limit and offset: stories when
     ``group_stories``, else articles."""
     plan = _plan(engine, req)
-    counted = func.count(distinct(_group_key())) if req.group_stories else func.count()
+    counted = func.count(distinct(group_key())) if req.group_stories else func.count()
     stmt = _filtered(select(counted).select_from(Article), plan, req)
     with Session(engine) as s:
         stmt = _windowed(stmt, plan, _rank_window(s, plan, req))

@@ -10,6 +10,7 @@ from sqlalchemy import Engine, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleVersion, utcnow
+from storage.visibility import visible
 
 
 def revisit_candidates(
@@ -30,7 +31,7 @@ def revisit_candidates(
         .where(
             Article.source_id == source_id,
             Article.removed_at.is_(None),
-            Article.hidden_at.is_(None),
+            visible(),
             or_(
                 Article.published_at >= now - window,
                 and_(Article.published_at.is_(None), Article.created_at >= now - window),

@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, sele
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleDimension, ArticleRegion
+from storage.visibility import visible
 
 
 _SET_SCORE = (
@@ -86,6 +87,12 @@ def read_tags(session: Session, article_ids: Iterable[int]) -> dict[int, dict[st
     return result
 
 
+def tags_of(engine: Engine, article_ids: Iterable[int]) -> dict[int, dict[str, list]]:
+    """:func:`read_tags` in a session of its own."""
+    with Session(engine) as session:
+        return read_tags(session, article_ids)
+
+
 def _unique_areas(areas: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
     seen: dict[str, dict[str, str]] = {}
     for area in areas:
@@ -96,23 +103,23 @@ def _unique_areas(areas: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
 
 def tag_stats(engine: Engine, tz: tzinfo = timezone.utc) -> dict[str, Any]:
     """Counts of visible articles per region, province, dimension and month (in ``tz``)."""
-    visible = select(Article.id).where(Article.hidden_at.is_(None))
+    shown = select(Article.id).where(visible())
     with Session(engine) as session:
         areas = session.execute(
             select(ArticleRegion.type, ArticleRegion.code, ArticleRegion.name, func.count())
-            .where(ArticleRegion.article_id.in_(visible))
+            .where(ArticleRegion.article_id.in_(shown))
             .group_by(ArticleRegion.type, ArticleRegion.code, ArticleRegion.name)
             .order_by(func.count().desc(), ArticleRegion.code)
         ).all()
         dimensions = session.execute(
             select(ArticleDimension.dimension, func.count())
-            .where(ArticleDimension.article_id.in_(visible))
+            .where(ArticleDimension.article_id.in_(shown))
             .group_by(ArticleDimension.dimension)
             .order_by(func.count().desc(), ArticleDimension.dimension)
         ).all()
         months: Counter[str] = Counter()
         published = session.execute(
-            select(Article.published_at).where(Article.hidden_at.is_(None)).execution_options(yield_per=5000)
+            select(Article.published_at).where(visible()).execution_options(yield_per=5000)
         ).scalars()
         for value in published:
             if value is not None:

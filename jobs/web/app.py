@@ -1,6 +1,6 @@
 """The FastAPI application: pages (Jinja2, autoescaped, no scripts), the JSON API under
 /api/, Atom feeds and the sandboxed archived originals. Read-only; every article it shows
-comes from storage.query, and hidden articles are treated as absent."""
+comes from storage (query, browse), and hidden articles are treated as absent."""
 
 from __future__ import annotations
 
@@ -24,6 +24,7 @@ from jobs.web.head import HeadAsGet
 from jobs.web.models import ArticleOut, SearchOut, StoryOut
 from jobs.web.params import BadQuery, SearchParams, from_query
 from jobs.web.security import BasicAuth, SecurityHeaders
+from storage.browse import visible_article, visible_story
 from storage.checks import latest_checks
 from storage.errors import QueryError, StorageError
 from storage.query import list_runs, stats
@@ -150,21 +151,21 @@ def create_app(engine: Engine, *, password: str | None = None, user: str = "kaba
 
     @app.get("/article/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, article_id: ArticleId):
-        article = data.visible_article(engine, article_id)
+        article = visible_article(engine, article_id)
         if article is None:
             raise HTTPException(404, f"There is no article {article_id} in the archive.")
         return page(request, "article.html", article=article, paragraphs=_paragraphs(article.get("text")))
 
     @app.get("/story/{story_id}", include_in_schema=False)
     def story_page(story_id: StoryId):
-        found = data.story(engine, story_id)
+        found = visible_story(engine, story_id)
         if not found:
             raise HTTPException(404, f"There is no story {story_id} in the archive.")
         return RedirectResponse(f"/article/{found['articles'][0]['id']}#story", status_code=303)
 
     @app.get("/article/{article_id}/original", include_in_schema=False)
     def original_page(article_id: ArticleId):
-        article = data.visible_article(engine, article_id)
+        article = visible_article(engine, article_id)
         if article is None:
             raise HTTPException(404, f"There is no article {article_id} in the archive.")
         if not article.get("warc"):
@@ -247,7 +248,7 @@ def create_app(engine: Engine, *, password: str | None = None, user: str = "kaba
     @app.get("/api/article/{article_id}", tags=["api"], response_model=ArticleOut, responses=_NOT_FOUND)
     def api_article(request: Request, article_id: ArticleId):
         """Every stored field of one article, its story (every outlet and URL) and its tags."""
-        article = data.visible_article(engine, article_id)
+        article = visible_article(engine, article_id)
         if article is None:
             raise HTTPException(404, f"no article {article_id}")
         article.pop("hidden", None)
@@ -257,7 +258,7 @@ def create_app(engine: Engine, *, password: str | None = None, user: str = "kaba
     @app.get("/api/story/{story_id}", tags=["api"], response_model=StoryOut, responses=_NOT_FOUND)
     def api_story(story_id: StoryId):
         """The visible articles of a story, earliest first, with their URLs and aliases."""
-        found = data.story(engine, story_id)
+        found = visible_story(engine, story_id)
         if not found:
             raise HTTPException(404, f"no story {story_id}")
         return JSONResponse(output.jsonable(found))
