@@ -43,7 +43,7 @@ _BASE_TIME = datetime(2020, 1, 1, tzinfo=timezone.utc)
 
 def vocabulary() -> list[str]:
     """Words of the example sites' stories, most frequent first."""
-    from jobs.examplesites.gold import gold_copies
+    from tests.support.gold import gold_copies
 
     counts: dict[str, int] = defaultdict(int)
     for copy in gold_copies():
@@ -309,7 +309,7 @@ def example_sites() -> dict[str, Any]:
     from storage.archive import Archive
     from storage.db import open_archive
     from storage.fingerprint import similarity, signature
-    from jobs.examplesites.gold import gold_copies
+    from tests.support.gold import gold_copies
 
     copies = gold_copies()
     with tempfile.TemporaryDirectory() as tmp:

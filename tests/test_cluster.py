@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from jobs.cluster import LocalScrapyd, build_egg
-from jobs.examplesites.gold import gold_copies
+from tests.support.gold import gold_copies
 from tests.test_daemon import DaemonProcess, command_line
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import pytest
 
-from jobs.examplesites.gold import gold_copies
 from crawler.urls import canonicalize
+from tests.support.gold import gold_copies
 
 SEED_WORDS = {
     # seed story -> words from its body (not its title) that a user would search for

@@ -27,11 +27,12 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:  # tests run without an installed kabar
     sys.path.insert(0, str(ROOT))
 
-from jobs.examplesites import ExampleSites, StoryError, gold_copies, load_stories  # noqa: E402
+from jobs.examplesites import ExampleSites, StoryError, load_stories  # noqa: E402
 from jobs.examplesites.config import default_bases, sources_toml  # noqa: E402
 from jobs.examplesites.render import render_site  # noqa: E402
 from jobs.examplesites.sites import PER_PAGE, SITES, site_catalog  # noqa: E402
 from jobs.examplesites.stories import STORIES_DIR  # noqa: E402
+from tests.support.gold import gold_copies  # noqa: E402
 
 SITE_KEYS = list(SITES)
 
@@ -259,7 +260,7 @@ def test_gold_fields(sample_dir):
 
 def test_gold_cli_writes_one_json_per_copy(sample_dir, tmp_path):
     out = tmp_path / "gold"
-    proc = subprocess.run([sys.executable, "-m", "jobs.examplesites", "--stories", str(sample_dir), "gold", str(out)],
+    proc = subprocess.run([sys.executable, "-m", "tests.support.gold", "--stories", str(sample_dir), str(out)],
                           cwd=ROOT, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 0, proc.stderr
     files = sorted(out.glob("*/*.json"))

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from jobs.examplesites import gold_copies
+from tests.support.gold import gold_copies
 from tests.test_extract_gold import MIN_F1, f1, junk_lines
 
 ROOT = Path(__file__).resolve().parent.parent

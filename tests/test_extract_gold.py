@@ -20,7 +20,7 @@ import pytest
 from crawler.extract import combine_pages, extract
 from crawler.extract.pages import page_number
 from crawler.urls import canonicalize
-from jobs.examplesites import gold_copies
+from tests.support.gold import gold_copies
 
 MIN_F1 = 0.98
 

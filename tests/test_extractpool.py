@@ -14,10 +14,10 @@ import pytest
 from crawler.config import ConfigError, load_config
 from crawler.extractpool import ExtractionFailed, ExtractorPool, analyse, ordered_map
 from crawler.relevance.tagging import tag, vocabulary_for
-from jobs.examplesites.gold import gold_copies
 from storage.fingerprint import signature
 from storage.textnorm import search_text, text_hash
 from tests.conftest import make_runner, write_config
+from tests.support.gold import gold_copies
 
 
 def _pages(sites, n: int = 12) -> list[tuple[bytes, str]]:

@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from jobs.examplesites import gold_copies
 from tests.conftest import make_runner
+from tests.support.gold import gold_copies
 
 
 @pytest.fixture

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from crawler.urls import canonicalize
-from jobs.examplesites.gold import gold_copies
+from tests.support.gold import gold_copies
 
 SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
 SEED_REGIONS = ["Musi Banyuasin", "Muara Enim", "Banyuasin", "Banyuasin", "Musi Rawas"]

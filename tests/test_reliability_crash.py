@@ -22,11 +22,11 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from crawler.urls import canonicalize
-from jobs.examplesites.gold import gold_copies
 from storage.db import head_revision
 from storage.textnorm import text_hash
 from storage.warc import read_response
 from tests.conftest import ROOT, make_runner, write_config
+from tests.support.gold import gold_copies
 
 KILLS = int(os.environ.get("KABAR_TEST_KILLS", "6"))
 SEED = int(os.environ.get("KABAR_TEST_KILL_SEED", "20240513"))

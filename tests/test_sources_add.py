@@ -11,12 +11,12 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from crawler.config import load_config, parse_config
-from jobs.examplesites.gold import gold_copies
 from jobs.examplesites.sites import SITES, listing_page_path
 from jobs.sources.add import SourceError, describe, discover
 from jobs.sources.discover import advertised_feeds, listing_candidates
 from jobs.sources.fetch import Fetcher
 from jobs.sources.pattern import infer_pattern
+from tests.support.gold import gold_copies
 
 
 @pytest.fixture(scope="module")

@@ -11,10 +11,10 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from jobs.examplesites.gold import gold_copies
 from storage.fingerprint import signature, similarity
 from storage.models import ArticleBand, Story
 from storage.query import SearchRequest, count, get_article, iter_articles, search
+from tests.support.gold import gold_copies
 
 SPBE = "muba-indeks-spbe-satu-data"  # one story carried by three sites
 

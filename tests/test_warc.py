@@ -20,9 +20,9 @@ from urllib.parse import urlsplit
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from jobs.examplesites.gold import gold_copies
 from storage.errors import StorageError
 from storage.warc import WarcPointer, WarcWriter, iter_responses, read_response
+from tests.support.gold import gold_copies
 
 ROOT = Path(__file__).resolve().parent.parent
 NAME_RE = re.compile(r"^kabar-\d{14}-[A-Za-z0-9._-]+-(\d+)-\d{5}\.warc\.gz$")

@@ -1,4 +1,4 @@
-"""``python -m jobs.examplesites gold DIR`` | ``serve`` | ``sources``."""
+"""``python -m jobs.examplesites serve`` | ``sources``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,6 @@ import sys
 import time
 
 from .config import DEFAULT_BASE_PORT, default_bases, sources_toml
-from .gold import write_gold
 from .server import ExampleSites
 from .stories import StoryError
 
@@ -18,10 +17,6 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m jobs.examplesites", description=__doc__)
     parser.add_argument("--stories", help="directory of story TOML files (default: bundled)")
     sub = parser.add_subparsers(dest="command", required=True)
-    gold = sub.add_parser("gold", help="write DIR/<site>/<slug>.json for every copy")
-    gold.add_argument("directory")
-    gold.add_argument("--base-port", type=int, default=None,
-                      help="include absolute URLs for sites on ports BASE_PORT.. (e.g. 8701)")
     serve = sub.add_parser("serve", help="serve the sites until interrupted")
     serve.add_argument("--base-port", type=int, default=DEFAULT_BASE_PORT)
     sources = sub.add_parser("sources", help="print sources.toml for the default ports")
@@ -29,11 +24,7 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     try:
-        if args.command == "gold":
-            bases = default_bases(args.base_port) if args.base_port else None
-            paths = write_gold(args.directory, sites=bases, stories_dir=args.stories)
-            print(f"{len(paths)} gold files written to {args.directory}", file=sys.stderr)
-        elif args.command == "sources":
+        if args.command == "sources":
             sys.stdout.write(sources_toml(default_bases(args.base_port)))
         else:
             with ExampleSites(args.base_port, stories_dir=args.stories) as sites:

@@ -71,11 +71,6 @@ def format_site_date(site: str, dt: datetime) -> str:
     return pattern.format(**date_fields(dt))
 
 
-def site_shows_time(site: str) -> bool:
-    """True when ``site`` shows the time of day of a publication."""
-    return SITE_FORMATS[site][1]
-
-
 def http_date(dt: datetime) -> str:
     """RFC 7231 / RFC 822 date in GMT (HTTP headers, RSS pubDate)."""
     return format_datetime(dt.astimezone(timezone.utc), usegmt=True)

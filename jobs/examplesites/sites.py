@@ -2,7 +2,8 @@
 
 Every per-site difference that is not markup lives in the ``SITES`` table; templates
 hold the markup (``templates/<site>/``). URL builders here are shared by the
-renderer, the gold and the sources.toml writer, so all three always agree.
+renderer, the sources.toml writer and the tests' gold (tests/support/gold.py), so all three
+always agree.
 """
 
 from __future__ import annotations
@@ -203,13 +204,6 @@ def page_chunks(site: str, paragraphs: tuple[str, ...]) -> list[tuple[str, ...]]
         chunks.append(paragraphs[start:end])
         start = end
     return chunks
-
-
-def body_text(copy: Copy) -> str:
-    """The article body as a careful reader would copy it (dateline prefix + paragraphs)."""
-    paras = list(copy.paragraphs)
-    paras[0] = dateline_prefix(copy) + paras[0]
-    return "\n\n".join(paras)
 
 
 def site_catalog(stories: list[Story]) -> dict[str, list[Copy]]:

@@ -243,17 +243,3 @@ def all_copies(stories: list[Story]) -> list[Copy]:
     """Every copy of every story, newest first (ties broken by site and slug)."""
     copies = [c for s in stories for c in s.copies]
     return sorted(copies, key=lambda c: (-c.published.timestamp(), c.site, c.slug))
-
-
-def copy_gold(copy: Copy, base_url: str | None = None) -> dict[str, Any]:
-    """The gold of one copy (see gold.py; re-exported here for convenience)."""
-    from .gold import copy_gold as _copy_gold
-
-    return _copy_gold(copy, base_url)
-
-
-def gold_copies(*args: Any, **kwargs: Any) -> list[dict[str, Any]]:
-    """The gold of every copy (see :func:`jobs.examplesites.gold.gold_copies`)."""
-    from .gold import gold_copies as _gold_copies
-
-    return _gold_copies(*args, **kwargs)

@@ -1,36 +1,46 @@
-"""The gold of every copy: what a perfect extractor returns for its page.
+"""The gold of every example-site copy: what a perfect extractor returns for its page.
 
 ``gold_copies()`` returns one dict per copy; ``write_gold(dir)`` writes them as
-``dir/<site>/<slug>.json`` (``python -m jobs.examplesites gold DIR``).
+``dir/<site>/<slug>.json`` (``python -m tests.support.gold [--stories DIR] DIR [--base-port 8701]``).
+Tests and benchmarks only: the product ships the sites (jobs/examplesites), not their gold.
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import logging
+import sys
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import Any, Mapping
 
-from .dates import site_shows_time
-from .sites import article_path, body_text, page_chunks, site_catalog
-from .stories import Copy, Story, load_stories
-
-if TYPE_CHECKING:
-    from .server import ExampleSites
+from jobs.examplesites.config import default_bases
+from jobs.examplesites.dates import SITE_FORMATS
+from jobs.examplesites.server import ExampleSites
+from jobs.examplesites.sites import article_path, dateline_prefix, page_chunks, site_catalog
+from jobs.examplesites.stories import Copy, Story, StoryError, load_stories
 
 log = logging.getLogger(__name__)
+
+
+def body_text(copy: Copy) -> str:
+    """The article body as a careful reader would copy it (dateline prefix + paragraphs)."""
+    paras = list(copy.paragraphs)
+    paras[0] = dateline_prefix(copy) + paras[0]
+    return "\n\n".join(paras)
 
 
 def copy_gold(copy: Copy, base_url: str | None = None) -> dict[str, Any]:
     """Gold for one copy; with ``base_url`` (the site's "http://host:port/") also ``url``."""
     path = article_path(copy)
+    _, shows_time = SITE_FORMATS[copy.site]
     gold: dict[str, Any] = {
         "site": copy.site,
         "slug": copy.slug,
         "path": path,
         "title": copy.title,
         "published": copy.published.isoformat(),
-        "published_has_time": site_shows_time(copy.site),
+        "published_has_time": shows_time,
         "author": copy.author,
         "dateline": copy.dateline,
         "text": body_text(copy),
@@ -44,14 +54,14 @@ def copy_gold(copy: Copy, base_url: str | None = None) -> dict[str, Any]:
     return gold
 
 
-def _bases(sites: "ExampleSites | Mapping[str, str] | None") -> Mapping[str, str] | None:
+def _bases(sites: ExampleSites | Mapping[str, str] | None) -> Mapping[str, str] | None:
     if sites is None or isinstance(sites, Mapping):
         return sites
     return sites.base_urls()
 
 
 def gold_copies(
-    sites: "ExampleSites | Mapping[str, str] | None" = None,
+    sites: ExampleSites | Mapping[str, str] | None = None,
     *,
     stories: list[Story] | None = None,
     stories_dir: Path | str | None = None,
@@ -84,3 +94,27 @@ def write_gold(directory: Path | str, **kwargs: Any) -> list[Path]:
         written.append(path)
     log.info("wrote %d gold files under %s", len(written), root)
     return written
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m tests.support.gold``: write the gold files; returns the exit code."""
+    parser = argparse.ArgumentParser(prog="python -m tests.support.gold",
+                                     description="write DIR/<site>/<slug>.json for every copy")
+    parser.add_argument("--stories", help="directory of story TOML files (default: bundled)")
+    parser.add_argument("directory")
+    parser.add_argument("--base-port", type=int, default=None,
+                        help="include absolute URLs for sites on ports BASE_PORT.. (e.g. 8701)")
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
+    bases = default_bases(args.base_port) if args.base_port else None
+    try:
+        paths = write_gold(args.directory, sites=bases, stories_dir=args.stories)
+    except (StoryError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    print(f"{len(paths)} gold files written to {args.directory}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

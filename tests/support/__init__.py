@@ -1,0 +1,6 @@
+"""What the tests (and bench/) share that is not a test: helpers, stand-ins, the example sites' gold.
+
+Not shipped: ``pip install .`` packages crawler, storage and jobs only, and nothing there imports
+``tests``. Test modules import shared helpers from here (or fixtures through conftest), never
+from another test module.
+"""
