@@ -10,13 +10,13 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import MISSING, Field, dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from storage.location import default_database_url
+from storage.location import MIB, WARC_MAX_BYTES, default_database_url
 
 DEFAULT_CONFIG = Path("sources.toml")
 DEFAULT_DATA_DIR = Path("data")
@@ -24,61 +24,214 @@ NAME_RE = re.compile(r"^[a-z0-9_-]+$")
 EVERY_RE = re.compile(r"^\s*(\d+)\s*([smhd])\s*$")
 EVERY_UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
 
-ARCHIVE_KEYS = {"database", "data_dir", "warc", "warc_max_mb"}
-RELEVANCE_KEYS = {"min_score", "vocabulary"}
-CRAWL_KEYS = {
-    "download_delay",
-    "concurrent_requests_per_domain",
-    "autothrottle",
-    "listing_depth",
-    "backfill_depth",
-    "revisit_days",
-    "revisit_hours",
-    "retry_failed",
-    "extract_workers",
-}
-SOURCE_KEYS = {
-    "name",
-    "url",
-    "feeds",
-    "sitemaps",
-    "listings",
-    "article_pattern",
-    "region",
-    "schedule",
-}
-DEDUP_KEYS = {"story_threshold"}
-DAEMON_DURATIONS = {"crawl_timeout", "grace", "poll_start", "poll_floor", "poll_ceiling"}
-DAEMON_KEYS = DAEMON_DURATIONS | {"max_parallel", "timezone"}
-CLUSTER_KEYS = {"scrapyd", "project"}
-WEB_KEYS = {"base_url"}
-TOP_KEYS = {"archive", "relevance", "crawl", "dedup", "daemon", "cluster", "web", "sources"}
-
 
 class ConfigError(Exception):
     """A configuration the user wrote cannot be used; the message says why."""
+
+
+# The schema is stated once, by the dataclasses below: a field made with `toml_key` is a key of
+# sources.toml with its default and the reader that checks and converts its value; a field made
+# with `toml_table` is a TOML table of its own. The allowed keys, the required keys and the order
+# of the checks all follow from `dataclasses.fields`.
+
+Reader = Callable[[Any, str, Path], Any]
+"""Checks and converts one value: ``(value, where, base)``, where ``where`` names the file, table
+and key for messages and ``base`` is the config file's directory (relative paths start there)."""
+
+
+def toml_key(default: Any = MISSING, *, read: Reader, table: str | None = None, default_factory: Any = MISSING) -> Any:
+    """A dataclass field that is a key of sources.toml. ``table`` names the TOML table of a key the
+    dataclass holds flat (``[archive] database`` is ``Config.database``). No default: required."""
+    metadata = {"read": read, "table": table}
+    if default_factory is not MISSING:
+        return field(default_factory=default_factory, metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+def toml_table(cls: type) -> Any:
+    """A dataclass field that is a whole TOML table, read into ``cls`` (``[crawl]`` is ``Config.crawl``)."""
+    return field(default_factory=cls, metadata={"section": cls})
+
+
+def key_fields(cls: type) -> list[Field[Any]]:
+    """The fields of dataclass ``cls`` that are keys of its TOML table, in order."""
+    return [f for f in fields(cls) if "read" in f.metadata]
+
+
+def toml_keys(cls: type) -> set[str]:
+    """The keys a TOML table read into ``cls`` may hold."""
+    return {f.name for f in key_fields(cls)}
+
+
+def _str(value: Any, where: str) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise ConfigError(f"{where}: expected a non-empty string")
+    return value.strip()
+
+
+def _list(value: Any, where: str) -> list[Any]:
+    if isinstance(value, str):
+        return [value]
+    if not isinstance(value, list):
+        raise ConfigError(f"{where}: expected a list of URLs")
+    return value
+
+
+def _url(value: Any, where: str) -> str:
+    url = _str(value, where)
+    if not re.match(r"^https?://[^/\s]+", url):
+        raise ConfigError(f"{where}: {url!r} is not an http(s) URL")
+    return url
+
+
+def _text(value: Any, where: str, base: Path) -> str:
+    return _str(value, where)
+
+
+def _http_url(value: Any, where: str, base: Path) -> str:
+    return _url(value, where)
+
+
+def _urls(value: Any, where: str, base: Path) -> tuple[str, ...]:
+    return tuple(_url(u, where) for u in _list(value, where))
+
+
+def _database(value: Any, where: str, base: Path) -> str:
+    """A relative SQLite path in the file is relative to the file's own directory."""
+    url = _str(value, where)
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
+        return prefix + str(base / url[len(prefix):])
+    return url
+
+
+def _directory(value: Any, where: str, base: Path) -> Path:
+    return base / _str(value, where)
+
+
+def _existing_file(value: Any, where: str, base: Path) -> Path:
+    path = base / _str(value, where)
+    if not path.is_file():
+        raise ConfigError(f"{where}: no such file: {path}")
+    return path
+
+
+def _true_or_false(value: Any, where: str, base: Path) -> bool:
+    if not isinstance(value, bool):
+        raise ConfigError(f"{where}: expected true or false")
+    return value
+
+
+def _whole_number(what: str) -> Reader:
+    """A whole number >= 1; ``what`` says what it counts in the message."""
+
+    def read(value: Any, where: str, base: Path) -> int:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise ConfigError(f"{where}: expected {what} >= 1")
+        return value
+
+    return read
+
+
+def _number(accept: Callable[[float], bool], expected: str) -> Reader:
+    """A number (read as a float) that ``accept`` takes; ``expected`` says which in the message."""
+
+    def read(value: Any, where: str, base: Path) -> float:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not accept(value):
+            raise ConfigError(f"{where}: expected {expected}")
+        return float(value)
+
+    return read
+
+
+def _amount(kind: type) -> Reader:
+    """A value of ``kind`` (bool, int or float; an int is taken for a float), never negative."""
+
+    def read(value: Any, where: str, base: Path) -> Any:
+        if kind is float and isinstance(value, int) and not isinstance(value, bool):
+            value = float(value)
+        if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
+            raise ConfigError(f"{where}: expected {kind.__name__}")
+        if kind in (int, float) and value < 0:
+            raise ConfigError(f"{where}: must not be negative")
+        return value
+
+    return read
+
+
+def _interval(value: Any, where: str, base: Path) -> timedelta:
+    try:
+        return parse_every(_str(value, where))
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+
+
+def _timezone(value: Any, where: str, base: Path) -> str:
+    from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+    name = _str(value, where)
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"{where}: unknown time zone {name!r}") from None
+    return name
+
+
+def _cron(value: Any, where: str, base: Path) -> str:
+    cron = _str(value, where)
+    if len(cron.split()) != 5:
+        raise ConfigError(f"{where}: expected five fields like '*/30 * * * *'")
+    from apscheduler.triggers.cron import CronTrigger
+
+    try:
+        CronTrigger.from_crontab(cron)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: {exc}") from None
+    return cron
+
+
+def _regex(value: Any, where: str, base: Path) -> str:
+    pattern = _str(value, where)
+    try:
+        re.compile(pattern)
+    except re.error as exc:
+        raise ConfigError(f"{where}: invalid regular expression: {exc}") from None
+    return pattern
+
+
+def _base_url(value: Any, where: str, base: Path) -> str:
+    return parse_base_url(value, where)
+
+
+def _schedule(value: Any, where: str, base: Path) -> Schedule:
+    if not isinstance(value, dict):
+        raise ConfigError(f"{where}: expected {{ every = \"30m\" }} or {{ cron = \"*/30 * * * *\" }}")
+    _check_keys(value, toml_keys(Schedule), where)
+    if len(value) != 1:
+        raise ConfigError(f"{where}: give exactly one of 'every' or 'cron'")
+    return Schedule(**_read_keys(key_fields(Schedule), value, where, base))
 
 
 @dataclass(frozen=True)
 class Schedule:
     """When a source is crawled by the daemon: a fixed interval or a cron expression."""
 
-    every: timedelta | None = None
-    cron: str | None = None
+    every: timedelta | None = toml_key(None, read=_interval)
+    cron: str | None = toml_key(None, read=_cron)
 
 
 @dataclass(frozen=True)
 class SourceConfig:
     """One ``[[sources]]`` entry."""
 
-    name: str
-    url: str
-    feeds: tuple[str, ...] = ()
-    sitemaps: tuple[str, ...] = ()
-    listings: tuple[str, ...] = ()
-    article_pattern: str | None = None
-    region: str | None = None
-    schedule: Schedule | None = None
+    name: str = toml_key(read=_text)  # checked against NAME_RE too, see _read_source
+    url: str = toml_key(read=_http_url)
+    feeds: tuple[str, ...] = toml_key((), read=_urls)
+    sitemaps: tuple[str, ...] = toml_key((), read=_urls)
+    listings: tuple[str, ...] = toml_key((), read=_urls)
+    article_pattern: str | None = toml_key(None, read=_regex)  # on the URL path
+    region: str | None = toml_key(None, read=_text)
+    schedule: Schedule | None = toml_key(None, read=_schedule)
 
     @property
     def article_regex(self) -> re.Pattern[str] | None:
@@ -97,36 +250,40 @@ def default_extract_workers() -> int:
 class CrawlConfig:
     """Politeness and depth; the defaults are polite, the example config lifts them."""
 
-    download_delay: float = 1.0
-    concurrent_requests_per_domain: int = 2
-    autothrottle: bool = True
-    listing_depth: int = 3
-    backfill_depth: int = 200
-    revisit_days: float = 2.0  # articles younger than this are revisited for corrections...
-    revisit_hours: float = 24.0  # ...at most this often, with conditional GET
-    retry_failed: int = 100  # article URLs whose last fetch failed, retried per run
-    extract_workers: int = field(default_factory=default_extract_workers)  # 0: extract in the crawl process
+    download_delay: float = toml_key(1.0, read=_amount(float))
+    concurrent_requests_per_domain: int = toml_key(2, read=_amount(int))
+    autothrottle: bool = toml_key(True, read=_amount(bool))
+    listing_depth: int = toml_key(3, read=_amount(int))
+    backfill_depth: int = toml_key(200, read=_amount(int))
+    revisit_days: float = toml_key(2.0, read=_amount(float))  # articles younger than this are revisited for corrections...
+    revisit_hours: float = toml_key(24.0, read=_amount(float))  # ...at most this often, with conditional GET
+    retry_failed: int = toml_key(100, read=_amount(int))  # article URLs whose last fetch failed, retried per run
+    extract_workers: int = toml_key(read=_amount(int), default_factory=default_extract_workers)  # 0: in the crawl process
 
 
 @dataclass(frozen=True)
 class DaemonConfig:
     """How ``kabar daemon`` runs crawls: limits, shutdown grace, adaptive polling bounds."""
 
-    crawl_timeout: timedelta = timedelta(minutes=30)  # a crawl process is killed after this
-    grace: timedelta = timedelta(seconds=20)  # on SIGTERM, running crawls get this long
-    poll_start: timedelta = timedelta(hours=1)  # sources without a schedule start here...
-    poll_floor: timedelta = timedelta(minutes=10)  # ...and adapt between these bounds
-    poll_ceiling: timedelta = timedelta(hours=6)
-    max_parallel: int = 8  # crawls running at once
-    timezone: str = "Asia/Jakarta"  # cron schedules are read in this zone
+    crawl_timeout: timedelta = toml_key(timedelta(minutes=30), read=_interval)  # a crawl process is killed after this
+    grace: timedelta = toml_key(timedelta(seconds=20), read=_interval)  # on SIGTERM, running crawls get this long
+    poll_start: timedelta = toml_key(timedelta(hours=1), read=_interval)  # sources without a schedule start here...
+    poll_floor: timedelta = toml_key(timedelta(minutes=10), read=_interval)  # ...and adapt between these bounds
+    poll_ceiling: timedelta = toml_key(timedelta(hours=6), read=_interval)
+    max_parallel: int = toml_key(8, read=_whole_number("a whole number"))  # crawls running at once
+    timezone: str = toml_key("Asia/Jakarta", read=_timezone)  # cron schedules are read in this zone
+
+    def check(self, where: str) -> None:
+        if self.poll_floor > self.poll_ceiling:
+            raise ConfigError(f"{where}: poll_floor is longer than poll_ceiling")
 
 
 @dataclass(frozen=True)
 class ClusterConfig:
     """Scrapyd nodes the daemon hands crawls to (empty: crawls run as local processes)."""
 
-    scrapyd: tuple[str, ...] = ()
-    project: str = "kabar"
+    scrapyd: tuple[str, ...] = toml_key((), read=_urls)
+    project: str = toml_key("kabar", read=_text)
 
 
 @dataclass(frozen=True)
@@ -134,26 +291,27 @@ class WebConfig:
     """``kabar serve``: the public address its absolute URLs (feeds, API) start with; None
     takes the scheme and Host of each request."""
 
-    base_url: str | None = None
+    base_url: str | None = toml_key(None, read=_base_url)
 
 
 @dataclass(frozen=True)
 class Config:
-    """The whole file, with paths resolved."""
+    """The whole file, with paths resolved; the tables in the order they are checked."""
 
     path: Path | None
-    database: str | None = None
-    data_dir: Path | None = None
-    warc: bool = True  # keep every response in WARC files under <data_dir>/warc/
-    warc_max_mb: int = 1024  # a new WARC file is started past this size
-    min_score: float = 1.0
-    vocabulary: Path | None = None
-    story_threshold: float = 0.5  # MinHash similarity from which two articles are one story
-    crawl: CrawlConfig = field(default_factory=CrawlConfig)
-    daemon: DaemonConfig = field(default_factory=DaemonConfig)
-    cluster: ClusterConfig = field(default_factory=ClusterConfig)
-    web: WebConfig = field(default_factory=WebConfig)
-    sources: tuple[SourceConfig, ...] = ()
+    database: str | None = toml_key(None, read=_database, table="archive")
+    data_dir: Path | None = toml_key(None, read=_directory, table="archive")
+    warc: bool = toml_key(True, read=_true_or_false, table="archive")  # keep every response in <data_dir>/warc/
+    warc_max_mb: int = toml_key(WARC_MAX_BYTES // MIB, read=_whole_number("a whole number of megabytes"), table="archive")
+    min_score: float = toml_key(1.0, read=_number(lambda x: x >= 0, "a number >= 0"), table="relevance")
+    vocabulary: Path | None = toml_key(None, read=_existing_file, table="relevance")
+    crawl: CrawlConfig = toml_table(CrawlConfig)
+    daemon: DaemonConfig = toml_table(DaemonConfig)
+    cluster: ClusterConfig = toml_table(ClusterConfig)
+    web: WebConfig = toml_table(WebConfig)
+    story_threshold: float = toml_key(  # MinHash similarity from which two articles are one story
+        0.5, read=_number(lambda x: 0 < x <= 1, "a number in (0, 1]"), table="dedup")
+    sources: tuple[SourceConfig, ...] = ()  # [[sources]], an array of tables
 
     def source(self, name: str) -> SourceConfig:
         for source in self.sources:
@@ -165,6 +323,16 @@ class Config:
     @property
     def _where(self) -> str:
         return str(self.path) if self.path else "configuration"
+
+
+def _config_tables() -> dict[str, list[Field[Any]]]:
+    """The TOML tables of a config file, in order, each with the Config fields it fills."""
+    tables: dict[str, list[Field[Any]]] = {}
+    for f in fields(Config):
+        name = f.name if "section" in f.metadata else f.metadata.get("table")
+        if name:
+            tables.setdefault(name, []).append(f)
+    return tables
 
 
 def load_config(path: Path | str) -> Config:
@@ -189,78 +357,57 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     """Validate an already parsed TOML document."""
     where = str(path) if path else "configuration"
     base = path.parent.resolve() if path else Path.cwd()
-    _check_keys(data, TOP_KEYS, where)
-
-    archive = _table(data, "archive", where)
-    _check_keys(archive, ARCHIVE_KEYS, f"{where} [archive]")
-    database = archive.get("database")
-    if database is not None:
-        database = _resolve_sqlite(_str(database, f"{where} [archive] database"), base)
-    data_dir = archive.get("data_dir")
-    if data_dir is not None:
-        data_dir = base / _str(data_dir, f"{where} [archive] data_dir")
-    warc = archive.get("warc", True)
-    if not isinstance(warc, bool):
-        raise ConfigError(f"{where} [archive] warc: expected true or false")
-    warc_max_mb = archive.get("warc_max_mb", 1024)
-    if isinstance(warc_max_mb, bool) or not isinstance(warc_max_mb, int) or warc_max_mb < 1:
-        raise ConfigError(f"{where} [archive] warc_max_mb: expected a whole number of megabytes >= 1")
-
-    relevance = _table(data, "relevance", where)
-    _check_keys(relevance, RELEVANCE_KEYS, f"{where} [relevance]")
-    min_score = relevance.get("min_score", 1.0)
-    if isinstance(min_score, bool) or not isinstance(min_score, (int, float)) or min_score < 0:
-        raise ConfigError(f"{where} [relevance] min_score: expected a number >= 0")
-    vocabulary = relevance.get("vocabulary")
-    if vocabulary is not None:
-        vocabulary = base / _str(vocabulary, f"{where} [relevance] vocabulary")
-        if not vocabulary.is_file():
-            raise ConfigError(f"{where} [relevance] vocabulary: no such file: {vocabulary}")
-
-    crawl = _parse_crawl(_table(data, "crawl", where), f"{where} [crawl]")
-    daemon = _parse_daemon(_table(data, "daemon", where), f"{where} [daemon]")
-    cluster_table = _table(data, "cluster", where)
-    _check_keys(cluster_table, CLUSTER_KEYS, f"{where} [cluster]")
-    cluster = ClusterConfig(
-        scrapyd=tuple(_url(u, f"{where} [cluster] scrapyd") for u in _list(cluster_table.get("scrapyd", []), f"{where} [cluster] scrapyd")),
-        project=_str(cluster_table.get("project", "kabar"), f"{where} [cluster] project"),
-    )
-    web_table = _table(data, "web", where)
-    _check_keys(web_table, WEB_KEYS, f"{where} [web]")
-    base_url = web_table.get("base_url")
-    web = WebConfig(base_url=None if base_url is None else parse_base_url(base_url, f"{where} [web] base_url"))
-    dedup = _table(data, "dedup", where)
-    _check_keys(dedup, DEDUP_KEYS, f"{where} [dedup]")
-    threshold = dedup.get("story_threshold", 0.5)
-    if isinstance(threshold, bool) or not isinstance(threshold, (int, float)) or not 0 < threshold <= 1:
-        raise ConfigError(f"{where} [dedup] story_threshold: expected a number in (0, 1]")
-
+    tables = _config_tables()
+    _check_keys(data, set(tables) | {"sources"}, where)
+    values: dict[str, Any] = {}
+    for name, members in tables.items():
+        here = f"{where} [{name}]"
+        found = _table(data, name, where)
+        if "section" in members[0].metadata:
+            values[members[0].name] = _read_section(members[0].metadata["section"], found, here, base)
+        else:
+            _check_keys(found, {f.name for f in members}, here)
+            values.update(_read_keys(members, found, here, base))
     raw_sources = data.get("sources", [])
     if not isinstance(raw_sources, list):
         raise ConfigError(f"{where}: 'sources' must be an array of tables ([[sources]])")
     sources = tuple(
-        _parse_source(entry, f"{where} [[sources]] #{i + 1}") for i, entry in enumerate(raw_sources)
+        _read_source(entry, f"{where} [[sources]] #{i + 1}", base) for i, entry in enumerate(raw_sources)
     )
     seen: set[str] = set()
     for source in sources:
         if source.name in seen:
             raise ConfigError(f"{where}: source name {source.name!r} is used twice")
         seen.add(source.name)
-    return Config(
-        path=path,
-        database=database,
-        data_dir=data_dir,
-        warc=warc,
-        warc_max_mb=warc_max_mb,
-        min_score=float(min_score),
-        vocabulary=vocabulary,
-        story_threshold=float(threshold),
-        crawl=crawl,
-        daemon=daemon,
-        cluster=cluster,
-        web=web,
-        sources=sources,
-    )
+    return Config(path=path, sources=sources, **values)
+
+
+def _read_keys(members: list[Field[Any]], found: dict[str, Any], where: str, base: Path) -> dict[str, Any]:
+    """The values ``found`` (a TOML table) gives for the fields ``members``, each checked and
+    converted by its reader, in field order."""
+    return {f.name: f.metadata["read"](found[f.name], f"{where} {f.name}", base) for f in members if f.name in found}
+
+
+def _read_section(cls: type, found: dict[str, Any], where: str, base: Path) -> Any:
+    _check_keys(found, toml_keys(cls), where)
+    section = cls(**_read_keys(key_fields(cls), found, where, base))
+    if hasattr(section, "check"):
+        section.check(where)
+    return section
+
+
+def _read_source(entry: Any, where: str, base: Path) -> SourceConfig:
+    if not isinstance(entry, dict):
+        raise ConfigError(f"{where}: expected a table")
+    _check_keys(entry, toml_keys(SourceConfig), where)
+    for f in key_fields(SourceConfig):
+        if f.default is MISSING and f.default_factory is MISSING and f.name not in entry:
+            raise ConfigError(f"{where}: missing required key {f.name!r}")
+    name = _str(entry["name"], f"{where} name")
+    where = f"{where} ({name})"
+    if not NAME_RE.match(name):
+        raise ConfigError(f"{where} name: use only a-z, 0-9, '_' and '-'")
+    return SourceConfig(**_read_keys(key_fields(SourceConfig), entry, where, base))
 
 
 def parse_every(text: str) -> timedelta:
@@ -287,119 +434,6 @@ def parse_base_url(value: Any, where: str) -> str:
     return url if url.endswith("/") else url + "/"
 
 
-def _parse_crawl(table: dict[str, Any], where: str) -> CrawlConfig:
-    _check_keys(table, CRAWL_KEYS, where)
-    defaults = CrawlConfig()
-    values: dict[str, Any] = {}
-    for key in CRAWL_KEYS & table.keys():
-        value = table[key]
-        expected = type(getattr(defaults, key))
-        if expected is float and isinstance(value, int) and not isinstance(value, bool):
-            value = float(value)
-        if not isinstance(value, expected) or (expected is int and isinstance(value, bool)):
-            raise ConfigError(f"{where} {key}: expected {expected.__name__}")
-        if expected in (int, float) and value < 0:
-            raise ConfigError(f"{where} {key}: must not be negative")
-        values[key] = value
-    return CrawlConfig(**values)
-
-
-def _parse_daemon(table: dict[str, Any], where: str) -> DaemonConfig:
-    _check_keys(table, DAEMON_KEYS, where)
-    values: dict[str, Any] = {}
-    for key in DAEMON_DURATIONS & table.keys():
-        try:
-            values[key] = parse_every(_str(table[key], f"{where} {key}"))
-        except ValueError as exc:
-            raise ConfigError(f"{where} {key}: {exc}") from None
-    if "max_parallel" in table:
-        value = table["max_parallel"]
-        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-            raise ConfigError(f"{where} max_parallel: expected a whole number >= 1")
-        values["max_parallel"] = value
-    if "timezone" in table:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-        name = _str(table["timezone"], f"{where} timezone")
-        try:
-            ZoneInfo(name)
-        except (ZoneInfoNotFoundError, ValueError):
-            raise ConfigError(f"{where} timezone: unknown time zone {name!r}") from None
-        values["timezone"] = name
-    daemon = DaemonConfig(**values)
-    if daemon.poll_floor > daemon.poll_ceiling:
-        raise ConfigError(f"{where}: poll_floor is longer than poll_ceiling")
-    return daemon
-
-
-def _parse_source(entry: Any, where: str) -> SourceConfig:
-    if not isinstance(entry, dict):
-        raise ConfigError(f"{where}: expected a table")
-    _check_keys(entry, SOURCE_KEYS, where)
-    for key in ("name", "url"):
-        if key not in entry:
-            raise ConfigError(f"{where}: missing required key {key!r}")
-    name = _str(entry["name"], f"{where} name")
-    where = f"{where} ({name})"
-    if not NAME_RE.match(name):
-        raise ConfigError(f"{where} name: use only a-z, 0-9, '_' and '-'")
-    url = _url(entry["url"], f"{where} url")
-    lists = {
-        key: tuple(_url(u, f"{where} {key}") for u in _list(entry.get(key, []), f"{where} {key}"))
-        for key in ("feeds", "sitemaps", "listings")
-    }
-    pattern = entry.get("article_pattern")
-    if pattern is not None:
-        pattern = _str(pattern, f"{where} article_pattern")
-        try:
-            re.compile(pattern)
-        except re.error as exc:
-            raise ConfigError(f"{where} article_pattern: invalid regular expression: {exc}") from None
-    region = entry.get("region")
-    if region is not None:
-        region = _str(region, f"{where} region")
-    schedule = _parse_schedule(entry["schedule"], f"{where} schedule") if "schedule" in entry else None
-    return SourceConfig(
-        name=name,
-        url=url,
-        article_pattern=pattern,
-        region=region,
-        schedule=schedule,
-        **lists,
-    )
-
-
-def _parse_schedule(value: Any, where: str) -> Schedule:
-    if not isinstance(value, dict):
-        raise ConfigError(f"{where}: expected {{ every = \"30m\" }} or {{ cron = \"*/30 * * * *\" }}")
-    _check_keys(value, {"every", "cron"}, where)
-    if len(value) != 1:
-        raise ConfigError(f"{where}: give exactly one of 'every' or 'cron'")
-    if "every" in value:
-        try:
-            return Schedule(every=parse_every(_str(value["every"], f"{where} every")))
-        except ValueError as exc:
-            raise ConfigError(f"{where} every: {exc}") from None
-    cron = _str(value["cron"], f"{where} cron")
-    if len(cron.split()) != 5:
-        raise ConfigError(f"{where} cron: expected five fields like '*/30 * * * *'")
-    from apscheduler.triggers.cron import CronTrigger
-
-    try:
-        CronTrigger.from_crontab(cron)
-    except ValueError as exc:
-        raise ConfigError(f"{where} cron: {exc}") from None
-    return Schedule(cron=cron)
-
-
-def _resolve_sqlite(url: str, base: Path) -> str:
-    """Make a relative SQLite path in the file relative to the file's own directory."""
-    prefix = "sqlite:///"
-    if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
-        return prefix + str(base / url[len(prefix):])
-    return url
-
-
 def _check_keys(table: dict[str, Any], allowed: set[str], where: str) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
@@ -415,27 +449,6 @@ def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
     return value
 
 
-def _str(value: Any, where: str) -> str:
-    if not isinstance(value, str) or not value.strip():
-        raise ConfigError(f"{where}: expected a non-empty string")
-    return value.strip()
-
-
-def _list(value: Any, where: str) -> list[Any]:
-    if isinstance(value, str):
-        return [value]
-    if not isinstance(value, list):
-        raise ConfigError(f"{where}: expected a list of URLs")
-    return value
-
-
-def _url(value: Any, where: str) -> str:
-    url = _str(value, where)
-    if not re.match(r"^https?://[^/\s]+", url):
-        raise ConfigError(f"{where}: {url!r} is not an http(s) URL")
-    return url
-
-
 def scrapy_settings(config: Config) -> dict[str, Any]:
     """The Scrapy settings the config decides (politeness, WARC), whoever starts the spider:
     ``kabar crawl``, ``scrapy crawl news`` or a Scrapyd node."""
@@ -446,7 +459,7 @@ def scrapy_settings(config: Config) -> dict[str, Any]:
         "AUTOTHROTTLE_ENABLED": crawl.autothrottle,
         "KABAR_EXTRACT_WORKERS": crawl.extract_workers,
         "KABAR_WARC_ENABLED": config.warc,
-        "KABAR_WARC_MAX_BYTES": config.warc_max_mb * 1024 * 1024,
+        "KABAR_WARC_MAX_BYTES": config.warc_max_mb * MIB,
     }
 
 

@@ -132,3 +132,32 @@ def test_precedence_flag_beats_environment_beats_file_beats_default(tmp_path, mo
     assert default.data_dir == tmp_path.resolve() / "data"
     with pytest.raises(ConfigError, match="no config file"):
         resolve(env={})
+
+
+def _toml_block(doc: str, after: str) -> dict:
+    """The first ```toml block of ``doc`` (a path under the repository) after the text ``after``."""
+    import tomllib
+
+    text = (Path(__file__).resolve().parent.parent / doc).read_text(encoding="utf-8")
+    block = text[text.index(after):].split("```toml\n", 1)[1].split("```", 1)[0]
+    return tomllib.loads(block)
+
+
+def test_the_documented_keys_and_defaults_are_the_schema(tmp_path):
+    from dataclasses import fields
+
+    from crawler.config import Config, CrawlConfig, DaemonConfig, parse_config, toml_keys
+
+    readme = _toml_block("README.md", "## sources.toml")
+    readme["relevance"].pop("vocabulary")  # names a file of the reader's
+    config = parse_config(readme, path=tmp_path / "sources.toml")  # every documented key is accepted
+    documented = {name: set(value) for name, value in readme.items() if name != "sources"}
+    assert set(documented["crawl"]) == toml_keys(CrawlConfig)
+    assert {f.name for f in fields(Config) if f.metadata.get("table") == "archive"} == documented["archive"]
+    # "these are the defaults"
+    assert config.warc_max_mb == Config(path=None).warc_max_mb and config.story_threshold == Config(path=None).story_threshold
+    assert all(getattr(config.crawl, name) == getattr(CrawlConfig(), name)
+               for name in documented["crawl"] - {"extract_workers"})
+    daemon = _toml_block("docs/operations.md", "## The daemon")  # "all optional; these are the defaults"
+    assert set(daemon["daemon"]) == toml_keys(DaemonConfig)
+    assert parse_config(daemon).daemon == DaemonConfig()
