@@ -8,6 +8,7 @@ from KABAR_DATABASE_URL / KABAR_CONFIG / KABAR_DATA_DIR (``crawler.config.resolv
 """
 
 from crawler import __version__
+from storage.location import WARC_MAX_BYTES
 
 BOT_NAME = "kabar"
 SPIDER_MODULES = ["crawler.spiders"]
@@ -93,7 +94,7 @@ EXTENSIONS = {
 # WARC archive of every response (crawler/warcarchive.py): files go to <data_dir>/warc/ and a new
 # file is started once the current one passes KABAR_WARC_MAX_BYTES.
 KABAR_WARC_ENABLED = True
-KABAR_WARC_MAX_BYTES = 1 << 30  # 1 GiB
+KABAR_WARC_MAX_BYTES = WARC_MAX_BYTES  # 1 GiB; the spider sets [archive] warc_max_mb
 
 # The archive and the source registry: None takes the environment, the file or the default
 # (crawler.config.resolve has the precedence rules).

@@ -20,7 +20,8 @@ from scrapy.exceptions import NotConfigured
 from scrapy.http import Response
 
 from storage.errors import StorageError
-from storage.warc import DEFAULT_MAX_BYTES, WarcWriteError, WarcWriter
+from storage.location import WARC_MAX_BYTES
+from storage.warc import WarcWriteError, WarcWriter
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -79,7 +80,7 @@ class WarcArchive:
         settings = crawler.settings
         if not settings.getbool("KABAR_WARC_ENABLED", True):
             raise NotConfigured("WARC archiving is off (KABAR_WARC_ENABLED)")
-        max_bytes = settings.getint("KABAR_WARC_MAX_BYTES", DEFAULT_MAX_BYTES)
+        max_bytes = settings.getint("KABAR_WARC_MAX_BYTES", WARC_MAX_BYTES)
         if max_bytes <= 0:
             raise NotConfigured(f"KABAR_WARC_MAX_BYTES must be positive, not {max_bytes}")
         return cls(crawler, max_bytes)

@@ -33,10 +33,10 @@ from warcio.timeutils import datetime_to_iso_date, iso_date_to_datetime
 from warcio.warcwriter import WARCWriter
 
 from storage.errors import StorageError
+from storage.location import WARC_MAX_BYTES
 
 logger = logging.getLogger(__name__)
 
-DEFAULT_MAX_BYTES = 1 << 30
 SUFFIX = ".warc.gz"
 WARC_VERSION = "1.1"
 GZIP_LEVEL = 6
@@ -134,7 +134,7 @@ class WarcWriter:
         self,
         directory: Path | str,
         *,
-        max_bytes: int = DEFAULT_MAX_BYTES,
+        max_bytes: int = WARC_MAX_BYTES,
         prefix: str = "kabar",
         fsync: bool = False,
     ) -> None:
