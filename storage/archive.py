@@ -36,7 +36,7 @@ from storage.tags import score_fields, write_tag_rows
 from storage.textlimit import MAX_TEXT_CHARS, TRUNCATED_FROM, bound_text
 from storage.textnorm import search_text, text_hash
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 # Fields a caller may set on an article; the rest are managed here. ``truncated_from`` (the
 # length of a text cut at extraction, see storage.textlimit) is kept in ``meta``.
@@ -488,7 +488,7 @@ def _bound_text(values: dict[str, Any], stored_meta: Mapping[str, Any] | None, u
     meta.pop(TRUNCATED_FROM, None)
     if truncated_from:
         meta[TRUNCATED_FROM] = truncated_from
-        log.warning("%s: article text cut to %d of %d characters (at most %d are stored)",
+        logger.warning("%s: article text cut to %d of %d characters (at most %d are stored)",
                     url, len(kept), truncated_from, MAX_TEXT_CHARS)
     values["meta"] = meta
     if len(kept) == len(text):

@@ -18,7 +18,7 @@ from sqlalchemy.exc import ArgumentError, DBAPIError, NoSuchModuleError
 from storage.errors import StorageError
 from storage.location import default_database_url  # noqa: F401 (part of this module's API)
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 MIGRATIONS_DIR = Path(__file__).resolve().parent / "migrations"
 SQLITE_BUSY_TIMEOUT_MS = 30_000
@@ -140,7 +140,7 @@ def upgrade(engine: Engine) -> None:
             # The transaction is open: Alembic runs every migration inside it.
             before = MigrationContext.configure(conn).get_current_revision()
             if before != head:
-                log.info("upgrading database schema from %s to %s", before or "empty", head)
+                logger.info("upgrading database schema from %s to %s", before or "empty", head)
                 command.upgrade(_alembic_config(conn), "head")
             conn.commit()
     except CommandError as exc:

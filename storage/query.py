@@ -54,7 +54,7 @@ from storage.tags import read_tags
 from storage.textnorm import stem_word
 from storage.visibility import visible
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 SNIPPET_WORDS = 30
 STREAM_BATCH = 500
@@ -266,7 +266,7 @@ def _run(session: Session, stmt, plan: _Plan):
     except DBAPIError as exc:
         if plan.fts:
             # Our compiled queries are always valid; stay safe all the same.
-            log.warning("full-text query failed: %s", exc)
+            logger.warning("full-text query failed: %s", exc)
             raise QueryError(f"cannot run this search: {str(exc.orig).splitlines()[0]}") from None
         raise
 

@@ -22,7 +22,7 @@ from .core import EXTRACTOR_VERSION, extract
 
 __all__ = ["HTML_SUFFIXES", "expand_paths", "extract_file", "extract_paths", "not_html"]
 
-LOGGER = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 #: File names taken from a directory (a ".gz" of any of them is read decompressed).
 HTML_SUFFIXES: tuple[str, ...] = (".html", ".htm", ".xhtml", ".html.gz", ".htm.gz")

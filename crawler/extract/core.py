@@ -29,7 +29,7 @@ from .prune import PRUNE_XPATH, mark_boilerplate
 
 __all__ = ["EXTRACTOR_VERSION", "extract", "extract_text", "combine_pages"]
 
-LOGGER = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 #: Bumped whenever a change can alter what extract() returns for a stored page.
 EXTRACTOR_VERSION = "kabar-extract/1.2 trafilatura/2.3.1"
@@ -56,7 +56,7 @@ def _trafilatura_lines(tree: HtmlElement, url: str, *, prune: bool, recall: bool
             prune_xpath=PRUNE_XPATH if prune else None,
         )
     except Exception:  # trafilatura raises assorted errors on pathological trees
-        LOGGER.debug("trafilatura failed on %s", url, exc_info=True)
+        logger.debug("trafilatura failed on %s", url, exc_info=True)
         return []
     if doc is None or not getattr(doc, "text", None):
         return []
@@ -95,7 +95,7 @@ def extract_page(html: str | bytes | None, url: str, *,
     try:
         return _extract(html, url, fetched_at)
     except Exception:  # a bug or a pathological page: keep the crawl going, log it
-        LOGGER.debug("extraction failed for %s", url, exc_info=True)
+        logger.debug("extraction failed for %s", url, exc_info=True)
         return Article(url=url, canonical_url=_safe_canonical(url)), None
 
 
@@ -115,11 +115,11 @@ def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) ->
     if isinstance(html, (bytes, bytearray)):
         html = decode_html(bytes(html))
     if not html or not isinstance(html, str) or not html.strip():
-        LOGGER.debug("empty input for %s", url)
+        logger.debug("empty input for %s", url)
         return Article(url=url, canonical_url=_safe_canonical(url)), None
     tree = load_html(html)
     if tree is None:
-        LOGGER.debug("unparseable input for %s", url)
+        logger.debug("unparseable input for %s", url)
         return Article(url=url, canonical_url=_safe_canonical(url)), None
 
     host = urlsplit(url).hostname or ""
@@ -162,9 +162,9 @@ def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) ->
         cleaned, text = alt, "\n\n".join(alt.lines)
     text, truncated_from = bound_text(text)
 
-    if LOGGER.isEnabledFor(logging.DEBUG):
+    if logger.isEnabledFor(logging.DEBUG):
         for rule, line in cleaned.removed:
-            LOGGER.debug("%s: rule %s removed %r", url, rule, line[:120])
+            logger.debug("%s: rule %s removed %r", url, rule, line[:120])
     language = M.guess_language(tree, meta, f"{title} {text}")
     offset = W.DEFAULT_OFFSET_MINUTES if _is_indonesian(host, language, html) else 0
     published = M.find_published(

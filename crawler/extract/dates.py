@@ -16,7 +16,7 @@ from . import datewords as W
 
 __all__ = ["FoundDate", "find_dates", "parse_date", "strip_weekdays", "zone_offset"]
 
-LOGGER = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -166,7 +166,7 @@ def _dateparser(text: str, now: datetime, default_offset_minutes: int) -> FoundD
     try:
         value = dateparser.parse(strip_weekdays(text), languages=["id", "en"], settings=settings)
     except Exception:  # dateparser raises assorted errors on odd input
-        LOGGER.debug("dateparser failed on %r", text, exc_info=True)
+        logger.debug("dateparser failed on %r", text, exc_info=True)
         return None
     if value is None:
         return None

@@ -10,7 +10,7 @@ from charset_normalizer import from_bytes
 
 __all__ = ["declared_charset", "decode_html"]
 
-LOGGER = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 # <meta charset="x">, <meta http-equiv="Content-Type" content="text/html; charset=x">,
 # <?xml version="1.0" encoding="x"?>; searched in the first bytes only, as browsers do.
@@ -84,9 +84,9 @@ def decode_html(data: bytes, declared: str | None = None) -> str:
         try:
             return data.decode(label)
         except (UnicodeDecodeError, LookupError):
-            LOGGER.debug("bytes do not fit declared charset %s", label)
+            logger.debug("bytes do not fit declared charset %s", label)
     guess = _detect(data)
-    LOGGER.debug("charset guessed as %s (declared %s)", guess, label)
+    logger.debug("charset guessed as %s (declared %s)", guess, label)
     try:
         return data.decode(guess, "replace")
     except LookupError:

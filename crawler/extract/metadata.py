@@ -25,7 +25,7 @@ __all__ = [
     "guess_language",
 ]
 
-LOGGER = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 # Meta keys (name/property/itemprop, lower-case) per field, best first.
 TITLE_KEYS = ("og:title", "twitter:title", "dc.title", "parsely-title", "sailthru.title")

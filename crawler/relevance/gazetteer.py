@@ -26,7 +26,7 @@ from .normalize import fold, tokenize
 
 __all__ = ["Area", "Gazetteer", "load_gazetteer"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 _PREFIXES = (("Kabupaten Administrasi ", "kabupaten"), ("Kota Administrasi ", "kota"),
              ("Kabupaten ", "kabupaten"), ("Kota ", "kota"))
@@ -292,5 +292,5 @@ def load_gazetteer() -> Gazetteer:
     """The shipped gazetteer, built once per process."""
     extra = tomllib.loads((resources.files(__package__) / "data" / "regions.toml").read_text(encoding="utf-8"))
     gaz = Gazetteer(_read_csv("provinces.csv"), _read_csv("regencies.csv"), extra)
-    log.debug("gazetteer: %d areas, %d written forms", len(gaz.areas), len(gaz.index))
+    logger.debug("gazetteer: %d areas, %d written forms", len(gaz.areas), len(gaz.index))
     return gaz

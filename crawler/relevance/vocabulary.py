@@ -22,7 +22,7 @@ from .normalize import phrase_key
 
 __all__ = ["DIMENSIONS", "Term", "Vocabulary", "VocabularyError", "load_vocabulary"]
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 #: The six dimensions of the Gerakan Menuju 100 Smart City, in their usual order.
 DIMENSIONS = ("governance", "branding", "economy", "society", "living", "environment")
@@ -143,7 +143,7 @@ def build_vocabulary(layers: list[tuple[str, dict[str, Any]]]) -> Vocabulary:
     cue_index: PhraseIndex = PhraseIndex((k, tuple(v)) for k, v in by_phrase.items())
     vocab = Vocabulary(PhraseIndex(terms.items()), PhraseIndex(negatives.items()), cue_index,
                        scoring, settings, tuple(origin for origin, _ in layers))
-    log.debug("vocabulary: %d terms, %d negatives, %d dimension cues from %s",
+    logger.debug("vocabulary: %d terms, %d negatives, %d dimension cues from %s",
               len(terms), len(negatives), len(cues), ", ".join(vocab.sources))
     return vocab
 

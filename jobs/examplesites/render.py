@@ -23,7 +23,7 @@ from .sites import (
 )
 from .stories import Copy
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 # Names the sites print as editors / posters (chosen per copy by a stable hash).
 EDITORS = {
@@ -173,7 +173,7 @@ class SiteRenderer:
             for topic in self.topics:
                 q = TOPIC_LABELS[topic].lower()
                 self._add(f"{self.site.search}?q={q.replace(' ', '+')}", self.search_page(q))
-        log.debug("rendered %d pages for %s", len(self.pages), self.site.key)
+        logger.debug("rendered %d pages for %s", len(self.pages), self.site.key)
         return self.pages
 
     def not_found(self) -> Page:

@@ -26,7 +26,7 @@ from .render import render_site
 from .sites import SITES, site_catalog
 from .stories import Story, load_stories
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 REQUEST_LOG_SIZE = 100_000  # newest requests kept for requests()
 
@@ -101,7 +101,7 @@ class _SiteHandler(BaseHTTPRequestHandler):
         return False
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
-        log.debug("%s %s", self.site_key, format % args)
+        logger.debug("%s %s", self.site_key, format % args)
 
 
 class ExampleSites:
@@ -156,7 +156,7 @@ class ExampleSites:
                                       name=f"examplesite-{key}", daemon=True)
             thread.start()
             self._threads.append(thread)
-        log.info("example sites up: %s", ", ".join(f"{k}={u}" for k, u in self.base_urls().items()))
+        logger.info("example sites up: %s", ", ".join(f"{k}={u}" for k, u in self.base_urls().items()))
         return self
 
     def stop(self) -> None:
@@ -166,7 +166,7 @@ class ExampleSites:
         for thread in self._threads:
             thread.join(timeout=5)
         self._close()
-        log.info("example sites stopped")
+        logger.info("example sites stopped")
 
     def _close(self) -> None:
         for server in self._servers.values():

@@ -14,7 +14,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 STORIES_DIR = Path(__file__).resolve().parent / "stories"
 
@@ -235,7 +235,7 @@ def load_stories(directory: Path | str | None = None) -> list[Story]:
         if s.slug in by_slug:
             raise StoryError(s.path, "slug", f"{s.slug!r} already used by {by_slug[s.slug].name}")
         by_slug[s.slug] = s.path
-    log.debug("loaded %d stories from %s", len(stories), root)
+    logger.debug("loaded %d stories from %s", len(stories), root)
     return stories
 
 

@@ -13,6 +13,7 @@ from typing import Any, Iterator
 from urllib.parse import urljoin, urlsplit
 
 from crawler.discovery import parse_feed, parse_listing, parse_sitemap
+from crawler.extract import core as extract_core
 from crawler.extract import extract
 from crawler.pagetype import listing_reason
 from crawler.relevance import classify
@@ -302,7 +303,7 @@ def _removed_lines() -> Iterator[list[str]]:
     """Collect the boilerplate lines extraction removes: it reports each one at DEBUG on its
     logger (the Article record does not carry them), so listen there for one call."""
     collected: list[str] = []
-    target = logging.getLogger("crawler.extract.core")
+    target = extract_core.logger
 
     class Collect(logging.Handler):
         def emit(self, record: logging.LogRecord) -> None:

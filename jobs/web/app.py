@@ -30,7 +30,7 @@ from storage.errors import QueryError, StorageError
 from storage.query import list_runs, stats
 from storage.warc import read_response
 
-log = logging.getLogger(__name__)
+logger = logging.getLogger(__name__)
 
 # ids are 32-bit integers on PostgreSQL; anything else is a 400, not a database error
 ArticleId = Annotated[int, Path(ge=1, le=2**31 - 1, description="article id")]
@@ -173,7 +173,7 @@ def create_app(engine: Engine, *, password: str | None = None, user: str = "kaba
         try:
             archived = read_response(article["warc"])
         except StorageError as exc:
-            log.warning("archived original of article %d: %s", article_id, exc)
+            logger.warning("archived original of article %d: %s", article_id, exc)
             raise HTTPException(404, f"The archived original of article {article_id} cannot be read.") from None
         return HTMLResponse(
             original.render(archived),

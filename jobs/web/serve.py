@@ -18,6 +18,8 @@ from crawler.config import Paths, parse_base_url
 from jobs.errors import UsageError
 from jobs.web.security import is_loopback
 
+logger = logging.getLogger(__name__)
+
 PASSWORD_ENV, USER_ENV = "KABAR_WEB_PASSWORD", "KABAR_WEB_USER"
 
 
@@ -69,5 +71,5 @@ def serve(paths: Paths, *, host: str, port: int, no_auth: bool = False, verbose:
         access_log=bool(verbose), proxy_headers=True, server_header=False, log_config=None,
     )
     uvicorn.Server(config).run()
-    logging.getLogger("kabar").info("web server stopped")
+    logger.info("web server stopped")
     return 0
