@@ -1,20 +1,16 @@
-"""Shared fixtures: the example sites served for real on 127.0.0.1, and a way to run the
-``kabar`` command as a user would (a separate process, its own database)."""
+"""Shared fixtures: the example sites served for real on 127.0.0.1, ``kabar`` run as a user would
+(a separate process, its own database; helpers in tests/support/runner.py), and the storage
+fixtures of tests/conftest_storage.py."""
 
 from __future__ import annotations
 
-import os
 import socket
-import subprocess
-import sys
 from pathlib import Path
-from typing import Callable
 
 import pytest
 
 from jobs.examplesites.server import ExampleSites
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.runner import Kabar, make_runner, write_config
 
 pytest_plugins = ["tests.conftest_storage"]
 
@@ -24,40 +20,6 @@ def sites() -> ExampleSites:
     """The bundled example sites on free loopback ports, for the whole session."""
     with ExampleSites(base_port=None) as served:
         yield served
-
-
-def write_config(sites: ExampleSites, directory: Path) -> Path:
-    path = directory / "sources.toml"
-    path.write_text(sites.sources_toml(), encoding="utf-8")
-    return path
-
-
-Kabar = Callable[..., subprocess.CompletedProcess]
-
-
-def make_runner(workdir: Path, database_url: str, config: Path | None) -> Kabar:
-    """A function that runs ``kabar ARGS`` in a child process and returns the result."""
-
-    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
-        full_env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
-        full_env["KABAR_DATABASE_URL"] = database_url
-        full_env["KABAR_DATA_DIR"] = str(workdir / "data")
-        if config is not None:
-            full_env["KABAR_CONFIG"] = str(config)
-        full_env["PYTHONPATH"] = str(ROOT)
-        full_env.update(env or {})
-        return subprocess.run(
-            [sys.executable, "-m", "jobs.cli", *args],
-            cwd=workdir,
-            env=full_env,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-        )
-
-    run.database_url = database_url  # type: ignore[attr-defined]
-    run.workdir = workdir  # type: ignore[attr-defined]
-    return run
 
 
 @pytest.fixture

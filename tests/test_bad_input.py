@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from storage.db import open_archive
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 GOOD_SOURCE = '[[sources]]\nname = "berita"\nurl = "http://127.0.0.1:9/"\n'
 

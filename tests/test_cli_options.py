@@ -17,7 +17,7 @@ from fastapi.testclient import TestClient
 from jobs.cli import EXAMPLES, build_parser, parse_args
 from jobs.web import create_app
 from storage.db import open_archive
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 # The arguments each command needs besides the global options; every command must be here.
 MINIMAL_ARGS = {

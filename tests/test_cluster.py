@@ -5,15 +5,13 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 
 import pytest
 
 from jobs.cluster import LocalScrapyd, build_egg
+from tests.support.daemon import DaemonProcess, command_line
 from tests.support.gold import gold_copies
-from tests.test_daemon import DaemonProcess, command_line
-
-ROOT = Path(__file__).resolve().parent.parent
+from tests.support.runner import make_runner
 
 
 @pytest.fixture
@@ -41,8 +39,6 @@ def running_sources(node: LocalScrapyd) -> list[str]:
 
 def test_daemon_dispatches_to_two_nodes_and_survives_a_dead_one(tmp_path, sites, nodes, pg_database_url,
                                                                 silent_server):
-    from tests.conftest import make_runner
-
     config = tmp_path / "cluster.toml"
     body = re.sub(r'schedule = \{ every = "[^"]+" \}', 'schedule = { every = "15s" }', sites.sources_toml())
     # a source whose server never answers: its crawl is surely running when its node is killed

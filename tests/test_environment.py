@@ -12,7 +12,8 @@ from pathlib import Path
 from scrapy.addons import AddonManager
 from scrapy.settings import Settings
 
-from tests.conftest import ROOT, make_runner
+from tests.support import ROOT
+from tests.support.runner import make_runner
 
 
 def _settings(**cmdline: object) -> Settings:

@@ -16,8 +16,8 @@ from crawler.extractpool import ExtractionFailed, ExtractorPool, analyse, ordere
 from crawler.relevance.tagging import tag, vocabulary_for
 from storage.fingerprint import signature
 from storage.textnorm import search_text, text_hash
-from tests.conftest import make_runner, write_config
 from tests.support.gold import gold_copies
+from tests.support.runner import make_runner, write_config
 
 
 def _pages(sites, n: int = 12) -> list[tuple[bytes, str]]:

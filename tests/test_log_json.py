@@ -10,7 +10,9 @@ import subprocess
 import sys
 import time
 
-from tests.test_daemon import ROOT, config_for, finished
+from tests.support import ROOT
+from tests.support.daemon import config_for, finished
+from tests.support.runner import kabar_env
 
 
 def json_lines(stderr: str) -> list[dict]:
@@ -26,10 +28,8 @@ def json_lines(stderr: str) -> list[dict]:
 
 def test_daemon_log_json_writes_only_json_lines_with_its_start_and_stop(kabar, sites, tmp_path):
     config = config_for(sites, tmp_path, ["infodaerah", "jurnalsilampari"], "3s", '[daemon]\ngrace = "10s"\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
-    env.update(PYTHONPATH=str(ROOT), KABAR_DATABASE_URL=kabar.database_url,
-               KABAR_DATA_DIR=str(tmp_path / "data"), KABAR_CONFIG=str(config))
-    daemon = subprocess.Popen([sys.executable, "-m", "jobs.cli", "daemon", "--log-json"], env=env,
+    daemon = subprocess.Popen([sys.executable, "-m", "jobs.cli", "daemon", "--log-json"],
+                              env=kabar_env(tmp_path, kabar.database_url, config),
                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         deadline = time.monotonic() + 120

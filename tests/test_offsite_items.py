@@ -11,8 +11,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
-from tests.conftest import make_runner
 from tests.support.gold import gold_copies
+from tests.support.runner import make_runner
 
 
 @pytest.fixture

@@ -14,8 +14,7 @@ from datetime import datetime, timedelta, timezone
 from jobs.orphans import process_alive
 from storage.archive import Archive
 from storage.db import open_archive
-from tests.conftest import make_runner, write_config
-from tests.test_reliability_crash import start_kabar
+from tests.support.runner import make_runner, start_kabar, write_config
 
 
 def running_runs(workdir, pid: int | None = None) -> list[tuple]:

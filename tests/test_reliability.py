@@ -17,7 +17,6 @@ from types import SimpleNamespace
 import pytest
 
 from crawler.addresses import literal_address, non_public
-from tests.conftest import make_runner
 from tests.faults.server import (
     FAULT_ARTICLE_NUMBER,
     FAULTS,
@@ -27,6 +26,7 @@ from tests.faults.server import (
     TRUNCATED_SITEMAP_ARTICLE,
     FaultSite,
 )
+from tests.support.runner import make_runner
 
 FAST = {"KABAR_DOWNLOAD_TIMEOUT": "2", "KABAR_RETRY_BACKOFF": "0.2", "KABAR_RETRY_MAX_DELAY": "5"}
 PUBLIC_HOST = "berita-sumsel.example"

@@ -25,35 +25,12 @@ from crawler.urls import canonicalize
 from storage.db import head_revision
 from storage.textnorm import text_hash
 from storage.warc import read_response
-from tests.conftest import ROOT, make_runner, write_config
 from tests.support.gold import gold_copies
+from tests.support.runner import kabar_env, make_runner, start_kabar, write_config
 
 KILLS = int(os.environ.get("KABAR_TEST_KILLS", "6"))
 SEED = int(os.environ.get("KABAR_TEST_KILL_SEED", "20240513"))
 MIGRATION_KILL_DELAYS = (0.0, 0.01, 0.03, 0.06, 0.1, 0.2)
-
-
-def _env(workdir: Path, database_url: str, config: Path | None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
-    env.update(KABAR_DATABASE_URL=database_url, KABAR_DATA_DIR=str(workdir / "data"), PYTHONPATH=str(ROOT))
-    if config is not None:
-        env["KABAR_CONFIG"] = str(config)
-    return env
-
-
-def start_kabar(workdir: Path, config: Path | None, *args: str, stdout=subprocess.DEVNULL) -> subprocess.Popen:
-    """``kabar ARGS`` in the background against ``workdir/kabar.db``.
-
-    A piped stdout is unbuffered: ``communicate(timeout=…)`` reads the raw pipe, so bytes a
-    buffered ``readline()`` had read ahead would be lost."""
-    log = open(workdir / "stderr.log", "ab")
-    try:
-        return subprocess.Popen(
-            [sys.executable, "-m", "jobs.cli", *args], cwd=workdir, stdout=stdout, stderr=log, bufsize=0,
-            env=_env(workdir, f"sqlite:///{workdir / 'kabar.db'}", config),
-        )
-    finally:
-        log.close()
 
 
 def check_archive(workdir: Path) -> dict[int, tuple[str, str]]:
@@ -227,7 +204,7 @@ def test_disk_full_under_the_warc_files(tmp_path, sites, small_disk):
     runner = make_runner(tmp_path, f"sqlite:///{tmp_path / 'kabar.db'}", config)
     args = ["crawl", "--source", "sumselpos", "--source", "infodaerah"]
     if small_disk is None:  # no tmpfs here: the same failure, raised at the write call
-        env = _env(tmp_path, runner.database_url, config) | {"KABAR_TEST_DISK_BYTES": "98304"}
+        env = kabar_env(tmp_path, runner.database_url, config) | {"KABAR_TEST_DISK_BYTES": "98304"}
         result = subprocess.run([sys.executable, "-m", "tests.faults.diskfull", *args], cwd=tmp_path,
                                 env=env, capture_output=True, text=True, timeout=300)
     else:

@@ -242,7 +242,7 @@ def test_command_exit_codes_json_and_status(kabar, sites, changing, tmp_path):
 
 
 def test_the_daemon_checks_every_source_once_a_day(kabar, sites, tmp_path):
-    from tests.test_daemon import DaemonProcess, config_for
+    from tests.support.daemon import DaemonProcess, config_for
 
     config = config_for(sites, tmp_path, ["infodaerah"], "1h")
     daemon = DaemonProcess(kabar, config).start()

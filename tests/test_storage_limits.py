@@ -26,7 +26,7 @@ from storage.snippet import REGION_CHARS, SCAN_CHARS, make_snippet, snippet_span
 from storage.textlimit import MAX_TEXT_CHARS, bound_text, cut_text
 from storage.textnorm import stem_word, text_hash
 from storage.warc import WarcWriter
-from tests.conftest import make_runner
+from tests.support.runner import make_runner
 from tests.test_groupstore import fired
 from tests.test_store_pipeline import item, pipeline_of
 

@@ -25,13 +25,13 @@ import lxml.html
 import pytest
 from fastapi.testclient import TestClient
 
+from jobs.errors import UsageError
 from jobs.web import create_app
 from jobs.web import timeline
 from jobs.web.feed import ATOM
 from jobs.web.original import ORIGINAL_CSP
 from jobs.web.serve import auth_settings
-from jobs.errors import UsageError
-from tests.conftest import ROOT
+from tests.support import ROOT
 
 WIB = timezone(timedelta(hours=7))
 XSS_TITLE = '<script>window.__xss="title"</script><img src=x onerror="window.__xss=\'img\'">Smart city Palembang <b>tebal</b>'

@@ -22,7 +22,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.support import ROOT
 from tests.test_web import XSS_TITLE, add_hostile
 
 CHROMIUM = os.environ.get("KABAR_CHROMIUM", "/usr/bin/chromium")

@@ -1,0 +1,63 @@
+"""``kabar`` run as a user runs it: a child process with its own database, data directory and config."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Callable
+
+from jobs.examplesites.server import ExampleSites
+from tests.support import ROOT
+
+Kabar = Callable[..., subprocess.CompletedProcess]
+
+
+def kabar_env(workdir: Path, database_url: str, config: Path | None) -> dict[str, str]:
+    """This process's environment without any ``KABAR_*``, then the archive in ``workdir``."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
+    env.update(KABAR_DATABASE_URL=database_url, KABAR_DATA_DIR=str(workdir / "data"), PYTHONPATH=str(ROOT))
+    if config is not None:
+        env["KABAR_CONFIG"] = str(config)
+    return env
+
+
+def write_config(sites: ExampleSites, directory: Path) -> Path:
+    """The example sites' ``sources.toml``, written to ``directory``."""
+    path = directory / "sources.toml"
+    path.write_text(sites.sources_toml(), encoding="utf-8")
+    return path
+
+
+def make_runner(workdir: Path, database_url: str, config: Path | None) -> Kabar:
+    """A function that runs ``kabar ARGS`` in a child process and returns the result."""
+
+    def run(*args: str, env: dict[str, str] | None = None, timeout: float = 300) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "jobs.cli", *args],
+            cwd=workdir,
+            env=kabar_env(workdir, database_url, config) | (env or {}),
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+        )
+
+    run.database_url = database_url  # type: ignore[attr-defined]
+    run.workdir = workdir  # type: ignore[attr-defined]
+    return run
+
+
+def start_kabar(workdir: Path, config: Path | None, *args: str, stdout=subprocess.DEVNULL) -> subprocess.Popen:
+    """``kabar ARGS`` in the background against ``workdir/kabar.db``, stderr appended to ``workdir/stderr.log``.
+
+    A piped stdout is unbuffered: ``communicate(timeout=…)`` reads the raw pipe, so bytes a
+    buffered ``readline()`` had read ahead would be lost."""
+    log = open(workdir / "stderr.log", "ab")
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-m", "jobs.cli", *args], cwd=workdir, stdout=stdout, stderr=log, bufsize=0,
+            env=kabar_env(workdir, f"sqlite:///{workdir / 'kabar.db'}", config),
+        )
+    finally:
+        log.close()
