@@ -12,7 +12,7 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
 
 from crawler.config import Paths
-from crawler.extract import EXTRACTOR_VERSION, combine_pages, extract
+from crawler.extract import archive_fields, combine_pages, extract
 from crawler.extractpool import ordered_map
 from crawler.relevance.tagging import tag, vocabulary_for
 from storage.archive import Archive
@@ -75,20 +75,7 @@ def _extract_archived(task: tuple[ArchivedArticle, Path | None]) -> tuple[Archiv
             article = combine_pages(article, [extract(p.body, p.url, fetched_at=p.date) for p in pages])
     except StorageError as exc:
         return item, str(exc)
-    fields = {
-        "title": article.title,
-        "author": article.author,
-        "published_at": article.published,
-        "language": article.language,
-        "text": article.text,
-        "truncated_from": article.truncated_from,
-        "site_name": article.site_name,
-        "description": article.description,
-        "image": article.image,
-        "dateline": article.dateline,
-        "extractor_version": EXTRACTOR_VERSION,
-    }
-    return item, (fields, tag(article, vocabulary_for(vocabulary)), signature(article.text or ""))
+    return item, (archive_fields(article), tag(article, vocabulary_for(vocabulary)), signature(article.text or ""))
 
 
 def _store(archive: Archive, item: ArchivedArticle, fields: dict, tags: dict, sig: bytes | None, *,

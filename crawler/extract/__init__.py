@@ -6,6 +6,6 @@ Rules live in data modules: ``boilerplate`` (pruning tokens, XPaths, line rules)
 """
 
 from .article import Article
-from .core import EXTRACTOR_VERSION, combine_pages, extract, extract_page, extract_text
+from .core import EXTRACTOR_VERSION, archive_fields, combine_pages, extract, extract_page, extract_text
 
-__all__ = ["Article", "EXTRACTOR_VERSION", "combine_pages", "extract", "extract_page", "extract_text"]
+__all__ = ["Article", "EXTRACTOR_VERSION", "archive_fields", "combine_pages", "extract", "extract_page", "extract_text"]

@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import re
 from datetime import datetime, timezone
+from typing import Any
 from urllib.parse import urlsplit
 
 from lxml.html import HtmlElement
@@ -27,7 +28,7 @@ from .lines import clean_lines
 from .pages import page_urls
 from .prune import PRUNE_XPATH, mark_boilerplate
 
-__all__ = ["EXTRACTOR_VERSION", "extract", "extract_text", "combine_pages"]
+__all__ = ["EXTRACTOR_VERSION", "archive_fields", "extract", "extract_text", "combine_pages"]
 
 logger = logging.getLogger(__name__)
 
@@ -193,6 +194,24 @@ def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) ->
         truncated_from=truncated_from,
     )
     return article, tree
+
+
+def archive_fields(article: Article) -> dict[str, Any]:
+    """The columns of an archive article row that extraction fills, with the version of the
+    extractor that filled them (a crawl stores them, ``kabar reextract`` replaces them)."""
+    return {
+        "title": article.title,
+        "author": article.author,
+        "published_at": article.published,
+        "language": article.language,
+        "text": article.text,
+        "truncated_from": article.truncated_from,
+        "site_name": article.site_name,
+        "description": article.description,
+        "image": article.image,
+        "dateline": article.dateline,
+        "extractor_version": EXTRACTOR_VERSION,
+    }
 
 
 def extract_text(html: str | bytes, url: str = "") -> str:
