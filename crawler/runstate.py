@@ -1,8 +1,11 @@
-"""One crawl of one source: its archive handle, its counters, and the extension that records it.
+"""One crawl of one source: its archive handle, its counts, and the extension that records it.
 
-The spider owns a :class:`RunState`; pipelines reach it through ``crawler.spider.run``;
-:class:`RunRecorder` listens to Scrapy signals, counts responses and errors, and writes the run
-row when the spider closes.
+The spider owns a :class:`RunState`; pipelines reach it through ``crawler.spider.run``. The
+counts live in the crawler's stats collector (``crawler.stats``, under the ``STAT_*`` keys
+below; pages are Scrapy's own ``response_received_count``): the spider and pipelines increment
+them there, and :meth:`RunState.summary` (the live progress, the crawl summary) and the run row
+read them from there. :class:`RunRecorder` listens to Scrapy signals, counts successful
+responses and errors, and writes the run row when the spider closes.
 """
 
 from __future__ import annotations
@@ -44,6 +47,26 @@ DEFERRED_VALIDATOR_KINDS = frozenset({"feed", "sitemap", "listing"})
 # Request kinds of the spider recorded under another fetch kind.
 RECORDED_KIND = {"article-page": "other", "revisit": "article"}
 
+# The run's counts in the crawler's stats collector.
+STAT_PAGES = "response_received_count"  # every HTTP response, robots.txt and 304s included (CoreStats)
+STAT_OK_PAGES = "kabar/ok_pages"  # responses of 200-399 other than robots.txt
+STAT_NEW = "kabar/new"  # articles stored
+STAT_DUPLICATES = "kabar/duplicates"  # article pages kept as another article's alias
+STAT_NOT_RELEVANT = "kabar/not_relevant"  # articles below min_score, not archived
+STAT_UPDATED = "kabar/updated"  # revisited articles whose text changed
+STAT_ERRORS = "kabar/errors"
+STAT_OFFSITE_DROPPED = "kabar/offsite_dropped"  # feed and sitemap entries on another host, not followed
+# The counts of a run's summary (and its row), in order, and where each is kept.
+SUMMARY_STATS = {
+    "pages": STAT_PAGES,
+    "new": STAT_NEW,
+    "duplicates": STAT_DUPLICATES,
+    "not_relevant": STAT_NOT_RELEVANT,
+    "updated": STAT_UPDATED,
+    "errors": STAT_ERRORS,
+    "offsite_dropped": STAT_OFFSITE_DROPPED,
+}
+
 
 def warc_fields(pointer: dict[str, Any] | None) -> dict[str, Any]:
     """A page's WARC pointer as the ``warc_file/offset/length`` columns (empty when none)."""
@@ -63,7 +86,8 @@ def archive_for(database_url: str) -> Archive:
 
 @dataclass
 class RunState:
-    """Counters and handles of one source's crawl."""
+    """Handles of one source's crawl, and the reader of its counts (kept in ``crawler.stats``,
+    which Scrapy sets only once the crawl starts: after the spider, and so this, is made)."""
 
     source: SourceConfig
     config: Config
@@ -72,17 +96,9 @@ class RunState:
     run_id: int
     trigger: str
     data_dir: Path
+    crawler: "Crawler"
     known_urls: set[str] = field(default_factory=set)
-    pages: int = 0
-    ok_pages: int = 0
-    new: int = 0
-    duplicates: int = 0
-    not_relevant: int = 0
-    updated: int = 0
-    errors: int = 0
     error_samples: list[str] = field(default_factory=list)
-    failed_starts: int = 0
-    offsite_dropped: int = 0  # feed and sitemap entries on another host, not followed
     pending_validators: list[tuple[str, str, int, dict[str, Any]]] = field(default_factory=list)
 
     @classmethod
@@ -109,12 +125,13 @@ class RunState:
             run_id=run_id,
             trigger=trigger,
             data_dir=paths.data_dir,
+            crawler=crawler,
             known_urls=known,
         )
 
     def error(self, message: str) -> None:
         """Count one error and keep a short sample of it."""
-        self.errors += 1
+        self.crawler.stats.inc_value(STAT_ERRORS)
         logger.warning("%s: %s", self.source.name, message)
         if len(self.error_samples) < MAX_ERROR_SAMPLES:
             self.error_samples.append(message[:300])
@@ -142,29 +159,31 @@ class RunState:
             **warc_fields(item.warc),
         }
 
+    def count(self, key: str) -> int:
+        """One of the run's counts (a ``STAT_*`` key), 0 until something was counted."""
+        try:
+            stats = self.crawler.stats
+        except RuntimeError:  # the crawl has not started (or could not)
+            return 0
+        return stats.get_value(key, 0)
+
     @property
     def status(self) -> str:
         """ok, partial (some errors) or failed (nothing but errors: the source as a whole)."""
-        if self.ok_pages == 0 and (self.errors or self.failed_starts):
+        errors = self.count(STAT_ERRORS)
+        if errors and self.count(STAT_OK_PAGES) == 0:
             return "failed"
-        return "partial" if self.errors else "ok"
+        return "partial" if errors else "ok"
 
     def summary(self) -> dict[str, Any]:
-        return {
-            "source": self.source.name,
-            "status": self.status,
-            "pages": self.pages,
-            "new": self.new,
-            "duplicates": self.duplicates,
-            "not_relevant": self.not_relevant,
-            "updated": self.updated,
-            "errors": self.errors,
-            "offsite_dropped": self.offsite_dropped,
-        }
+        """Source, status and the counts of :data:`SUMMARY_STATS`, as they stand now."""
+        return {"source": self.source.name, "status": self.status,
+                **{name: self.count(key) for name, key in SUMMARY_STATS.items()}}
 
 
 class RunRecorder:
-    """Extension: count every response and error of a run and write the run row at the end."""
+    """Extension: count the successful responses and the errors of a run, record the fetches
+    the pipelines do not, and write the run row at the end."""
 
     def __init__(self, crawler: "Crawler") -> None:
         self.crawler = crawler
@@ -187,13 +206,12 @@ class RunRecorder:
         run = self._run(spider or self.crawler.spider)
         if run is None:
             return
-        run.pages += 1
         if self.warc_enabled and "warc" not in request.meta:  # a full disk, a lost directory
             run.error(f"WARC: {response.url} not archived (the WARC write failed, see the log)")
         kind = request.meta.get("kind") or ("robots" if response.url.endswith("/robots.txt") else "other")
         if response.status in OK_STATUSES:
             if kind != "robots":
-                run.ok_pages += 1
+                self.crawler.stats.inc_value(STAT_OK_PAGES)
         elif kind not in EXPECTED_FAILURES or response.status not in EXPECTED_FAILURES[kind]:
             run.error(f"HTTP {response.status} {response.url}")
         if kind in {"article", "article-page", "revisit"} and response.status in OK_STATUSES:
@@ -229,19 +247,20 @@ class RunRecorder:
         if reason == "finished":  # every link of these pages was followed: skip them next time
             for url, kind, code, validators in run.pending_validators:
                 run.record_fetch(url, kind, status=code, **validators)
-        if reason not in {"finished"} and not run.errors:
+        if reason not in {"finished"} and not run.count(STAT_ERRORS):
             run.error(f"crawl closed early: {reason}")
+        summary = run.summary()
         run.archive.finish_run(
             run.run_id,
             status=status,
-            pages=run.pages,
-            new=run.new,
-            duplicates=run.duplicates,
-            errors=run.errors,
+            pages=summary["pages"],
+            new=summary["new"],
+            duplicates=summary["duplicates"],
+            errors=summary["errors"],
             error_samples=run.error_samples,
-            offsite_dropped=run.offsite_dropped,
+            offsite_dropped=summary["offsite_dropped"],
         )
-        logger.info("%s: run %s %s: %s", run.source.name, run.run_id, status, run.summary())
+        logger.info("%s: run %s %s: %s", run.source.name, run.run_id, status, summary)
 
 
 def _header(response: Response, name: bytes) -> str | None:

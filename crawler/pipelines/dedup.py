@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from crawler.items import ArticlePage
 from crawler.pipelines import RunPipeline
+from crawler.runstate import STAT_DUPLICATES, STAT_NEW
 from crawler.urls import canonicalize, same_site
 from storage.models import Article
 from storage.tags import store_tags
@@ -52,7 +53,7 @@ class DedupPipeline(RunPipeline):
 
     def keep_as_duplicate(self, item: ArticlePage, article_id: int) -> None:
         run = self.run
-        run.duplicates += 1
+        self.crawler.stats.inc_value(STAT_DUPLICATES)
         for url in page_urls(item):
             run.archive.add_alias(article_id, url)
         run.record_article_fetch(item, article_id)
@@ -76,7 +77,7 @@ class DedupPipeline(RunPipeline):
 
     def _drop_completed(self, item: ArticlePage, article_id: int):
         run = self.run
-        run.new += 1
+        self.crawler.stats.inc_value(STAT_NEW)
         for url in page_urls(item):
             run.archive.add_alias(article_id, url)
         run.record_article_fetch(item, article_id)

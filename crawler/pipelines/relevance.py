@@ -8,6 +8,7 @@ from scrapy.exceptions import DropItem
 from crawler.items import ArticlePage
 from crawler.pipelines import RunPipeline
 from crawler.relevance.tagging import tag, vocabulary_for
+from crawler.runstate import STAT_NOT_RELEVANT
 
 
 class RelevancePipeline(RunPipeline):
@@ -19,7 +20,7 @@ class RelevancePipeline(RunPipeline):
             item.tags = tag(item.extracted, vocabulary_for(config.vocabulary))
         tags = item.tags
         if tags["score"] < config.min_score and not item.revisit_of:
-            self.run.not_relevant += 1
+            self.crawler.stats.inc_value(STAT_NOT_RELEVANT)
             self.run.record_article_fetch(item, None)
             raise DropItem(
                 f"not archived: score {tags['score']} < min_score {config.min_score}: {item.url}",

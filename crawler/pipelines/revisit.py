@@ -8,7 +8,7 @@ from scrapy.exceptions import DropItem
 from crawler.extract import EXTRACTOR_VERSION
 from crawler.items import ArticlePage
 from crawler.pipelines import RunPipeline
-from crawler.runstate import warc_fields
+from crawler.runstate import STAT_UPDATED, warc_fields
 from storage import revisits
 from storage.tags import store_tags
 from storage.textnorm import text_hash
@@ -41,7 +41,7 @@ class RevisitPipeline(RunPipeline):
             )
             if item.tags:
                 store_tags(engine, article_id, item.tags)
-            run.updated += 1
+            self.crawler.stats.inc_value(STAT_UPDATED)
         revisits.mark_revisited(engine, article_id)
         run.record_article_fetch(item, article_id)
         changed = "changed" if stored != new_hash else "unchanged"

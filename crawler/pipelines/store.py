@@ -12,7 +12,7 @@ from crawler.groupstore import GroupedStore, grouped_store
 from crawler.items import ArticlePage
 from crawler.pipelines import RunPipeline
 from crawler.pipelines.dedup import page_urls
-from crawler.runstate import warc_fields
+from crawler.runstate import STAT_DUPLICATES, STAT_NEW, warc_fields
 from storage.archive import NewArticle
 
 if TYPE_CHECKING:
@@ -57,10 +57,10 @@ class StorePipeline(RunPipeline):
         else:
             article_id, created = await maybe_deferred_to_future(store.add(new))
         if created:
-            run.new += 1
+            self.crawler.stats.inc_value(STAT_NEW)
             aliases = page_urls(item) - {item.canonical}
         else:  # its URL or (stored in the same group) its text was there first
-            run.duplicates += 1
+            self.crawler.stats.inc_value(STAT_DUPLICATES)
             aliases = page_urls(item)
         for url in aliases:
             run.archive.add_alias(article_id, url)

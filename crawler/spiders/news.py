@@ -20,7 +20,7 @@ from twisted.python.failure import Failure
 from crawler import discovery
 from crawler.config import resolve, scrapy_settings
 from crawler.items import ArticlePage
-from crawler.runstate import RunState, body_hash
+from crawler.runstate import STAT_OFFSITE_DROPPED, RunState, body_hash
 from crawler.urls import canonicalize
 from storage import revisits
 
@@ -235,9 +235,8 @@ class NewsSpider(scrapy.Spider):
     def _drop_offsite(self, url: str, found_at: str) -> None:
         """A feed or sitemap entry on a host that is not one of the source's: not followed
         (a feed may list another site's story; fetching it would archive that site under this
-        source), counted in the run's ``offsite_dropped`` and Scrapy's stats."""
-        self.run.offsite_dropped += 1
-        self.crawler.stats.inc_value("kabar/offsite_dropped")
+        source), counted in the run's ``offsite_dropped``."""
+        self.crawler.stats.inc_value(STAT_OFFSITE_DROPPED)
         logger.debug("%s: not following %s from %s: not on the source's hosts", self.source_name, url, found_at)
 
 
