@@ -1,8 +1,8 @@
 """Read and validate ``sources.toml``: the registry of sources and the archive settings.
 
 Lives in ``crawler`` because both the spider (``scrapy crawl news``) and the CLI read it.
-Every mistake a user can make becomes a :class:`ConfigError` whose message names the file
-and the key.
+The dataclasses are the schema: each key is a field with its default and its reader. Every
+mistake a user can make becomes a :class:`ConfigError` whose message names the file and the key.
 """
 
 from __future__ import annotations
@@ -255,10 +255,12 @@ class CrawlConfig:
     autothrottle: bool = toml_key(True, read=_amount(bool))
     listing_depth: int = toml_key(3, read=_amount(int))
     backfill_depth: int = toml_key(200, read=_amount(int))
-    revisit_days: float = toml_key(2.0, read=_amount(float))  # articles younger than this are revisited for corrections...
-    revisit_hours: float = toml_key(24.0, read=_amount(float))  # ...at most this often, with conditional GET
+    # articles younger than revisit_days are revisited for corrections, at most every revisit_hours
+    revisit_days: float = toml_key(2.0, read=_amount(float))
+    revisit_hours: float = toml_key(24.0, read=_amount(float))  # with conditional GET
     retry_failed: int = toml_key(100, read=_amount(int))  # article URLs whose last fetch failed, retried per run
-    extract_workers: int = toml_key(read=_amount(int), default_factory=default_extract_workers)  # 0: in the crawl process
+    # 0: extract in the crawl process
+    extract_workers: int = toml_key(read=_amount(int), default_factory=default_extract_workers)
 
 
 @dataclass(frozen=True)
@@ -302,7 +304,8 @@ class Config:
     database: str | None = toml_key(None, read=_database, table="archive")
     data_dir: Path | None = toml_key(None, read=_directory, table="archive")
     warc: bool = toml_key(True, read=_true_or_false, table="archive")  # keep every response in <data_dir>/warc/
-    warc_max_mb: int = toml_key(WARC_MAX_BYTES // MIB, read=_whole_number("a whole number of megabytes"), table="archive")
+    warc_max_mb: int = toml_key(  # a new WARC file is started past this size
+        WARC_MAX_BYTES // MIB, read=_whole_number("a whole number of megabytes"), table="archive")
     min_score: float = toml_key(1.0, read=_number(lambda x: x >= 0, "a number >= 0"), table="relevance")
     vocabulary: Path | None = toml_key(None, read=_existing_file, table="relevance")
     crawl: CrawlConfig = toml_table(CrawlConfig)

@@ -155,7 +155,8 @@ def test_the_documented_keys_and_defaults_are_the_schema(tmp_path):
     assert set(documented["crawl"]) == toml_keys(CrawlConfig)
     assert {f.name for f in fields(Config) if f.metadata.get("table") == "archive"} == documented["archive"]
     # "these are the defaults"
-    assert config.warc_max_mb == Config(path=None).warc_max_mb and config.story_threshold == Config(path=None).story_threshold
+    defaults = Config(path=None)
+    assert (config.warc_max_mb, config.story_threshold) == (defaults.warc_max_mb, defaults.story_threshold)
     assert all(getattr(config.crawl, name) == getattr(CrawlConfig(), name)
                for name in documented["crawl"] - {"extract_workers"})
     daemon = _toml_block("docs/operations.md", "## The daemon")  # "all optional; these are the defaults"
