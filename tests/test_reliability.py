@@ -1,4 +1,5 @@
-"""A hostile web: one crawl of a site whose pages fail in every way (tests/faults/server.py).
+"""A hostile web: one crawl of a site whose pages fail in every way
+(tests/support/faults/server.py).
 
 In each case the crawl goes on, nothing crashes, the run records the error, and the good pages
 of the same run are stored. The download timeout is 2 s here (KABAR_DOWNLOAD_TIMEOUT; the
@@ -17,7 +18,7 @@ from types import SimpleNamespace
 import pytest
 
 from crawler.addresses import literal_address, non_public
-from tests.faults.server import (
+from tests.support.faults.server import (
     FAULT_ARTICLE_NUMBER,
     FAULTS,
     GOOD_ARTICLES,

@@ -205,7 +205,7 @@ def test_disk_full_under_the_warc_files(tmp_path, sites, small_disk):
     args = ["crawl", "--source", "sumselpos", "--source", "infodaerah"]
     if small_disk is None:  # no tmpfs here: the same failure, raised at the write call
         env = kabar_env(tmp_path, runner.database_url, config) | {"KABAR_TEST_DISK_BYTES": "98304"}
-        result = subprocess.run([sys.executable, "-m", "tests.faults.diskfull", *args], cwd=tmp_path,
+        result = subprocess.run([sys.executable, "-m", "tests.support.faults.diskfull", *args], cwd=tmp_path,
                                 env=env, capture_output=True, text=True, timeout=300)
     else:
         result = runner(*args)

@@ -241,8 +241,8 @@ INTERNAL_FEED = "application/rss+xml"
 def two_hosts():
     """The site the user types, on 127.0.0.2, and an internal service on 127.0.0.3 that serves a
     good feed, sitemap and article, and must never receive a request."""
-    from tests.faults.hosts import TinySite, rss
-    from tests.faults.server import article_html
+    from tests.support.faults.hosts import TinySite, rss
+    from tests.support.faults.server import article_html
 
     with TinySite("127.0.0.2") as site, TinySite("127.0.0.3") as internal:
         article = internal.url + "/berita/1-rahasia-kota-cerdas.html"
@@ -321,7 +321,7 @@ def test_a_host_name_is_refused_when_any_of_its_addresses_is_not_public():
 def test_add_through_a_proxy_never_asks_for_the_metadata_address(monkeypatch):
     """Through an HTTP proxy (the proxy logs every URL asked of it, so nothing leaves this
     machine even if the rule broke), literal non-public addresses and localhost are refused."""
-    from tests.faults.hosts import TinySite
+    from tests.support.faults.hosts import TinySite
 
     for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
@@ -350,7 +350,7 @@ def test_add_gives_up_on_a_server_that_drips_forever():
     all, however often bytes arrive."""
     import time
 
-    from tests.faults.hosts import DRIP, TinySite
+    from tests.support.faults.hosts import DRIP, TinySite
 
     with TinySite("127.0.0.2") as site:
         site.route("/", "text/html", DRIP)
@@ -367,7 +367,7 @@ def test_add_stops_when_its_budget_is_spent():
     ``budget`` seconds."""
     import time
 
-    from tests.faults.hosts import TinySite
+    from tests.support.faults.hosts import TinySite
 
     with TinySite("127.0.0.2", missing_delay=1.0) as site:
         site.route("/robots.txt", "text/plain", b"User-agent: *\nAllow: /\n")

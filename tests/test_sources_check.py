@@ -296,8 +296,8 @@ ALLOW_ALL = b"User-agent: *\nAllow: /\n"
 def two_hosts():
     """A source on 127.0.0.2 whose feed lists an article on 127.0.0.3 (an internal service that
     must never receive a request), one that redirects there, and one good article of its own."""
-    from tests.faults.hosts import TinySite, rss
-    from tests.faults.server import article_html
+    from tests.support.faults.hosts import TinySite, rss
+    from tests.support.faults.server import article_html
 
     with TinySite("127.0.0.2") as site, TinySite("127.0.0.3") as internal:
         secret = article_html(1).replace("Luncurkan", "Rahasia Internal").encode()
@@ -337,7 +337,7 @@ def test_check_never_requests_private_hosts_its_feed_lists(two_hosts, engine):
 def test_check_through_a_proxy_never_asks_for_private_addresses(monkeypatch):
     """Through an HTTP proxy (which logs every URL asked of it, so nothing leaves this machine
     even if the rule broke), literal non-public addresses and localhost names are refused."""
-    from tests.faults.hosts import TinySite, rss
+    from tests.support.faults.hosts import TinySite, rss
 
     for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
@@ -363,7 +363,7 @@ def test_check_gives_up_on_a_homepage_that_drips_forever():
     all, however often bytes arrive."""
     import time
 
-    from tests.faults.hosts import DRIP, TinySite
+    from tests.support.faults.hosts import DRIP, TinySite
 
     with TinySite("127.0.0.2") as site:
         site.route("/", "text/html", DRIP)
@@ -381,8 +381,8 @@ def test_each_source_gets_its_own_time_budget():
     check stops when its budget is spent, and the next source starts with a whole budget."""
     import time
 
-    from tests.faults.hosts import TinySite, rss
-    from tests.faults.server import article_html
+    from tests.support.faults.hosts import TinySite, rss
+    from tests.support.faults.server import article_html
 
     with TinySite("127.0.0.2", missing_delay=1.0) as site:
         site.route("/robots.txt", "text/plain", ALLOW_ALL)

@@ -1,4 +1,4 @@
-"""``python -m tests.faults.diskfull ARGS``: ``kabar ARGS`` on a WARC disk that fills up.
+"""``python -m tests.support.faults.diskfull ARGS``: ``kabar ARGS`` on a WARC disk that fills up.
 
 For machines where a test cannot mount a small tmpfs: once ``KABAR_TEST_DISK_BYTES`` bytes are
 in WARC files, every further write fails with ENOSPC at the OS write call, as a full disk would.
