@@ -57,7 +57,7 @@ SCRAPER_SLOT_MAX_ACTIVE_SIZE = 1_000_000
 # New articles are stored a few to a transaction on SQLite (crawler/groupstore.py): those
 # handed over within KABAR_STORE_GROUP_DELAY seconds, at most KABAR_STORE_GROUP_SIZE; a size
 # of 1 stores each alone. PostgreSQL always stores each alone (its story locks are taken per
-# article).
+# article). StorePipeline falls back on these two when a crawl's settings lack them.
 KABAR_STORE_GROUP_SIZE = 32
 KABAR_STORE_GROUP_DELAY = 0.05
 

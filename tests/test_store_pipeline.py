@@ -34,14 +34,14 @@ url = "http://127.0.0.2:9/"
 """
 
 
-def pipeline_of(source: str, tmp_path) -> StorePipeline:
-    """StorePipeline of a stand-in crawler whose spider has an open run of ``source``."""
+def pipeline_of(source: str, tmp_path, **grouping: float) -> StorePipeline:
+    """StorePipeline of a stand-in crawler whose spider has an open run of ``source``; ``grouping``
+    holds the KABAR_STORE_GROUP_* settings it is given (none by default)."""
     config = tmp_path / "sources.toml"
     if not config.exists():
         config.write_text(CONFIG, encoding="utf-8")
     settings = Settings({"KABAR_DATABASE_URL": f"sqlite:///{tmp_path / 'kabar.db'}", "KABAR_CONFIG": str(config),
-                         "KABAR_DATA_DIR": str(tmp_path / "data"), "KABAR_STORE_GROUP_SIZE": 32,
-                         "KABAR_STORE_GROUP_DELAY": 0.05})
+                         "KABAR_DATA_DIR": str(tmp_path / "data"), **grouping})
     crawler = SimpleNamespace(settings=settings, spider=None)
     crawler.stats = MemoryStatsCollector(crawler)
     crawler.spider = SimpleNamespace(run=RunState.open(crawler, source))
@@ -100,9 +100,15 @@ def test_a_text_arriving_twice_in_one_group_is_stored_once_and_aliased(tmp_path)
     assert first._store.groups == 1 and first._store.articles == 3
 
 
+def test_the_group_settings_default_to_the_documented_32_articles_within_50_ms(tmp_path):
+    store = pipeline_of("satu", tmp_path)._grouped()
+    assert store is not None and (store.size, store.delay) == (32, 0.05)
+    given = pipeline_of("dua", tmp_path, KABAR_STORE_GROUP_SIZE=8, KABAR_STORE_GROUP_DELAY=0.2)._grouped()
+    assert (given.size, given.delay) == (8, 0.2)
+
+
 def test_without_grouping_each_article_is_stored_at_once(tmp_path):
-    pipeline = pipeline_of("satu", tmp_path)
-    pipeline.group_size = 1
+    pipeline = pipeline_of("satu", tmp_path, KABAR_STORE_GROUP_SIZE=1)
     done = fired([Deferred.fromCoroutine(pipeline.process_item(item("http://127.0.0.1:9/berita/a")))])
     assert done and done[0].article_id == pipeline.run.archive.find_article_id("http://127.0.0.1:9/berita/a")
     assert pipeline._store is None and counts(pipeline) == (1, 0)

@@ -7,7 +7,8 @@ from typing import TYPE_CHECKING
 
 from scrapy.utils.defer import maybe_deferred_to_future
 
-from crawler.extract import EXTRACTOR_VERSION
+from crawler import settings as defaults
+from crawler.extract import archive_fields
 from crawler.groupstore import GroupedStore, grouped_store
 from crawler.items import ArticlePage
 from crawler.pipelines import RunPipeline
@@ -29,8 +30,8 @@ class StorePipeline(RunPipeline):
     def __init__(self, crawler: "Crawler") -> None:
         super().__init__(crawler)
         settings = crawler.settings
-        self.group_size = settings.getint("KABAR_STORE_GROUP_SIZE", 1)
-        self.group_delay = settings.getfloat("KABAR_STORE_GROUP_DELAY", 0.0)
+        self.group_size = settings.getint("KABAR_STORE_GROUP_SIZE", defaults.KABAR_STORE_GROUP_SIZE)
+        self.group_delay = settings.getfloat("KABAR_STORE_GROUP_DELAY", defaults.KABAR_STORE_GROUP_DELAY)
         self._store: GroupedStore | None = None
 
     def close_spider(self) -> None:
@@ -74,19 +75,9 @@ class StorePipeline(RunPipeline):
             {
                 "source_id": run.source_id,
                 "url": item.canonical,
-                "title": article.title,
-                "author": article.author,
-                "published_at": article.published,
-                "language": article.language,
-                "text": article.text,
-                "truncated_from": article.truncated_from,
+                **archive_fields(article),
                 "text_hash": item.text_hash,
-                "site_name": article.site_name,
-                "description": article.description,
-                "image": article.image,
-                "dateline": article.dateline,
                 "fetched_at": item.fetched_at,
-                "extractor_version": EXTRACTOR_VERSION,
                 "meta": {"page_warc": item.page_warc} if item.page_warc else {},
                 **warc_fields(item.warc),
             },
