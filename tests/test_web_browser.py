@@ -23,7 +23,7 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 
 from tests.support import ROOT
-from tests.test_web import XSS_TITLE, add_hostile
+from tests.support.hostile import XSS_TITLE, add_hostile
 
 CHROMIUM = os.environ.get("KABAR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",

@@ -19,7 +19,7 @@ def web_schema(crawled, tmp_path_factory):
 
     from jobs.web import create_app
     from storage.db import open_archive
-    from tests.test_web import add_hostile
+    from tests.support.hostile import add_hostile
 
     runner, _ = crawled
     workdir = tmp_path_factory.mktemp("schema")
