@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from tests.support.gold import gold_copies
-from tests.test_extract_gold import MIN_F1, f1, junk_lines
+from tests.support.quality import MIN_F1, f1, junk_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Keys every record carries (issue 3), error records included.
