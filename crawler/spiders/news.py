@@ -88,24 +88,20 @@ class NewsSpider(scrapy.Spider):
         if self._unchanged(response):
             return
         found = discovery.parse_feed(response.body, response.url)
-        if found.error:
-            self.run.error(f"{response.url}: {found.error}")
-        for url in discovery.filter_since(found.articles, self.since if self.backfill else None):
-            yield from self._follow_article(url, response.url)
+        self._record_error(response, found.error)
+        yield from self._follow_entries(found.articles, response.url)
 
     def parse_sitemap(self, response: Response) -> Iterator[Request]:
         if self._unchanged(response):
             return
         found = discovery.parse_sitemap(response.body, response.url)
-        if found.error:
-            self.run.error(f"{response.url}: {found.error}")
+        self._record_error(response, found.error)
         for url in found.sitemaps:
             if self._on_site(url):
                 yield from self._follow(url, self.parse_sitemap, "sitemap")
             else:
                 self._drop_offsite(url, response.url)
-        for url in discovery.filter_since(found.articles, self.since if self.backfill else None):
-            yield from self._follow_article(url, response.url)
+        yield from self._follow_entries(found.articles, response.url)
 
     def parse_listing(self, response: Response) -> Iterator[Request]:
         if self._unchanged(response):
@@ -114,8 +110,7 @@ class NewsSpider(scrapy.Spider):
             self.run.error(f"{response.url}: listing page is not HTML")
             return
         found = discovery.parse_listing(response.body, response.url, self.run.source.article_regex)
-        if found.error:
-            self.run.error(f"{response.url}: {found.error}")
+        self._record_error(response, found.error)
         for url, _ in found.articles:
             yield from self._follow_article(url, response.url)
         depth = response.meta.get("depth_listing", 0)
@@ -194,6 +189,16 @@ class NewsSpider(scrapy.Spider):
             return True
         previous = response.meta.get("previous") or {}
         return bool(previous.get("body_hash")) and previous["body_hash"] == body_hash(response.body)
+
+    def _record_error(self, response: Response, error: str | None) -> None:
+        """What made a feed, sitemap or listing page unreadable (in part), as an error of the run."""
+        if error:
+            self.run.error(f"{response.url}: {error}")
+
+    def _follow_entries(self, entries: list[tuple[str, datetime | None]], found_at: str) -> Iterator[Request]:
+        """The articles a feed or sitemap lists (with --backfill --since, only the recent ones)."""
+        for url in discovery.filter_since(entries, self.since if self.backfill else None):
+            yield from self._follow_article(url, found_at)
 
     def _follow_article(self, url: str, found_at: str) -> Iterator[Request]:
         if not self._on_site(url):
