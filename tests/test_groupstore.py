@@ -9,6 +9,7 @@ from twisted.internet.task import Clock
 from crawler.groupstore import GroupedStore, grouped_store
 from storage.archive import NewArticle
 from storage.models import Article
+from tests.support.deferreds import fired
 
 
 def _articles(archive, n: int, *, start: int = 0) -> list[NewArticle]:
@@ -18,14 +19,6 @@ def _articles(archive, n: int, *, start: int = 0) -> list[NewArticle]:
                     "title": f"Berita nomor {i}", "text": f"Isi berita nomor {i} tentang kota cerdas di Muba."})
         for i in range(start, start + n)
     ]
-
-
-def fired(deferreds) -> list:
-    """What each Deferred fires with (a result or a Failure), appended as it fires."""
-    out = []
-    for d in deferreds:
-        d.addBoth(out.append)
-    return out
 
 
 def _count_commits(engine) -> list[int]:

@@ -26,9 +26,9 @@ from storage.snippet import REGION_CHARS, SCAN_CHARS, make_snippet, snippet_span
 from storage.textlimit import MAX_TEXT_CHARS, bound_text, cut_text
 from storage.textnorm import stem_word, text_hash
 from storage.warc import WarcWriter
+from tests.support.deferreds import fired
+from tests.support.pipelines import item, pipeline_of
 from tests.support.runner import make_runner
-from tests.test_groupstore import fired
-from tests.test_store_pipeline import item, pipeline_of
 
 WORDS = "warga kota pemerintah jalan pelayanan sungai pasar dinas kabupaten program bupati rumah sekolah".split()
 NOW = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)
@@ -135,12 +135,11 @@ def test_extraction_cuts_a_huge_page_and_the_crawl_stores_the_cut(tmp_path) -> N
     assert len(joined.text) <= MAX_TEXT_CHARS and joined.text.startswith(small.text)
     assert joined.truncated_from == len(small.text) + 2 + len(whole)
     # the crawl's store step records it
-    pipeline = pipeline_of("satu", tmp_path)
-    pipeline.group_size = 1
+    pipeline = pipeline_of("satu", tmp_path, KABAR_STORE_GROUP_SIZE=1)
     crawled = item(article.url, text=article.text)
-    crawled["article"] = article
+    crawled.article = article
     done = fired([Deferred.fromCoroutine(pipeline.process_item(crawled))])
-    stored = get_article(pipeline.run.archive.engine, done[0]["article_id"])
+    stored = get_article(pipeline.run.archive.engine, done[0].article_id)
     assert stored["text"] == article.text and stored["meta"]["truncated_from"] == len(whole)
 
 
