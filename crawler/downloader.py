@@ -7,6 +7,11 @@ the slot at once: a site configured for 8 requests at a time got 16 (``CONCURREN
 and as the HTTP connection pool keeps at most 8 idle connections per site, every burst closed
 the extra connections and opened new ones (about three requests per connection). Here a
 request counts from the moment it is handed out.
+
+This is the one module where kabar overrides a private Scrapy method: Scrapy offers no public
+hook into how a slot hands out its queue (middlewares, signals and the ``download_slot`` meta
+act before or after it). ``tests/test_downloader.py`` fails loudly when Scrapy changes the
+method copied here or those it relies on, and tells whether the override is still needed.
 """
 
 from __future__ import annotations

@@ -6,6 +6,10 @@
   server's ``Retry-After`` when it gives one (up to a cap), exponential backoff otherwise.
 - :class:`RedirectMiddleware` is Scrapy's, but a redirect loop and a too-long chain fail with
   a message that says so (Scrapy's dupe filter would drop a loop silently).
+
+Both extend Scrapy's middlewares through their public methods (``process_response``,
+``process_exception``) and ``scrapy.downloadermiddlewares.retry.get_retry_request``; the one
+private Scrapy method kabar overrides is in crawler/downloader.py.
 """
 
 from __future__ import annotations
@@ -13,10 +17,10 @@ from __future__ import annotations
 import logging
 from email.utils import parsedate_to_datetime
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware as ScrapyRedirectMiddleware
-from scrapy.downloadermiddlewares.retry import RetryMiddleware
+from scrapy.downloadermiddlewares.retry import RetryMiddleware, get_retry_request
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
 from scrapy.utils.defer import maybe_deferred_to_future
@@ -126,7 +130,8 @@ class BackoffRetryMiddleware(RetryMiddleware):
                                request.url, asked, self.max_delay)
                 return response
             delay = max(delay, asked)
-        retry = self._retry(request, response_status_message(response.status))
+        retry = get_retry_request(request, spider=self.crawler.spider,
+                                  reason=response_status_message(response.status))
         if retry is None:
             return response
         await _sleep(delay)
@@ -172,12 +177,14 @@ async def _sleep(seconds: float) -> None:
 class RedirectMiddleware(ScrapyRedirectMiddleware):
     """Scrapy's redirects; a loop or a chain past REDIRECT_MAX_TIMES fails, saying which."""
 
-    def _redirect(self, redirected: Request, request: Request, reason: Any) -> Request:
+    def process_response(self, request: Request, response: Response) -> Request | Response:
         chain = [*request.meta.get("redirect_urls", []), request.url]
-        if redirected.url in chain:
-            raise RedirectLoop(f"redirect loop: {' -> '.join(chain)} -> {redirected.url}")
-        if request.meta.get("redirect_times", 0) + 1 > self.max_redirect_times:
+        try:
+            result = super().process_response(request, response)
+        except IgnoreRequest:  # Scrapy's own refusal: the chain is too long
             raise TooManyRedirects(
                 f"more than {self.max_redirect_times} redirects from {chain[0]} (gave up at {request.url})"
-            )
-        return super()._redirect(redirected, request, reason)
+            ) from None
+        if isinstance(result, Request) and result.url in chain:
+            raise RedirectLoop(f"redirect loop: {' -> '.join(chain)} -> {result.url}")
+        return result
