@@ -74,12 +74,17 @@ def test_same_site(a, b, expected):
 
 
 def test_mobile_host_declaring_its_desktop_canonical_is_one_article():
+    from datetime import datetime, timezone
     from types import SimpleNamespace
 
+    from crawler.items import ArticlePage
     from crawler.pipelines.dedup import canonical_url
 
-    page = SimpleNamespace(canonical_url="https://www.sumselpos.id/2021/12/15/muba/")
-    item = {"url": "https://m.sumselpos.id/2021/12/15/muba/?utm_source=wa", "article": page}
-    assert canonical_url(item) == "https://www.sumselpos.id/2021/12/15/muba/"
-    elsewhere = SimpleNamespace(canonical_url="https://other-portal.id/berita/1/muba")
-    assert canonical_url({"url": "https://m.sumselpos.id/x/", "article": elsewhere}) == "https://m.sumselpos.id/x/"
+    def item(url: str, declared: str) -> ArticlePage:
+        return ArticlePage(url=url, status=200, body=b"", encoding="utf-8", fetched_at=datetime.now(timezone.utc),
+                           article=SimpleNamespace(canonical_url=declared))
+
+    mobile = item("https://m.sumselpos.id/2021/12/15/muba/?utm_source=wa", "https://www.sumselpos.id/2021/12/15/muba/")
+    assert canonical_url(mobile) == "https://www.sumselpos.id/2021/12/15/muba/"
+    elsewhere = item("https://m.sumselpos.id/x/", "https://other-portal.id/berita/1/muba")
+    assert canonical_url(elsewhere) == "https://m.sumselpos.id/x/"
