@@ -1,5 +1,7 @@
-"""Item pipelines, one job each, ordered in ``crawler/settings.py``:
-extract (page -> Article), dedup (canonical URL, exact text), store (archive row).
+"""Item pipelines, one job each, in the order of ``ITEM_PIPELINES`` in ``crawler/settings.py``:
+extract (page -> Article, with tags and fingerprints from the worker), relevance (tags; below
+``min_score`` not archived), revisit (a revisited article updated in place), dedup (canonical
+URL, exact text), store (archive row, story, aliases).
 
 Items are :class:`crawler.items.ArticlePage` dataclasses: the spider yields the fetched page;
 each pipeline fills in its own fields and drops the item (with the reason recorded) when the
