@@ -75,7 +75,7 @@ def test_query_parser_raises_only_query_error(text):
 def search_engine(tmp_path_factory):
     from storage.archive import Archive
     from storage.db import open_archive
-    from tests.conftest_storage import ARTICLES
+    from tests.support.articles import ARTICLES
 
     engine = open_archive(f"sqlite:///{tmp_path_factory.mktemp('props') / 'kabar.db'}")
     archive = Archive(engine)

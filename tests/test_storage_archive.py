@@ -12,6 +12,8 @@ from sqlalchemy.orm import Session
 from storage.models import Article, ArticleUrl, CrawlRun, FetchedUrl, Source
 from storage.query import get_article, list_runs
 from storage.textnorm import text_hash
+from tests.support.articles import ARTICLES
+from tests.support.workers import concurrent_writer
 
 
 
@@ -25,9 +27,9 @@ def test_ensure_source_is_idempotent_and_follows_url_changes(archive, engine) ->
         assert s.scalar(select(func.count()).select_from(Source)) == 2
 
 
-def test_add_article_by_canonical_url(archive, engine, storage_helpers) -> None:
+def test_add_article_by_canonical_url(archive, engine) -> None:
     source = archive.ensure_source("sumsel", "https://sumselupdate.example/")
-    fields = dict(storage_helpers.ARTICLES["muba_smart_city"], source_id=source)
+    fields = dict(ARTICLES["muba_smart_city"], source_id=source)
     article_id, created = archive.add_article(fields)
     assert created
     # The same URL again, even with other content, returns the stored article unchanged.
@@ -41,12 +43,12 @@ def test_add_article_by_canonical_url(archive, engine, storage_helpers) -> None:
         assert s.scalar(select(func.count()).select_from(Article)) == 1
 
 
-def test_store_article_writes_tags_story_and_fetch_in_one_transaction(archive, engine, storage_helpers) -> None:
+def test_store_article_writes_tags_story_and_fetch_in_one_transaction(archive, engine) -> None:
     from storage.fingerprint import signature
     from storage.models import ArticleRegion
 
     source = archive.ensure_source("sumsel", "https://sumselupdate.example/")
-    fields = dict(storage_helpers.ARTICLES["muba_smart_city"], source_id=source)
+    fields = dict(ARTICLES["muba_smart_city"], source_id=source)
     tags = {"relevant": True, "score": 3.5, "reasons": [], "dimensions": ["governance"],
             "regions": [{"code": "16.06", "name": "Musi Banyuasin", "type": "kabupaten"}], "provinces": []}
     fetch = {"url": fields["url"] + "?utm=x", "source_id": source, "run_id": None, "kind": "article", "status": 200}
@@ -64,7 +66,7 @@ def test_store_article_writes_tags_story_and_fetch_in_one_transaction(archive, e
         assert s.get(Article, article_id).score == 3.5
         assert s.scalar(select(FetchedUrl.article_id).where(FetchedUrl.url == "https://x.example/a")) == article_id
     # a bad fetch record rolls the whole article back
-    other = dict(storage_helpers.ARTICLES["banjir_palembang"], source_id=source)
+    other = dict(ARTICLES["banjir_palembang"], source_id=source)
     with pytest.raises(ValueError, match="unknown fetch field"):
         archive.store_article(other, tags=tags, fetch={**fetch, "colour": "red"})
     with pytest.raises(ValueError, match="unknown fetch kind"):
@@ -73,12 +75,12 @@ def test_store_article_writes_tags_story_and_fetch_in_one_transaction(archive, e
         assert s.scalar(select(func.count()).select_from(Article)) == 1
 
 
-def test_store_article_takes_stems_the_caller_made(archive, engine, storage_helpers) -> None:
+def test_store_article_takes_stems_the_caller_made(archive, engine) -> None:
     from storage.textnorm import search_text
 
     source = archive.ensure_source("sumsel", "https://sumselupdate.example/")
-    given = dict(storage_helpers.ARTICLES["muba_smart_city"], source_id=source)
-    made = dict(storage_helpers.ARTICLES["banjir_palembang"], source_id=source)
+    given = dict(ARTICLES["muba_smart_city"], source_id=source)
+    made = dict(ARTICLES["banjir_palembang"], source_id=source)
     stems = search_text(given["title"], given["text"])
     given_id, _ = archive.store_article(given, stems=stems)
     made_id, _ = archive.store_article(made)
@@ -91,14 +93,14 @@ def test_store_article_takes_stems_the_caller_made(archive, engine, storage_help
         assert stored == {given_id: None, made_id: None}
 
 
-def test_store_articles_writes_several_in_one_transaction(archive, engine, storage_helpers) -> None:
+def test_store_articles_writes_several_in_one_transaction(archive, engine) -> None:
     from sqlalchemy import event
 
     from storage.archive import NewArticle
 
     source = archive.ensure_source("sumsel", "https://sumselupdate.example/")
-    muba = dict(storage_helpers.ARTICLES["muba_smart_city"], source_id=source)
-    banjir = dict(storage_helpers.ARTICLES["banjir_palembang"], source_id=source)
+    muba = dict(ARTICLES["muba_smart_city"], source_id=source)
+    banjir = dict(ARTICLES["banjir_palembang"], source_id=source)
     copy = dict(muba, url="https://copy.example/muba")  # the same text under another URL
     again = dict(banjir, title="Judul lain")  # the same URL
     fetch = {"source_id": source, "run_id": None, "kind": "article", "status": 200}
@@ -127,7 +129,7 @@ def test_store_articles_writes_several_in_one_transaction(archive, engine, stora
         assert s.get(Article, muba_id).story_id is not None
         assert s.scalar(select(FetchedUrl.article_id).where(FetchedUrl.url == copy["url"])) == muba_id
     # one bad article rolls back the whole call
-    other = dict(storage_helpers.ARTICLES["banjir_palembang"], source_id=source, url="https://x.example/b",
+    other = dict(ARTICLES["banjir_palembang"], source_id=source, url="https://x.example/b",
                  text="Teks lain sama sekali.")
     with pytest.raises(ValueError, match="unknown fetch kind"):
         archive.store_articles([NewArticle(other), NewArticle(dict(other, url="https://x.example/c", text="Lain lagi."),
@@ -165,8 +167,8 @@ def test_aliases(archive, engine, stored) -> None:
         archive.add_alias(999_999, "https://x.example/orphan")
 
 
-def test_exact_duplicates_by_text_hash(archive, stored, storage_helpers) -> None:
-    original = storage_helpers.ARTICLES["banjir_palembang"]
+def test_exact_duplicates_by_text_hash(archive, stored) -> None:
+    original = ARTICLES["banjir_palembang"]
     # The same text with other quotes, case and spacing is the same hash.
     copy = "  " + original["text"].upper().replace(" ", "  \n") + " "
     assert text_hash(copy) == text_hash(original["text"])
@@ -271,12 +273,12 @@ def test_runs(archive, engine) -> None:
         archive.finish_run(999_999, status="ok")
 
 
-def test_concurrent_writers_never_duplicate(database_url: str, engine, storage_helpers) -> None:
+def test_concurrent_writers_never_duplicate(database_url: str, engine) -> None:
     rounds, workers = 40, 3
     ctx = multiprocessing.get_context("spawn")
     start, queue = ctx.Event(), ctx.Queue()
     procs = [
-        ctx.Process(target=storage_helpers.concurrent_writer, args=(database_url, w, start, rounds, queue))
+        ctx.Process(target=concurrent_writer, args=(database_url, w, start, rounds, queue))
         for w in range(workers)
     ]
     for p in procs:

@@ -8,15 +8,16 @@ from datetime import datetime, timedelta, timezone
 from storage.browse import source_names, stories_per_month, visible_article, visible_story
 from storage.query import SearchRequest, count, get_article, search
 from storage.tags import store_tags, tag_stats, tags_of
+from tests.support.articles import ARTICLES
 
 WIB = timezone(timedelta(hours=7))
 STORY_KEYS = {"id", "url", "title", "source", "published", "aliases"}
 
 
-def add_copy(archive, storage_helpers, original: int, *, days: int = 1) -> tuple[int, int]:
+def add_copy(archive, original: int, *, days: int = 1) -> tuple[int, int]:
     """A near copy of muba_smart_city on the other source, ``days`` later, both in one story:
     (copy id, story id)."""
-    fields = storage_helpers.ARTICLES["muba_smart_city"]
+    fields = ARTICLES["muba_smart_city"]
     source = archive.ensure_source("nasional", "https://kabarnasional.example/")
     copy, created = archive.add_article({
         **fields, "source_id": source, "url": "https://kabarnasional.example/2024/05/muba",
@@ -29,9 +30,9 @@ def add_copy(archive, storage_helpers, original: int, *, days: int = 1) -> tuple
     return copy, story
 
 
-def test_visible_story_and_article_leave_out_hidden_copies(engine, archive, stored, storage_helpers) -> None:
+def test_visible_story_and_article_leave_out_hidden_copies(engine, archive, stored) -> None:
     original = stored["muba_smart_city"]
-    copy, story = add_copy(archive, storage_helpers, original)
+    copy, story = add_copy(archive, original)
     archive.add_alias(copy, "https://m.kabarnasional.example/2024/05/muba")
     found = visible_story(engine, story)
     assert found["id"] == story
@@ -53,10 +54,10 @@ def test_visible_story_and_article_leave_out_hidden_copies(engine, archive, stor
     assert visible_story(engine, stored["banjir_palembang"]) is None  # an article id is no story id
 
 
-def test_stories_per_month_by_first_visible_publication_in_the_zone(engine, archive, stored, storage_helpers) -> None:
+def test_stories_per_month_by_first_visible_publication_in_the_zone(engine, archive, stored) -> None:
     # the four stored articles: 2024-05, 2024-01, 2023-11, 2024-03 (WIB); none in a story
     assert stories_per_month(engine, WIB) == {"2023-11": 1, "2024-01": 1, "2024-03": 1, "2024-05": 1}
-    copy, _ = add_copy(archive, storage_helpers, stored["muba_smart_city"], days=20)  # June
+    copy, _ = add_copy(archive, stored["muba_smart_city"], days=20)  # June
     assert stories_per_month(engine, WIB) == {"2023-11": 1, "2024-01": 1, "2024-03": 1, "2024-05": 1}
     archive.hide(stored["muba_smart_city"], "permintaan narasumber")  # the story starts with the copy now
     assert stories_per_month(engine, WIB)["2024-06"] == 1 and "2024-05" not in stories_per_month(engine, WIB)

@@ -20,6 +20,7 @@ from storage.db import (
 )
 from storage.errors import StorageError
 from storage.models import Article, CrawlRun, Source
+from tests.support.workers import concurrent_opener
 
 
 WIB = timezone(timedelta(hours=7))
@@ -71,10 +72,10 @@ def test_upgrade_again_is_a_no_op(database_url: str) -> None:
         engine.dispose()
 
 
-def test_two_processes_opening_a_new_archive_at_once(database_url: str, storage_helpers) -> None:
+def test_two_processes_opening_a_new_archive_at_once(database_url: str) -> None:
     ctx = multiprocessing.get_context("spawn")
     start, queue = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=storage_helpers.concurrent_opener, args=(database_url, start, queue)) for _ in range(3)]
+    procs = [ctx.Process(target=concurrent_opener, args=(database_url, start, queue)) for _ in range(3)]
     for p in procs:
         p.start()
     start.set()

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from storage.errors import QueryError
 from storage.query import SearchRequest, count, get_article, iter_articles, search, stats
+from tests.support.articles import ARTICLES
 
 
 WIB = timezone(timedelta(hours=7))
@@ -187,9 +188,9 @@ def test_iter_articles_streams_every_field(engine, archive, stored) -> None:
     assert len(list(iter_articles(engine, SearchRequest(sources=["massal"])))) == 20
 
 
-def test_get_article(engine, archive, stored, storage_helpers) -> None:
+def test_get_article(engine, archive, stored) -> None:
     article_id = stored["muba_smart_city"]
-    fields = storage_helpers.ARTICLES["muba_smart_city"]
+    fields = ARTICLES["muba_smart_city"]
     run = archive.start_run("sumsel", "cli")
     archive.record_fetch(fields["url"], source_id=1, run_id=run, kind="article", status=200,
                          article_id=article_id)

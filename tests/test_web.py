@@ -66,7 +66,7 @@ def hostile(tmp_path_factory):
     """An app over a small archive: the storage sample articles plus the hostile ones."""
     from storage.archive import Archive
     from storage.db import open_archive
-    from tests.conftest_storage import ARTICLES
+    from tests.support.articles import ARTICLES
 
     workdir = tmp_path_factory.mktemp("hostile")
     engine = open_archive(f"sqlite:///{workdir / 'kabar.db'}")
