@@ -29,7 +29,7 @@ def vocabulary(paths: Paths, extra: str | None) -> Vocabulary:
 def classify_inputs(files: list[str], text: str | None, title: str | None, vocab: Vocabulary) -> Iterator[dict[str, Any]]:
     """One record per input: what was read (title, path) and the relevance tags."""
     if text is not None:
-        yield {"title": title, **_tags(title, text, None, vocab)}
+        yield {"title": title, **tags_of(title, text, None, vocab)}
     for name in files:
         path = Path(name)
         try:
@@ -44,13 +44,14 @@ def classify_inputs(files: list[str], text: str | None, title: str | None, vocab
                 raw = gzip.decompress(raw)
             article = extract(raw, path.resolve().as_uri())
             yield {"path": str(path), "title": article.title,
-                   **_tags(article.title, article.text, article.dateline, vocab)}
+                   **tags_of(article.title, article.text, article.dateline, vocab)}
         else:
             body = raw.decode("utf-8", errors="replace")
-            yield {"path": str(path), "title": None, **_tags(None, body, None, vocab)}
+            yield {"path": str(path), "title": None, **tags_of(None, body, None, vocab)}
 
 
-def _tags(title: str | None, text: str, dateline: str | None, vocab: Vocabulary) -> dict[str, Any]:
+def tags_of(title: str | None, text: str, dateline: str | None, vocab: Vocabulary) -> dict[str, Any]:
+    """The relevance fields of a stored article (score, reasons, dimensions, regions, …) for a text."""
     from types import SimpleNamespace
 
     return tag(SimpleNamespace(title=title, text=text, dateline=dateline), vocab)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import sys
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Callable, Sequence
@@ -10,11 +11,18 @@ from typing import Any, Callable, Sequence
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
 
-from crawler.config import Paths, SourceConfig
+from crawler.config import ConfigError, Paths, SourceConfig
 from crawler.spiders.news import NewsSpider
-from jobs import logsetup
+from jobs import logsetup, output
+from jobs.archive_access import engine_for
+from jobs.errors import EXIT_OK, EXIT_SOURCE_FAILED
+from jobs.progress import Progress
 
 logger = logging.getLogger(__name__)
+
+SUMMARY_COLUMNS = [("source", "Source"), ("status", "Status"), ("pages", "Pages"),
+                   ("new", "New"), ("duplicates", "Duplicates"),
+                   ("not_relevant", "Not relevant"), ("errors", "Errors")]
 
 
 @dataclass
@@ -96,3 +104,26 @@ def _summary(source: SourceConfig, crawler: Crawler) -> dict[str, Any]:
 
 def _crawl_failed(failure, source_name: str) -> None:
     logsetup.say(f"{source_name}: crawl could not start: {failure.getErrorMessage()}", logging.ERROR)
+
+
+def crawl_and_report(paths: Paths, names: Sequence[str], *, trigger: str, backfill: bool = False,
+                     since: datetime | None = None, verbose: int = 0, timeout: float | None = None) -> int:
+    """Crawl, show progress on a terminal, print the summary table; return the exit code."""
+    sources = [paths.config.source(n) for n in names] if names else list(paths.config.sources)
+    if not sources:
+        raise ConfigError(f"{paths.config.path}: no [[sources]] to crawl")
+    engine_for(paths, create=True)  # migrations and a reachable database before the reactor starts
+    options = CrawlOptions(trigger=trigger, backfill=backfill, since=since,
+                           log_level="INFO" if verbose else "WARNING", timeout=timeout)
+    with Progress(sys.stderr) as progress:
+        summaries = run_crawl(paths, sources, options, on_tick=progress.update)
+    if logsetup.json_mode():  # every stderr line a JSON record: the summary too
+        for summary in summaries:
+            logsetup.say(f"{summary['source']}: {summary['status']}", fields=summary)
+    else:
+        output.write_table(summaries, SUMMARY_COLUMNS, title="Crawl summary", out=sys.stderr)
+    failed = [s["source"] for s in summaries if s["status"] == "failed"]
+    if failed:
+        logsetup.say(f"failed as a whole: {', '.join(failed)} (see kabar runs)", logging.ERROR)
+        return EXIT_SOURCE_FAILED
+    return EXIT_OK

@@ -19,8 +19,10 @@ from pathlib import Path
 
 from crawler.config import Paths, load_config, resolve
 from jobs import output
+from jobs.archive_access import archive_lock, engine_for
 from jobs.errors import UsageError
 from jobs.examplesites.server import ExampleSites
+from jobs.hits import SEARCH_COLUMNS, hit_record
 
 logger = logging.getLogger(__name__)
 
@@ -61,7 +63,6 @@ def serve_only(port: int | None) -> int:
 
 
 def run_demo(args: argparse.Namespace) -> int:
-    from jobs.cli import SEARCH_COLUMNS, archive_lock, crawl_and_report, engine_for, hit_record
     from storage.query import SearchRequest, search
 
     base = resolve(db=args.db, config=None, data_dir=args.data_dir, require_config=False,
@@ -75,6 +76,8 @@ def run_demo(args: argparse.Namespace) -> int:
         print(f"kabar: crawling {len(paths.config.sources)} example sites into "
               f"{paths.database_url}", file=sys.stderr)
         with archive_lock(paths, "demo"):
+            from jobs.crawl import crawl_and_report  # Scrapy: only once the lock is held
+
             code = crawl_and_report(paths, [], trigger="demo", verbose=args.verbose)
     finally:
         sites.stop()

@@ -1,5 +1,15 @@
-"""Errors a user causes on the command line; the CLI prints them as one line and exits 2."""
+"""Errors a user causes, and the exit codes kabar answers with.
+
+Exit codes: 0 success; 1 the run completed but a source failed as a whole; 2 bad usage,
+config or input (one clear line on stderr); 3 another run holds the lock.
+"""
+
+EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3
 
 
 class UsageError(Exception):
-    """Bad input on the command line (a missing file, an impossible date range, …)."""
+    """Bad input on the command line (a missing file, an impossible date range, …): exit 2."""
+
+
+class Locked(Exception):
+    """Another kabar process holds the archive (exit code 3)."""

@@ -1,0 +1,65 @@
+"""``kabar db upgrade`` and ``kabar db copy``: the database itself (schema, moving the archive)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from jobs.archive_access import engine_for
+from jobs.cli.parser import Commands, paths_of
+from jobs.errors import EXIT_OK, EXIT_SOURCE_FAILED, UsageError
+
+EXAMPLES = {
+    "db": ["kabar db upgrade", "kabar db copy --from sqlite:///data/kabar.db --to postgresql://kabar@db/kabar"],
+    "db upgrade": ["kabar db upgrade --db postgresql://kabar@db/kabar"],
+    "db copy": ["kabar db copy --from sqlite:///data/kabar.db --to postgresql://kabar@db/kabar"],
+}
+
+
+def add_commands(commands: Commands) -> None:
+    db = commands.add_with_actions("db", help="database maintenance", dest="db_command")
+    db.add("upgrade", help="apply migrations (also done on first use)")
+    copy = db.add("copy", help="copy the whole archive into a new database, verified")
+    copy.add_argument("--from", dest="source_url", required=True, metavar="URL", help="the archive to copy")
+    copy.add_argument("--to", dest="target_url", required=True, metavar="URL", help="the new database (created)")
+
+
+def cmd_db(args: argparse.Namespace) -> int:
+    if args.db_command == "copy":
+        return _copy_db(args)
+    if args.db_command != "upgrade":
+        raise UsageError("kabar db needs an action: upgrade or copy")
+    paths = paths_of(args)
+    engine_for(paths, create=True)
+    print(f"kabar: database is up to date: {_redact(paths.database_url)}", file=sys.stderr)
+    return EXIT_OK
+
+
+def _copy_db(args: argparse.Namespace) -> int:
+    from storage.copy import copy_archive, table_digests
+    from storage.db import open_archive, open_existing_archive
+
+    source = open_existing_archive(args.source_url)
+    target = open_archive(args.target_url)
+    counts = copy_archive(source, target)
+    before, after = table_digests(source), table_digests(target)
+    different = [name for name in before if before[name] != after.get(name)]
+    if different:
+        print(f"kabar: copy differs from the original in {', '.join(different)}", file=sys.stderr)
+        return EXIT_SOURCE_FAILED
+    total = sum(counts.values())
+    print(f"kabar: copied {total} rows in {len(counts)} tables from {_redact(args.source_url)} to "
+          f"{_redact(args.target_url)}; counts and hashes of every table match", file=sys.stderr)
+    return EXIT_OK
+
+
+def _redact(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except Exception:  # an unparseable URL is reported by open_archive already
+        return url
+
+
+COMMANDS = {"db": cmd_db}
