@@ -9,7 +9,7 @@ from crawler.extract import boilerplate as B
 from crawler.extract.batch import not_html
 from crawler.extract.core import _is_indonesian
 from crawler.extract.lines import clean_lines, match_credit, match_rule
-from crawler.extract.metadata import clean_author, clean_title, find_dateline, headline_of
+from crawler.extract.metadata import author_of, clean_author, clean_title, find_dateline, headline_of, read_page
 from crawler.extract.pages import page_urls
 from crawler.extract.prune import MARK, classify_attrs, main_container, mark_boilerplate, read_also_blocks
 
@@ -331,3 +331,32 @@ def test_page_urls_empty_for_one_page_articles():
 )
 def test_bylines_lose_their_view_counter(byline, author):
     assert clean_author(byline) == author
+
+
+META_PAGE = """<html><head><title>Pemkab Muba Luncurkan Aplikasi - Sumsel Pos</title>
+<meta property="og:site_name" content="Sumsel Pos"><meta name="author" content="admin">
+<meta property="og:image" content="/img/muba.jpg"><link rel="canonical" href="/berita/muba?utm_source=x">
+<script type="application/ld+json">{"@type": "NewsArticle", "description": "Aplikasi  baru Muba.",
+ "author": [{"name": "redaktur"}, {"name": "Rahmat Hidayat"}]}</script></head>
+<body><h1>Pemkab Muba Luncurkan Aplikasi</h1><span class="penulis">Oleh Eka Putri</span></body></html>"""
+
+
+def test_read_page_fields_from_meta_json_ld_and_title():
+    page = read_page(fromstring(META_PAGE), "https://sumselpos.example/berita/muba")
+    assert page.title == "Pemkab Muba Luncurkan Aplikasi"  # the <h1>, not "… - Sumsel Pos"
+    assert page.site_name == "Sumsel Pos"
+    assert page.description == "Aplikasi baru Muba."  # JSON-LD when no meta says it
+    assert page.image == "https://sumselpos.example/img/muba.jpg"
+    assert page.canonical == "https://sumselpos.example/berita/muba"
+    assert page.authors == ("Rahmat Hidayat",)  # "redaktur" and "admin" name no one
+
+
+def test_author_from_structured_data_then_credit_lines_then_byline():
+    tree = fromstring(META_PAGE)
+    page = read_page(tree, "https://sumselpos.example/berita/muba")
+    assert author_of(page, ["Dewi Anggraini"], tree, "sumselpos.example") == "Rahmat Hidayat"
+    bare = read_page(fromstring(META_PAGE.replace('"Rahmat Hidayat"', '"admin"')), "https://sumselpos.example/berita/muba")
+    assert bare.authors == ()
+    assert author_of(bare, ["Sumsel Pos", "Dewi Anggraini"], tree, "sumselpos.example") == "Dewi Anggraini"
+    assert author_of(bare, ["redaktur"], tree, "sumselpos.example") == "Eka Putri"  # the byline element
+    assert author_of(bare, [], fromstring("<html><body><p>Teks</p></body></html>"), "sumselpos.example") == ""

@@ -124,25 +124,10 @@ def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) ->
         return Article(url=url, canonical_url=_safe_canonical(url)), None
 
     host = urlsplit(url).hostname or ""
-    meta = M.read_meta(tree)
-    ld = M.read_json_ld(tree)
-    canonical = M.canonical_of(tree, meta, url)
-    site_name = M.site_name_of(meta, ld, host)
-    h1s = [t for t in (M._text(el) for el in tree.iter("h1")) if t]
-    raw_title = next((meta[k] for k in M.TITLE_KEYS if meta.get(k)), "") or (
-        ld.get("headline") if isinstance(ld.get("headline"), str) else "")
-    title_el = tree.find(".//title")
-    raw_title = raw_title or (M._text(title_el) if title_el is not None else "") or (h1s[0] if h1s else "")
-    title = M.clean_title(raw_title, site_name, host, h1s)
-    description = next((meta[k] for k in M.DESCRIPTION_KEYS if meta.get(k)), "")
-    if not description and isinstance(ld.get("description"), str):
-        description = " ".join(ld["description"].split())
-    image = next((meta[k] for k in M.IMAGE_KEYS if meta.get(k)), "") or M._first_url(ld.get("image"))
-    image = M.resolve(image, url)
+    page = M.read_page(tree, url)
+    title = page.title
     captions = M.captions_of(tree)
-    pages = page_urls(tree, url, canonical)
-    ld_authors = [M.clean_author(n, site_name, host) for n in M._names(ld.get("author"))]
-    meta_authors = [M.clean_author(meta.get(k, ""), site_name, host) for k in M.AUTHOR_KEYS]
+    pages = page_urls(tree, url, page.canonical)
 
     # body: pruned pass, then less strict passes if it comes out (nearly) empty
     mark_boilerplate(tree)
@@ -166,29 +151,25 @@ def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) ->
     if logger.isEnabledFor(logging.DEBUG):
         for rule, line in cleaned.removed:
             logger.debug("%s: rule %s removed %r", url, rule, line[:120])
-    language = M.guess_language(tree, meta, f"{title} {text}")
+    language = M.guess_language(tree, page.meta, f"{title} {text}")
     offset = W.DEFAULT_OFFSET_MINUTES if _is_indonesian(host, language, html) else 0
     published = M.find_published(
-        tree, meta, ld, text, now, offset, extra_text="\n".join(cleaned.removed_text())
+        tree, page.meta, page.ld, text, now, offset, extra_text="\n".join(cleaned.removed_text())
     )
     credit_names = [name for rule, name in cleaned.credits if name]
-    author = next((a for a in ld_authors + meta_authors if a), "") or next(
-        (M.clean_author(n, site_name, host) for n in credit_names if M.clean_author(n, site_name, host)), ""
-    )
-    if not author:
-        author = M.byline_author(tree, site_name, host)
+    author = M.author_of(page, credit_names, tree, host)
     dateline = M.find_dateline(cleaned.lines[0]) if cleaned.lines else ""
     article = Article(
         url=url,
-        canonical_url=canonical,
+        canonical_url=page.canonical,
         title=title,
         author=author,
         published=published,
         language=language,
         text=text,
-        site_name=site_name,
-        description=description,
-        image=image,
+        site_name=page.site_name,
+        description=page.description,
+        image=page.image,
         dateline=dateline,
         page_urls=pages,
         truncated_from=truncated_from,
