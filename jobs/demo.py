@@ -18,7 +18,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from crawler.config import Paths, load_config, resolve
-from jobs import output
+from jobs import logsetup, output
 from jobs.archive_access import archive_lock, engine_for
 from jobs.errors import UsageError
 from jobs.examplesites.server import ExampleSites
@@ -55,8 +55,7 @@ def serve_only(port: int | None) -> int:
         signal.signal(sig, lambda *_: stop.set())
     sys.stdout.write(sites.sources_toml())
     sys.stdout.flush()
-    print(f"kabar: serving {len(sites.sites)} example sites from {sites.url(sites.sites[0])}; "
-          "Ctrl-C to stop", file=sys.stderr)
+    logsetup.say(f"serving {len(sites.sites)} example sites from {sites.url(sites.sites[0])}; Ctrl-C to stop")
     stop.wait()
     sites.stop()
     return 0
@@ -73,8 +72,7 @@ def run_demo(args: argparse.Namespace) -> int:
         config_path.parent.mkdir(parents=True, exist_ok=True)
         config_path.write_text(sites.sources_toml(), encoding="utf-8")
         paths = replace(base, config=load_config(config_path))
-        print(f"kabar: crawling {len(paths.config.sources)} example sites into "
-              f"{paths.database_url}", file=sys.stderr)
+        logsetup.say(f"crawling {len(paths.config.sources)} example sites into {paths.database_url}")
         with archive_lock(paths, "demo"):
             from jobs.crawl import crawl_and_report  # Scrapy: only once the lock is held
 

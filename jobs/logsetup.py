@@ -80,12 +80,13 @@ class LogOptions:
 
 _options = LogOptions()
 _threshold: _Threshold | None = None
+_handler: logging.Handler | None = None
 
 
 def setup(verbose: int = 0, as_json: bool = False) -> None:
     """One stderr handler whose level holds even for Scrapy's loggers (which log at DEBUG);
     Python warnings go through it too."""
-    global _options, _threshold
+    global _options, _threshold, _handler
     level = logging.WARNING if verbose == 0 else logging.INFO if verbose == 1 else logging.DEBUG
     handler = logging.StreamHandler(sys.stderr)
     _threshold = _Threshold(level)
@@ -95,7 +96,10 @@ def setup(verbose: int = 0, as_json: bool = False) -> None:
     else:
         formatter = logging.Formatter if verbose >= 2 else BriefFormatter
         handler.setFormatter(formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    if _handler is not None:  # set up again (after the command line is read): one handler
+        logging.root.removeHandler(_handler)
     logging.root.addHandler(handler)
+    _handler = handler
     logging.root.setLevel(level)
     logging.captureWarnings(True)
     _options = LogOptions(verbose=verbose, as_json=as_json)
@@ -119,11 +123,13 @@ def show_info(name: str) -> None:
         _threshold.info_loggers.add(name)
 
 
-def say(message: str, level: int = logging.INFO, fields: dict[str, Any] | None = None) -> None:
+def say(message: str, level: int = logging.INFO, fields: dict[str, Any] | None = None,
+        *, prefix: str = "kabar: ") -> None:
     """A line for the person running kabar, whatever the log level: ``kabar: message`` on
-    stderr, or in JSON mode a record of the ``kabar`` logger with ``fields``."""
+    stderr (``prefix`` replaces ``kabar: ``), or in JSON mode a record of the ``kabar``
+    logger with ``fields``."""
     if not _options.as_json:
-        print(f"kabar: {message}", file=sys.stderr, flush=True)
+        print(f"{prefix}{message}", file=sys.stderr, flush=True)
         return
     logger = logging.getLogger(SAY_LOGGER)
     record = logger.makeRecord(SAY_LOGGER, level, "(kabar)", 0, message, None, None,

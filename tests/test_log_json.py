@@ -88,3 +88,21 @@ def test_extraction_workers_log_json_like_the_crawl():
     assert result.returncode == 0, result.stderr[-2000:]
     (record,) = json_lines(result.stderr)
     assert record["logger"] == "crawler.extract.core" and record["message"] == "a warning in an extraction worker"
+
+
+def test_every_command_line_is_json_usage_errors_and_messages_included(kabar):
+    """Outside crawls too: a usage error, a user error, and the one-line reports of commands."""
+    cases = [
+        (["--log-json", "search", "-banjir"], 2, "kabar search -- -banjir"),
+        (["search", "kota", "--since", "0001-01-01", "--log-json"], 2, "out of range"),
+        (["--log-json", "search", "kota", "--db", "sqlite:///typo.db"], 2, "no archive at typo.db"),
+        (["db", "upgrade", "--log-json"], 0, "database is up to date"),
+        (["--log-json", "export", "--format", "jsonl"], 0, "exported 0 articles"),
+        (["--log-json", "search", "kota"], 0, "No articles match 'kota'."),
+    ]
+    for args, code, message in cases:
+        result = kabar(*args)
+        assert result.returncode == code, (args, result.stderr)
+        records = json_lines(result.stderr)
+        assert any(message in r["message"] for r in records), (args, records)
+        assert "Traceback" not in result.stderr

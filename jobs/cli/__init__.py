@@ -46,7 +46,11 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = parse_args(argv)
+    words = list(sys.argv[1:] if argv is None else argv)
+    options = words[: words.index("--")] if "--" in words else words
+    if "--log-json" in options:
+        logsetup.setup(0, as_json=True)  # usage errors are JSON records too
+    args = parse_args(words)
     if not args.command:
         build_parser().print_help(sys.stderr)
         return EXIT_USAGE

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import logging
 from typing import Any
 
 from crawler.config import ConfigError
-from jobs import output
+from jobs import logsetup, output
 from jobs.archive_access import archive_lock, engine_for
 from jobs.cli.parser import Commands, date_arg, paths_of
 from jobs.errors import EXIT_OK, EXIT_SOURCE_FAILED, UsageError
@@ -88,12 +88,12 @@ def cmd_cluster(args: argparse.Namespace) -> int:
         try:
             if args.cluster_command == "deploy":
                 node.deploy(cluster.project)
-                print(f"kabar: deployed {cluster.project} to {node.url}", file=sys.stderr)
+                logsetup.say(f"deployed {cluster.project} to {node.url}")
             else:
                 print(f"{node.url}\t{node.load()} jobs running or pending")
         except NodeError as exc:
             failed += 1
-            print(f"kabar: {exc}", file=sys.stderr)
+            logsetup.say(str(exc), logging.ERROR)
     return EXIT_SOURCE_FAILED if failed else EXIT_OK
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
+import logging
 
+from jobs import logsetup
 from jobs.archive_access import engine_for
 from jobs.cli.parser import Commands, paths_of
 from jobs.errors import EXIT_OK, EXIT_SOURCE_FAILED, UsageError
@@ -31,7 +32,7 @@ def cmd_db(args: argparse.Namespace) -> int:
         raise UsageError("kabar db needs an action: upgrade or copy")
     paths = paths_of(args)
     engine_for(paths, create=True)
-    print(f"kabar: database is up to date: {_redact(paths.database_url)}", file=sys.stderr)
+    logsetup.say(f"database is up to date: {_redact(paths.database_url)}")
     return EXIT_OK
 
 
@@ -45,11 +46,11 @@ def _copy_db(args: argparse.Namespace) -> int:
     before, after = table_digests(source), table_digests(target)
     different = [name for name in before if before[name] != after.get(name)]
     if different:
-        print(f"kabar: copy differs from the original in {', '.join(different)}", file=sys.stderr)
+        logsetup.say(f"copy differs from the original in {', '.join(different)}", logging.ERROR)
         return EXIT_SOURCE_FAILED
     total = sum(counts.values())
-    print(f"kabar: copied {total} rows in {len(counts)} tables from {_redact(args.source_url)} to "
-          f"{_redact(args.target_url)}; counts and hashes of every table match", file=sys.stderr)
+    logsetup.say(f"copied {total} rows in {len(counts)} tables from {_redact(args.source_url)} to "
+                 f"{_redact(args.target_url)}; counts and hashes of every table match")
     return EXIT_OK
 
 

@@ -4,11 +4,10 @@ re-runs extraction over archived pages, ``hide`` and ``unhide`` take an article 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from jobs import output
+from jobs import logsetup, output
 from jobs.archive_access import engine_for
 from jobs.cli.parser import Commands, date_arg, paths_of, positive_int, workers_arg
 from jobs.errors import EXIT_OK, EXIT_SOURCE_FAILED, UsageError
@@ -87,8 +86,8 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     paths = paths_of(args)
     engine = engine_for(paths)
     summary = reextract(paths, engine, sources=list(args.source), since=args.since, workers=args.workers)
-    print(f"kabar: re-extracted {summary.articles} articles: {summary.changed} changed, "
-          f"{summary.unchanged} unchanged, {summary.errors} errors", file=sys.stderr)
+    logsetup.say(f"re-extracted {summary.articles} articles: {summary.changed} changed, "
+                 f"{summary.unchanged} unchanged, {summary.errors} errors")
     return EXIT_OK if not summary.errors else EXIT_SOURCE_FAILED
 
 
@@ -101,7 +100,7 @@ def cmd_hide(args: argparse.Namespace) -> int:
         Archive(engine_for(paths_of(args))).hide(args.id, args.reason.strip())
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    print(f"kabar: article {args.id} hidden", file=sys.stderr)
+    logsetup.say(f"article {args.id} hidden")
     return EXIT_OK
 
 
@@ -112,7 +111,7 @@ def cmd_unhide(args: argparse.Namespace) -> int:
         Archive(engine_for(paths_of(args))).unhide(args.id)
     except ValueError as exc:
         raise UsageError(str(exc)) from None
-    print(f"kabar: article {args.id} visible again", file=sys.stderr)
+    logsetup.say(f"article {args.id} visible again")
     return EXIT_OK
 
 

@@ -7,11 +7,12 @@ Each command group (jobs/cli/<group>.py) adds its commands through :class:`Comma
 from __future__ import annotations
 
 import argparse
+import logging
 import sys
 from typing import Any, Callable, Mapping, Sequence
 
 from crawler.config import Paths, resolve
-from jobs import filters
+from jobs import filters, logsetup
 from jobs.errors import EXIT_USAGE
 
 GLOBAL_DESTS = ("db", "config", "data_dir", "log_json")
@@ -33,7 +34,7 @@ class KabarArgumentParser(argparse.ArgumentParser):
         for symptom, hint in QUERY_HINTS.items():
             if takes_query and symptom in message:
                 message += f" ({hint.format(prog=self.prog)})"
-        print(f"kabar: error: {message} (see {self.prog} --help)", file=sys.stderr)
+        logsetup.say(f"error: {message} (see {self.prog} --help)", logging.ERROR)
         sys.exit(EXIT_USAGE)
 
 

@@ -12,7 +12,7 @@ from contextlib import contextmanager
 from datetime import datetime
 from typing import Any, Iterator
 
-from jobs import filters, output
+from jobs import filters, logsetup, output
 from jobs.archive_access import engine_for
 from jobs.cli.parser import Commands, date_arg, min_score_arg, paths_of, positive_int, until_arg
 from jobs.errors import EXIT_OK, UsageError
@@ -116,7 +116,7 @@ def cmd_search(args: argparse.Namespace) -> int:
         output.write_csv(hits, SEARCH_CSV_COLUMNS)
     else:
         if not hits:
-            print(f"No articles match {args.query!r}.", file=sys.stderr)
+            logsetup.say(f"No articles match {args.query!r}.", prefix="")
             return EXIT_OK
         output.write_table(hits, SEARCH_COLUMNS)
     return EXIT_OK
@@ -174,7 +174,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             count = output.write_csv(records, EXPORT_CSV_COLUMNS, out=out)
         else:
             count = output.write_jsonl(records, out=out)
-    print(f"kabar: exported {count} articles", file=sys.stderr)
+    logsetup.say(f"exported {count} articles")
     return EXIT_OK
 
 

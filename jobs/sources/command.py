@@ -42,13 +42,12 @@ def sources_add(url: str, *, name: str | None, region: str | None, write: bool, 
     with Fetcher() as fetcher:
         found = discover(url, fetcher)
     entry = found.entry(name or suggest_name(found.url, found.site_name), region.strip() if region else None)
-    print("\n".join(describe(found)), file=sys.stderr)
-    print(file=sys.stderr)
+    logsetup.say("\n".join(describe(found)) + "\n", prefix="")
     sys.stdout.write(render_block(entry))
     sys.stdout.flush()
     if write:
         append_source(path, entry)
-        print(f"kabar: added source {entry['name']!r} to {path}", file=sys.stderr)
+        logsetup.say(f"added source {entry['name']!r} to {path}")
     return EXIT_OK
 
 

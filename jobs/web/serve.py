@@ -12,9 +12,9 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import sys
 
 from crawler.config import Paths, parse_base_url
+from jobs import logsetup
 from jobs.errors import UsageError
 from jobs.web.security import is_loopback
 
@@ -65,7 +65,7 @@ def serve(paths: Paths, *, host: str, port: int, no_auth: bool = False, verbose:
     shown = f"[{host}]" if ":" in host else host
     auth = f"basic auth as {user!r}" if password else "no auth"
     links = f"; links use {public}" if public else ""
-    print(f"kabar: serving http://{shown}:{port}/ ({auth}{links}; Ctrl-C to stop)", file=sys.stderr, flush=True)
+    logsetup.say(f"serving http://{shown}:{port}/ ({auth}{links}; Ctrl-C to stop)")
     config = uvicorn.Config(
         app, host=host, port=port, log_level="info" if verbose else "warning",
         access_log=bool(verbose), proxy_headers=True, server_header=False, log_config=None,
