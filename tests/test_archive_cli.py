@@ -19,8 +19,8 @@ def export(runner, *args: str) -> list[dict]:
 def test_export_points_at_the_warc_record_of_each_article(crawled):
     runner, _ = crawled
     articles = export(runner)
-    assert all(a["story_id"] for a in articles)
-    for article in articles[:10]:
+    assert articles and all(a["story_id"] for a in articles)
+    for article in articles:
         warc = article["warc"]
         assert Path(warc["file"]).is_absolute()
         with open(warc["file"], "rb") as handle:
@@ -62,6 +62,7 @@ def test_hide_and_unhide(kabar):
 def test_reextract_rebuilds_articles_from_the_warc_files(kabar):
     assert kabar("crawl", "--source", "sumselpos").returncode == 0
     before = {a["id"]: a for a in export(kabar)}
+    assert before
     db = kabar.database_url.removeprefix("sqlite:///")
     with sqlite3.connect(db) as con:
         con.execute("update articles set text = 'teks lama', text_hash = 'lama', extractor_version = 'old'")

@@ -80,6 +80,7 @@ def test_second_crawl_fetches_no_article_again(crawled, sites):
     assert len(export(runner)) == before
     runs = json.loads(runner("runs", "--format", "json").stdout)
     latest = {r["source"]: r for r in sorted(runs, key=lambda r: r["id"])}
+    assert set(latest) == set(sites.sites)
     assert all(r["new"] == 0 for r in latest.values())
     assert all(r["status"] == "ok" for r in latest.values()), latest
 

@@ -19,9 +19,9 @@ from crawler.extract import combine_pages, extract
 from crawler.extract.pages import page_number
 from crawler.urls import canonicalize
 from tests.support.gold import gold_copies
-from tests.support.quality import MIN_F1, f1, junk_lines, problems
+from tests.support.quality import BOILERPLATE, MIN_F1, f1, junk_lines, problems
 
-#: Lines each pattern must catch (so that a loosened pattern cannot pass silently).
+#: Junk lines, at least one for each pattern (so that a pattern that stops matching cannot pass silently).
 JUNK_SAMPLES = (
     "Baca juga: Pemkab Muba Luncurkan Aplikasi", "BACA JUGA  Judul lain",
     "BACA JUGA: Update Berita-Berita Politik Perspektif Wartanusantara.id, Klik di Sini",
@@ -32,7 +32,8 @@ JUNK_SAMPLES = (
     "Redaktur: Eka - 324", "Artikel ini telah tayang di Sripoku.com dengan judul X",
     "Dapatkan update berita pilihan di Grup Telegram", "Ikuti kami di Google News",
     "Penulis: Rizky | Editor: Sari", "Laporan  : Herwanto", "Posting  : Imam", "Halaman 1 2 Selanjutnya",
-    "Tampilkan Semua", "Laporan Wartawan PalembangKini.com, Rizky",
+    "Tampilkan Semua", "Laporan Wartawan PalembangKini.com, Rizky", "(Foto: Sumsel Pos)",
+    "Simak breaking news dan berita pilihan kami langsung di ponselmu",
 )
 
 
@@ -58,6 +59,11 @@ def _fetch(url: str) -> bytes:
 @pytest.mark.parametrize("line", JUNK_SAMPLES)
 def test_boilerplate_patterns_catch_the_junk(line):
     assert junk_lines(line), line
+
+
+def test_every_boilerplate_pattern_has_a_sample_it_catches():
+    caught = {label for line in JUNK_SAMPLES for label, _ in junk_lines(line)}
+    assert caught == {label for label, _ in BOILERPLATE}
 
 
 def test_boilerplate_patterns_spare_every_gold_body(gold):

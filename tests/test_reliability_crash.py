@@ -182,7 +182,7 @@ def test_readers_holding_the_database_do_not_block_a_crawl(tmp_path, sites):
     exported = [json.loads(line) for line in [export_first_line, *rest.split(b"\n")] if line.strip()]
     assert len(exported) == before  # the export read one consistent snapshot
     runs = json.loads(runner("runs", "--format", "json").stdout)
-    assert all(r["errors"] == 0 and r["status"] == "ok" for r in runs), runs
+    assert runs and all(r["errors"] == 0 and r["status"] == "ok" for r in runs), runs
     assert_complete(tmp_path, sites)
     reader.close()
 
@@ -213,7 +213,7 @@ def test_disk_full_under_the_warc_files(tmp_path, sites, small_disk):
     assert "No space left on device" in result.stderr  # the clear error, on stderr
     assert result.returncode == 0, result.stderr[-3000:]  # the crawl went on
     runs = json.loads(runner("runs", "--format", "json").stdout)
-    assert all(r["status"] == "partial" for r in runs), runs
+    assert runs and all(r["status"] == "partial" for r in runs), runs
     assert all(any("not archived" in s for s in r["error_samples"]) for r in runs)
     articles = check_archive(tmp_path)  # integrity, whole rows, every stored pointer readable
     expected = {g["url"] for g in gold_copies(sites) if g["site"] in ("sumselpos", "infodaerah")}

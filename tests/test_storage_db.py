@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import inspect, text
+from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from storage.db import (
@@ -109,7 +110,7 @@ def test_times_round_trip_as_aware_utc(engine, archive) -> None:
 
 def test_naive_datetimes_are_refused(archive) -> None:
     source = archive.ensure_source("sumsel", "https://sumselupdate.example/")
-    with pytest.raises(Exception, match="naive datetime"):
+    with pytest.raises(StatementError, match="naive datetime"):
         archive.add_article(
             {"url": "https://x.example/a", "source_id": source, "published_at": datetime(2024, 1, 1)}
         )

@@ -233,4 +233,4 @@ def test_search_filter_story_original_and_timeline_in_chromium(browser_page, ser
     with step(page, "hidden-article"):
         response = page.goto(f"{base}/article/{ids['hidden']}")
         assert response.status == 404
-    assert all(u.startswith(base) for u in page.requests)
+    assert page.requests and all(u.startswith(base) for u in page.requests)

@@ -50,4 +50,5 @@ def test_no_server_errors(web_schema):
 
         check()
     # random ids rarely exist, but the search, the feed and the listings must have answered
+    assert {"GET /api/search", "GET /feed.atom"} <= set(seen), seen
     assert all(200 in codes for label, codes in seen.items() if "{" not in label), seen
