@@ -160,6 +160,15 @@ def test_lower_layers_do_not_import_higher_ones(graph, layer):
     assert wrong == []
 
 
+def test_the_product_does_not_import_the_tests():
+    """What only tests need lives in tests/ (tests/support/), which ``pip install .`` leaves out."""
+    made = import_graph(ROOT, (*PACKAGES, "tests"))
+    assert any(t.startswith("tests.support.") for t in made["tests.test_examplesites"])  # tests are in the graph
+    wrong = sorted(f"{name} -> {target}" for name, edges in made.items() if name.split(".")[0] in PACKAGES
+                   for target in edges if target.split(".")[0] == "tests")
+    assert wrong == []
+
+
 def test_the_web_does_not_import_the_cli(graph):
     for name in (n for n in graph if n == "jobs.web" or n.startswith("jobs.web.")):
         assert not {t for t in reachable(graph, name) if t == "jobs.cli" or t.startswith("jobs.cli.")}, name
