@@ -13,7 +13,7 @@ import platform
 import re
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -21,7 +21,7 @@ OUTPUT = ROOT / "docs" / "benchmarks.md"
 
 
 def available() -> list[str]:
-    return sorted(p.stem[len("bench_"):] for p in Path(__file__).parent.glob("bench_*.py"))
+    return sorted(p.stem[len("bench_") :] for p in Path(__file__).parent.glob("bench_*.py"))
 
 
 def machine() -> str:
@@ -79,7 +79,7 @@ def main(argv: list[str] | None = None) -> int:
             logging.exception("bench: %s failed", name)
             failed.append(f"{name} ({exc})")
             continue
-        stamp = f"_Measured {datetime.now(timezone.utc):%Y-%m-%d %H:%M} UTC on {machine()}; reproduce with `python -m bench {name}`._"
+        stamp = f"_Measured {datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}; reproduce with `python -m bench {name}`._"
         # each section is written as soon as it is measured, over a fresh read of the file
         args.output.write_text(render({**read_sections(args.output), name: f"{body}\n\n{stamp}"}), encoding="utf-8")
         print(f"bench: {name} done in {time.perf_counter() - started:.1f} s; wrote {args.output}", file=sys.stderr)

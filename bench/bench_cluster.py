@@ -33,8 +33,12 @@ def _crawl(nodes: list[ScrapydNode], sites: ExampleSites, workdir: Path, databas
         jobs = []
         for i, source in enumerate(sites.sites):
             node = nodes[i % len(nodes)]
-            settings = {"KABAR_DATABASE_URL": url, "KABAR_CONFIG": str(config), "KABAR_TRIGGER": "scrapyd",
-                        "KABAR_DATA_DIR": str(workdir / database / node.name)}
+            settings = {
+                "KABAR_DATABASE_URL": url,
+                "KABAR_CONFIG": str(config),
+                "KABAR_TRIGGER": "scrapyd",
+                "KABAR_DATA_DIR": str(workdir / database / node.name),
+            }
             jobs.append((node, node.schedule("kabar", source, settings)))
         while any(node.state("kabar", job) != "finished" for node, job in jobs):
             time.sleep(0.5)

@@ -95,15 +95,17 @@ def _measure(workdir: Path, sites: ExampleSites, pages: int) -> str:
     bases = sites.base_urls()
     urls = workdir / "urls.txt"
     urls.write_text("\n".join(bases[r.site].rstrip("/") + r.target for r in requests), encoding="utf-8")
-    fetch = run_measured([sys.executable, "-m", "bench.fetchonly", str(urls)], env=env, cwd=workdir,
-                         stdout=subprocess.PIPE)
+    fetch = run_measured(
+        [sys.executable, "-m", "bench.fetchonly", str(urls)], env=env, cwd=workdir, stdout=subprocess.PIPE
+    )
     if fetch.returncode != 0:
         raise RuntimeError(f"fetch-only spider failed: {fetch.stderr[-2000:]}")
 
     split_wall, split_stored = _split_crawl(workdir, sites, config)
     profile_md = _profile(workdir, config)
-    return _report(pages, stored, len(requests), crawl, server_cpu, reextract, unchanged, reextracted, fetch,
-                   profile_md) + _split_note(split_wall, split_stored, stored / crawl.wall, reextracted / reextract.wall)
+    return _report(
+        pages, stored, len(requests), crawl, server_cpu, reextract, unchanged, reextracted, fetch, profile_md
+    ) + _split_note(split_wall, split_stored, stored / crawl.wall, reextracted / reextract.wall)
 
 
 def _split_crawl(workdir: Path, sites: ExampleSites, config: Path) -> tuple[float, int]:
@@ -114,14 +116,27 @@ def _split_crawl(workdir: Path, sites: ExampleSites, config: Path) -> tuple[floa
     split_config = workdir / "split.toml"
     split_config.write_text(config.read_text().replace("[crawl]\n", "[crawl]\nextract_workers = 1\n", 1))
     env_one["KABAR_CONFIG"] = str(split_config)
-    subprocess.run([sys.executable, "-m", "jobs.cli", "db", "upgrade"], env=env_one, cwd=workdir, check=True,
-                   capture_output=True)
+    subprocess.run(
+        [sys.executable, "-m", "jobs.cli", "db", "upgrade"], env=env_one, cwd=workdir, check=True, capture_output=True
+    )
     names = list(sites.sites)
     started = time.perf_counter()
     children = [
-        subprocess.Popen([sys.executable, "-m", "jobs.cli", "crawl", "--no-lock",
-                          *[arg for name in names[i::2] for arg in ("--source", name)]],
-                         env=env_one, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "jobs.cli",
+                "crawl",
+                "--no-lock",
+                *[arg for name in names[i::2] for arg in ("--source", name)],
+            ],
+            env=env_one,
+            cwd=workdir,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for i in range(2)
     ]
     for child in children:
@@ -151,8 +166,23 @@ def _profile(workdir: Path, config: Path) -> str:
         return "py-spy is not installed (`pip install '.[bench]'`): no profile this run."
     out = workdir / "profile.txt"
     env = _env(workdir, config, "profiled")
-    argv = [spy, "record", "--subprocesses", "--nonblocking", "--rate", str(PROFILE_RATE), "--format", "raw",
-            "--output", str(out), "--", sys.executable, "-m", "jobs.cli", "crawl"]
+    argv = [
+        spy,
+        "record",
+        "--subprocesses",
+        "--nonblocking",
+        "--rate",
+        str(PROFILE_RATE),
+        "--format",
+        "raw",
+        "--output",
+        str(out),
+        "--",
+        sys.executable,
+        "-m",
+        "jobs.cli",
+        "crawl",
+    ]
     result = subprocess.run(argv, env=env, cwd=workdir, capture_output=True, text=True)
     if result.returncode != 0 or not out.exists():
         return f"py-spy could not profile the crawl here ({result.stderr.strip()[-300:]})."
@@ -160,7 +190,8 @@ def _profile(workdir: Path, config: Path) -> str:
     total = profile.samples or 1
     lines = [
         f"{profile.samples:,} CPU samples at {PROFILE_RATE}/s per process (idle time excluded): "
-        + ", ".join(f"{role} {n / total:.0%}" for role, n in profile.processes.most_common()) + ".",
+        + ", ".join(f"{role} {n / total:.0%}" for role, n in profile.processes.most_common())
+        + ".",
         "",
         "| # | area of the code | share of CPU | what would remove it |",
         "|---:|---|---:|---|",
@@ -168,9 +199,14 @@ def _profile(workdir: Path, config: Path) -> str:
     for i, (area, n) in enumerate(profile.areas.most_common(5), 1):
         lines.append(f"| {i} | {area} | {n / total:.1%} | {NOTES[area]} |")
     rest = sum(n for _, n in profile.areas.most_common()[5:])
-    lines += [f"| | everything else | {rest / total:.1%} | |", "",
-              "The functions with the most samples of their own:", "",
-              "| function | share of CPU |", "|---|---:|"]
+    lines += [
+        f"| | everything else | {rest / total:.1%} | |",
+        "",
+        "The functions with the most samples of their own:",
+        "",
+        "| function | share of CPU |",
+        "|---|---:|",
+    ]
     lines += [f"| {name} | {n / total:.1%} |" for name, n in profile.functions.most_common(10)]
     return "\n".join(lines)
 
@@ -185,8 +221,12 @@ def _report(pages, stored, requests, crawl, server_cpu, reextract, unchanged, re
     mem_verdict = "under" if memory < MEMORY_BAR_MB else "over"
     rows = [
         ("`kabar crawl` (fetch, WARC, extract, relevance, dedup, store)", crawl, crawl_rate, f"{stored:,} stored"),
-        ("`kabar reextract` of the same archive (no network), every text outdated", reextract, reextract_rate,
-         f"{reextracted:,} rewritten"),
+        (
+            "`kabar reextract` of the same archive (no network), every text outdated",
+            reextract,
+            reextract_rate,
+            f"{reextracted:,} rewritten",
+        ),
         ("`kabar reextract` again, nothing changed", unchanged, reextracted / unchanged.wall, "none rewritten"),
         ("bare Scrapy spider, the same requests, fetch only", fetch, fetch_rate, f"{requests:,} requests"),
     ]

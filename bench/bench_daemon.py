@@ -28,8 +28,13 @@ def rss_mb(pid: int) -> float:
 
 
 def _finished_runs(env: dict[str, str]) -> int:
-    result = subprocess.run([sys.executable, "-m", "jobs.cli", "runs", "--format", "json", "--limit", "10000"],
-                            env=env, capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-m", "jobs.cli", "runs", "--format", "json", "--limit", "10000"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return sum(1 for r in json.loads(result.stdout) if r["status"] != "running")
 
 
@@ -39,10 +44,15 @@ def run() -> str:
         config = workdir / "sources.toml"
         config.write_text(re.sub(r'every = "[^"]+"', 'every = "2s"', sites.sources_toml()))
         env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
-        env.update(PYTHONPATH=str(ROOT), KABAR_CONFIG=str(config),
-                   KABAR_DATABASE_URL=f"sqlite:///{workdir / 'kabar.db'}", KABAR_DATA_DIR=str(workdir / "data"))
-        daemon = subprocess.Popen([sys.executable, "-m", "jobs.cli", "daemon"], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        env.update(
+            PYTHONPATH=str(ROOT),
+            KABAR_CONFIG=str(config),
+            KABAR_DATABASE_URL=f"sqlite:///{workdir / 'kabar.db'}",
+            KABAR_DATA_DIR=str(workdir / "data"),
+        )
+        daemon = subprocess.Popen(
+            [sys.executable, "-m", "jobs.cli", "daemon"], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
         try:
             samples: list[tuple[int, float]] = []
             started = time.monotonic()

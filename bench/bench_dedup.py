@@ -25,7 +25,7 @@ import statistics
 import tempfile
 import time
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -35,7 +35,7 @@ WARMUP = 30
 DUPLICATE_SHARE = 0.1  # near duplicates among archived and measured articles
 BUILD_CHUNK = 5_000
 _WORD = re.compile(r"[a-z]{3,}")
-_BASE_TIME = datetime(2020, 1, 1, tzinfo=timezone.utc)
+_BASE_TIME = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 # -- synthetic texts ------------------------------------------------------------------------
@@ -78,8 +78,7 @@ class TextMaker:
 
     def text(self) -> str:
         paragraphs = [
-            " ".join(self.sentence() for _ in range(self.rng.randint(2, 4)))
-            for _ in range(self.rng.randint(5, 8))
+            " ".join(self.sentence() for _ in range(self.rng.randint(2, 4))) for _ in range(self.rng.randint(5, 8))
         ]
         return "\n\n".join(paragraphs)
 
@@ -126,15 +125,17 @@ def synthetic_article(seed: int, i: int, words: list[str]) -> dict[str, Any]:
     article can be made alone (in parallel) and a prefix of a larger archive is the smaller
     one. About DUPLICATE_SHARE of them are near copies (``of``) of an earlier original."""
     if not _is_copy(seed, i):
-        return {"text": _original_text(seed, i, words), "title": TextMaker(seed * 3_000_017 + i, words).title(),
-                "of": None}
+        return {
+            "text": _original_text(seed, i, words),
+            "title": TextMaker(seed * 3_000_017 + i, words).title(),
+            "of": None,
+        }
     pick = random.Random(seed * 7_919 + i)
     original = pick.randrange(i)
     while _is_copy(seed, original):
         original = pick.randrange(i)
     copier = TextMaker(seed * 2_000_003 + i, words)
-    return {"title": copier.title(), "text": copier.near_copy(_original_text(seed, original, words)),
-            "of": original}
+    return {"title": copier.title(), "text": copier.near_copy(_original_text(seed, original, words)), "of": original}
 
 
 def _prepare(job: tuple[int, int]) -> tuple[int, int | None, bytes | None, list[tuple[int, int]], str, str]:
@@ -180,8 +181,7 @@ def build_archive(url: str, n: int, seed: int, pool) -> dict[str, Any]:
     with engine.connect() as c:
         c.exec_driver_sql("ANALYZE")
         c.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
-    return {"engine": engine, "archive": archive, "sources": sources, "n": n,
-            "seconds": time.perf_counter() - started}
+    return {"engine": engine, "archive": archive, "sources": sources, "n": n, "seconds": time.perf_counter() - started}
 
 
 def _insert_batch(conn, raw, batch, sources, story_of, now, Article, Story, insert) -> None:
@@ -190,8 +190,14 @@ def _insert_batch(conn, raw, batch, sources, story_of, now, Article, Story, inse
         if of is None:
             story_of[i] = story_of["next"] = story_of.get("next", 0) + 1
             # An original comes before its copies and is published first: the representative.
-            stories.append({"id": story_of[i], "representative_id": i + 1,
-                            "first_published": _BASE_TIME + timedelta(minutes=i), "created_at": now})
+            stories.append(
+                {
+                    "id": story_of[i],
+                    "representative_id": i + 1,
+                    "first_published": _BASE_TIME + timedelta(minutes=i),
+                    "created_at": now,
+                }
+            )
         else:
             story_of[i] = story_of[of]
     conn.execute(insert(Story.__table__), stories)
@@ -199,11 +205,20 @@ def _insert_batch(conn, raw, batch, sources, story_of, now, Article, Story, inse
         insert(Article.__table__),
         [
             {
-                "id": i + 1, "source_id": sources[i % len(sources)],
+                "id": i + 1,
+                "source_id": sources[i % len(sources)],
                 "url": f"https://situs{i % len(sources)}.example/berita/{i}",
-                "title": title, "text": text, "published_at": _BASE_TIME + timedelta(minutes=i),
-                "language": "id", "relevant": True, "meta": {}, "search_text": stemmed,
-                "story_id": story_of[i], "minhash": sig, "created_at": now, "updated_at": now,
+                "title": title,
+                "text": text,
+                "published_at": _BASE_TIME + timedelta(minutes=i),
+                "language": "id",
+                "relevant": True,
+                "meta": {},
+                "search_text": stemmed,
+                "story_id": story_of[i],
+                "minhash": sig,
+                "created_at": now,
+                "updated_at": now,
             }
             for i, _of, sig, _bands, title, text, stemmed in batch
         ],
@@ -243,8 +258,10 @@ def _store_one(built: dict[str, Any], k: int, row: dict[str, Any]) -> tuple[floa
     from storage.models import Article
 
     fields = {
-        "url": f"https://baru.example/berita/{k}", "source_id": built["sources"][k % 6],
-        "title": row["title"], "text": row["text"],
+        "url": f"https://baru.example/berita/{k}",
+        "source_id": built["sources"][k % 6],
+        "title": row["title"],
+        "text": row["text"],
         "published_at": _BASE_TIME + timedelta(days=400, minutes=k),
     }
     started = time.perf_counter()
@@ -288,17 +305,23 @@ def measure(builds: dict[int, dict[str, Any]], articles: list[dict[str, Any]]) -
                     wrong += 1
                 bands = band_hashes(signature(row["text"]))
                 match = or_(*(and_(ArticleBand.band == b, ArticleBand.hash == h) for b, h in bands))
-                candidates.append(s.scalar(
-                    select(func.count(func.distinct(ArticleBand.article_id)))
-                    .where(match, ArticleBand.article_id != article_id)
-                ))
+                candidates.append(
+                    s.scalar(
+                        select(func.count(func.distinct(ArticleBand.article_id))).where(
+                            match, ArticleBand.article_id != article_id
+                        )
+                    )
+                )
         t = times[size][WARMUP:]
         results[size] = {
-            "mean": statistics.fmean(t), "median": statistics.median(t),
-            "p95": statistics.quantiles(t, n=20)[-1], "joined": joined,
+            "mean": statistics.fmean(t),
+            "median": statistics.median(t),
+            "p95": statistics.quantiles(t, n=20)[-1],
+            "joined": joined,
             "dups": sum(row["of"] is not None for row in articles[WARMUP:]),
             "eligible": sum(row.get("sim", 0) >= STORY_THRESHOLD for row in articles[WARMUP:]),
-            "false_merges": wrong, "candidates": statistics.fmean(candidates),
+            "false_merges": wrong,
+            "candidates": statistics.fmean(candidates),
             "max_candidates": max(candidates),
         }
     return results
@@ -308,7 +331,7 @@ def example_sites() -> dict[str, Any]:
     """Assign every example-site copy through a real archive (SQLite) and compare with gold."""
     from storage.archive import Archive
     from storage.db import open_archive
-    from storage.fingerprint import similarity, signature
+    from storage.fingerprint import signature, similarity
     from tests.support.gold import gold_copies
 
     copies = gold_copies()
@@ -318,11 +341,15 @@ def example_sites() -> dict[str, Any]:
         story_of = {}
         for copy in copies:
             source = archive.ensure_source(copy["site"], f"https://{copy['site']}.example/")
-            article_id, _ = archive.add_article({
-                "url": f"https://{copy['site']}.example/{copy['slug']}", "source_id": source,
-                "title": copy["title"], "text": copy["text"],
-                "published_at": datetime.fromisoformat(copy["published"]),
-            })
+            article_id, _ = archive.add_article(
+                {
+                    "url": f"https://{copy['site']}.example/{copy['slug']}",
+                    "source_id": source,
+                    "title": copy["title"],
+                    "text": copy["text"],
+                    "published_at": datetime.fromisoformat(copy["published"]),
+                }
+            )
             story_of[(copy["site"], copy["slug"])] = archive.assign_story(article_id)
         engine.dispose()
     sigs = {(c["site"], c["slug"]): signature(c["text"]) for c in copies}
@@ -337,9 +364,16 @@ def example_sites() -> dict[str, Any]:
         else:
             other.append(sim)
             false_merges += story_of[a] == story_of[b]
-    return {"copies": len(copies), "slugs": len({c["slug"] for c in copies}), "pairs": pairs,
-            "joined": joined, "false_merges": false_merges, "same": same, "other": other,
-            "stories": len(set(story_of.values()))}
+    return {
+        "copies": len(copies),
+        "slugs": len({c["slug"] for c in copies}),
+        "pairs": pairs,
+        "joined": joined,
+        "false_merges": false_merges,
+        "same": same,
+        "other": other,
+        "stories": len(set(story_of.values())),
+    }
 
 
 def run() -> str:
@@ -372,7 +406,8 @@ def run() -> str:
         f"MinHash over word 3-grams ({NUM_PERM} permutations), LSH with {BANDS} bands × {ROWS} rows "
         f"stored in `article_bands (band, hash)` (indexed); story threshold: estimated Jaccard ≥ "
         f"{STORY_THRESHOLD}. P(candidate) = 1 − (1 − s^{ROWS})^{BANDS}: "
-        + ", ".join(f"{s} → {candidate_probability(s):.3f}" for s in (0.1, 0.3, 0.5, 0.6, 0.7)) + ".",
+        + ", ".join(f"{s} → {candidate_probability(s):.3f}" for s in (0.1, 0.3, 0.5, 0.6, 0.7))
+        + ".",
         "",
         "### Example sites (syndicated copies in the gold)",
         "",

@@ -34,8 +34,10 @@ def run() -> str:
     words = vocabulary()
     rows = []
     peaks: dict[tuple[str, int], float] = {}
-    with tempfile.TemporaryDirectory(prefix="kabar-bench-export-") as tmp, \
-            multiprocessing.get_context("fork").Pool(initializer=_init, initargs=(words,)) as pool:
+    with (
+        tempfile.TemporaryDirectory(prefix="kabar-bench-export-") as tmp,
+        multiprocessing.get_context("fork").Pool(initializer=_init, initargs=(words,)) as pool,
+    ):
         db = Path(tmp) / "export.db"
         built = 0
         for size in SIZES:
@@ -45,8 +47,10 @@ def run() -> str:
                 out = Path(tmp) / f"out.{fmt}"
                 m = _export(db, fmt, out)
                 peaks[fmt, size] = m.peak.rss_main
-                rows.append(f"| {size:,} | {fmt} | {m.wall:.1f} | {size / m.wall:,.0f} | "
-                            f"{out.stat().st_size / 1e6:,.0f} | {m.peak.rss_main:.0f} |")
+                rows.append(
+                    f"| {size:,} | {fmt} | {m.wall:.1f} | {size / m.wall:,.0f} | "
+                    f"{out.stat().st_size / 1e6:,.0f} | {m.peak.rss_main:.0f} |"
+                )
                 out.unlink()
     small, large = SIZES
     ratios = ", ".join(f"{fmt} **{peaks[fmt, large] / peaks[fmt, small]:.2f}×**" for fmt in FORMATS)

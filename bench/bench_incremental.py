@@ -25,8 +25,9 @@ ARTICLES = 1000
 def _crawl(workdir: Path, config: Path, tag: str) -> tuple[float, float]:
     """Run ``kabar crawl`` in a child process; (wall seconds, CPU seconds of the crawl and its
     extraction workers)."""
-    result = run_measured([sys.executable, "-m", "jobs.cli", "crawl"], env=kabar_env(workdir, config, tag, ROOT),
-                          cwd=workdir)
+    result = run_measured(
+        [sys.executable, "-m", "jobs.cli", "crawl"], env=kabar_env(workdir, config, tag, ROOT), cwd=workdir
+    )
     if result.returncode != 0:
         raise RuntimeError(f"kabar crawl failed: {result.stderr[-2000:]}")
     return result.wall, max(result.cpu, result.peak.cpu_tree)
@@ -69,10 +70,22 @@ def _measure(workdir: Path, sites: ExampleSites, pages: int) -> str:
 
     med = statistics.median
     rows = []
-    rows.append(("requests answered by the sites", f"{med(first_req):.0f}", f"{med(second_req):.0f}",
-                 f"{med(second_req) / med(first_req):.3f}"))
-    rows.append(("CPU seconds of the crawl (its extraction workers included)", f"{med(first_cpu):.2f}", f"{med(second_cpu):.2f}",
-                 f"{med(second_cpu) / med(first_cpu):.3f}"))
+    rows.append(
+        (
+            "requests answered by the sites",
+            f"{med(first_req):.0f}",
+            f"{med(second_req):.0f}",
+            f"{med(second_req) / med(first_req):.3f}",
+        )
+    )
+    rows.append(
+        (
+            "CPU seconds of the crawl (its extraction workers included)",
+            f"{med(first_cpu):.2f}",
+            f"{med(second_cpu):.2f}",
+            f"{med(second_cpu) / med(first_cpu):.3f}",
+        )
+    )
     table = "\n".join(f"| {a} | {b} | {c} | {d} |" for a, b, c, d in rows)
     return f"""## Incremental crawling and WARC overhead
 

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 LABELLED = ROOT / "tests" / "fixtures" / "relevance" / "labelled.jsonl"
@@ -41,6 +41,7 @@ def load_labelled(path: Path = LABELLED) -> list[dict]:
 
 def kabar(row: dict) -> Prediction:
     from crawler.relevance import classify
+
     r = classify(row["title"], row["text"], dateline=row.get("dateline"))
     return Prediction(r.relevant, frozenset(r.dimensions), frozenset(a.code for a in r.regions))
 
@@ -69,9 +70,13 @@ def evaluate(rows: list[dict], predict: Callable[[dict], Prediction]) -> Figures
         fn += row["relevant"] and not p.relevant
         if row["relevant"]:
             gold = set(row["dimensions"])
-            d[0] += len(gold & p.dimensions); d[1] += len(p.dimensions - gold); d[2] += len(gold - p.dimensions)
+            d[0] += len(gold & p.dimensions)
+            d[1] += len(p.dimensions - gold)
+            d[2] += len(gold - p.dimensions)
         gold = set(row["regions"])
-        g[0] += len(gold & p.regions); g[1] += len(p.regions - gold); g[2] += len(gold - p.regions)
+        g[0] += len(gold & p.regions)
+        g[1] += len(p.regions - gold)
+        g[2] += len(gold - p.regions)
     precision = tp / (tp + fp) if tp + fp else 0.0
     recall = tp / (tp + fn) if tp + fn else 0.0
     return Figures(precision, recall, _f1(*d), _f1(*g), len(rows))
@@ -80,6 +85,7 @@ def evaluate(rows: list[dict], predict: Callable[[dict], Prediction]) -> Figures
 def speed(rows: list[dict], rounds: int = 5) -> float:
     """classify() articles per second."""
     from crawler.relevance import classify
+
     for row in rows:
         classify(row["title"], row["text"], dateline=row.get("dateline"))
     started = time.perf_counter()
@@ -105,8 +111,8 @@ def run() -> str:
         "",
         f"Labelled set `tests/fixtures/relevance/labelled.jsonl`: {len(rows)} Indonesian news texts "
         f"({relevant} smart-city, {len(rows) - relevant} not, {hard} of them hard negatives), "
-        f"{words:.0f} words on average. Baseline: relevant when the text contains \"smart city\" or "
-        "\"kota cerdas\"; it tags no dimensions or regions.",
+        f'{words:.0f} words on average. Baseline: relevant when the text contains "smart city" or '
+        '"kota cerdas"; it tags no dimensions or regions.',
         "",
         "| measure | kabar `classify()` | baseline | ratio |",
         "|---|---:|---:|---:|",

@@ -31,8 +31,12 @@ def _search_times(url: str, words: list[str]) -> list[float]:
     times = []
     for _ in range(ROUNDS):
         for q in queries(words):
-            request = SearchRequest(query=q.get("q", ""), regions=[q["region"]] if q.get("region") else [],
-                                    dimensions=[q["dimension"]] if q.get("dimension") else [], limit=20)
+            request = SearchRequest(
+                query=q.get("q", ""),
+                regions=[q["region"]] if q.get("region") else [],
+                dimensions=[q["dimension"]] if q.get("dimension") else [],
+                limit=20,
+            )
             started = time.perf_counter()
             search(engine, request)
             count(engine, request)
@@ -52,8 +56,9 @@ def _insert_rate(url: str, size: int) -> float:
     for k, (title, text) in enumerate(texts):
         if k == INSERT_WARMUP:  # caches, prepared statements and pages warm, as in a running crawl
             started = time.perf_counter()
-        article_id, _ = archive.store_article({"source_id": source, "url": f"https://baru.example/{size}/{k}",
-                                               "title": title, "text": text})
+        article_id, _ = archive.store_article(
+            {"source_id": source, "url": f"https://baru.example/{size}/{k}", "title": title, "text": text}
+        )
         added.append(article_id)
     elapsed = time.perf_counter() - started
     for article_id in added:  # the next size starts from the bulk-loaded archive again
@@ -69,27 +74,40 @@ def run() -> str:
     with psycopg.connect(ADMIN, autocommit=True) as admin:
         admin.execute(f'CREATE DATABASE "{name}"')
     try:
-        with tempfile.TemporaryDirectory() as tmp, multiprocessing.Pool(2, initializer=_init, initargs=(words,)) as pool:
-            backends = {"SQLite": f"sqlite:///{Path(tmp) / 'scale.db'}",
-                        "PostgreSQL": f"postgresql://postgres@127.0.0.1/{name}"}
+        with (
+            tempfile.TemporaryDirectory() as tmp,
+            multiprocessing.Pool(2, initializer=_init, initargs=(words,)) as pool,
+        ):
+            backends = {
+                "SQLite": f"sqlite:///{Path(tmp) / 'scale.db'}",
+                "PostgreSQL": f"postgresql://postgres@127.0.0.1/{name}",
+            }
             built = {b: 0 for b in backends}
             for size in SIZES:
                 for backend, url in backends.items():
                     seconds = build(url, size, words, pool, start=built[backend])
                     built[backend] = size
                     times = sorted(_search_times(url, words))
-                    rows.append({"backend": backend, "size": size, "load": seconds,
-                                 "p50": statistics.median(times) * 1000,
-                                 "p95": times[int(len(times) * 0.95)] * 1000,
-                                 "insert": _insert_rate(url, size)})
+                    rows.append(
+                        {
+                            "backend": backend,
+                            "size": size,
+                            "load": seconds,
+                            "p50": statistics.median(times) * 1000,
+                            "p95": times[int(len(times) * 0.95)] * 1000,
+                            "insert": _insert_rate(url, size),
+                        }
+                    )
     finally:
         with psycopg.connect(ADMIN, autocommit=True) as admin:
             admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
     by = {(r["backend"], r["size"]): r for r in rows}
     table = "\n".join(
-        f"| {size:,} | " + " | ".join(
+        f"| {size:,} | "
+        + " | ".join(
             f"{by[(b, size)]['p50']:.1f} / {by[(b, size)]['p95']:.1f} | {by[(b, size)]['insert']:.0f}"
-            for b in ("SQLite", "PostgreSQL"))
+            for b in ("SQLite", "PostgreSQL")
+        )
         + f" | {by[('PostgreSQL', size)]['p50'] / by[('SQLite', size)]['p50']:.2f}× |"
         for size in SIZES
     )
@@ -107,9 +125,9 @@ articles whose texts were made beforehand (after {INSERT_WARMUP} untimed ones).
 |---:|---:|---:|---:|---:|---:|
 {table}
 
-Search p50 at {SIZES[-1]:,} vs {SIZES[0]:,}: SQLite {by[('SQLite', SIZES[-1])]['p50'] / by[('SQLite', SIZES[0])]['p50']:.2f}×,
-PostgreSQL {by[('PostgreSQL', SIZES[-1])]['p50'] / by[('PostgreSQL', SIZES[0])]['p50']:.2f}×. Insert rate at {SIZES[-1]:,} vs {SIZES[0]:,}:
-SQLite {by[('SQLite', SIZES[-1])]['insert'] / by[('SQLite', SIZES[0])]['insert']:.2f}×,
-PostgreSQL {by[('PostgreSQL', SIZES[-1])]['insert'] / by[('PostgreSQL', SIZES[0])]['insert']:.2f}×.
+Search p50 at {SIZES[-1]:,} vs {SIZES[0]:,}: SQLite {by[("SQLite", SIZES[-1])]["p50"] / by[("SQLite", SIZES[0])]["p50"]:.2f}×,
+PostgreSQL {by[("PostgreSQL", SIZES[-1])]["p50"] / by[("PostgreSQL", SIZES[0])]["p50"]:.2f}×. Insert rate at {SIZES[-1]:,} vs {SIZES[0]:,}:
+SQLite {by[("SQLite", SIZES[-1])]["insert"] / by[("SQLite", SIZES[0])]["insert"]:.2f}×,
+PostgreSQL {by[("PostgreSQL", SIZES[-1])]["insert"] / by[("PostgreSQL", SIZES[0])]["insert"]:.2f}×.
 Bulk-load time per step: {loads}.
 """

@@ -20,7 +20,7 @@ import random
 import statistics
 import tempfile
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +28,16 @@ SIZES = (10_000, 100_000)
 ROUNDS = 5  # timed passes over the query set
 CHUNK = 5_000
 SEED = 11
-REGIONS = [("16.06", "Musi Banyuasin", "kabupaten"), ("16.71", "Palembang", "kota"),
-           ("16.03", "Muara Enim", "kabupaten"), ("16.07", "Banyuasin", "kabupaten"),
-           ("16.02", "Ogan Komering Ilir", "kabupaten"), ("16.73", "Lubuklinggau", "kota")]
+REGIONS = [
+    ("16.06", "Musi Banyuasin", "kabupaten"),
+    ("16.71", "Palembang", "kota"),
+    ("16.03", "Muara Enim", "kabupaten"),
+    ("16.07", "Banyuasin", "kabupaten"),
+    ("16.02", "Ogan Komering Ilir", "kabupaten"),
+    ("16.73", "Lubuklinggau", "kota"),
+]
 DIMENSIONS = ["governance", "branding", "economy", "society", "living", "environment"]
-_START = datetime(2020, 1, 1, tzinfo=timezone.utc)
+_START = datetime(2020, 1, 1, tzinfo=UTC)
 _WORDS: list[str] = []
 
 
@@ -78,15 +83,33 @@ def build(path: Path | str, n: int, words: list[str], pool, start: int = 0) -> f
                 aid = i + 1
                 story = aid - 1 if i % 10 == 1 else aid  # one in ten joins the previous story
                 if story == aid:
-                    stories.append({"id": aid, "representative_id": aid, "created_at": now,
-                                    "first_published": _START + timedelta(minutes=27 * i % 2_600_000)})
-                rows.append({
-                    "id": aid, "source_id": sources[i % 6], "url": f"https://situs{i % 6}.example/berita/{i}",
-                    "title": title, "text": text, "search_text": stemmed, "language": "id",
-                    "published_at": _START + timedelta(minutes=(27 * i) % 2_600_000),
-                    "relevant": True, "score": round(rng.uniform(0, 6), 2), "reasons": [], "meta": {},
-                    "story_id": story, "created_at": now, "updated_at": now,
-                })
+                    stories.append(
+                        {
+                            "id": aid,
+                            "representative_id": aid,
+                            "created_at": now,
+                            "first_published": _START + timedelta(minutes=27 * i % 2_600_000),
+                        }
+                    )
+                rows.append(
+                    {
+                        "id": aid,
+                        "source_id": sources[i % 6],
+                        "url": f"https://situs{i % 6}.example/berita/{i}",
+                        "title": title,
+                        "text": text,
+                        "search_text": stemmed,
+                        "language": "id",
+                        "published_at": _START + timedelta(minutes=(27 * i) % 2_600_000),
+                        "relevant": True,
+                        "score": round(rng.uniform(0, 6), 2),
+                        "reasons": [],
+                        "meta": {},
+                        "story_id": story,
+                        "created_at": now,
+                        "updated_at": now,
+                    }
+                )
                 for code, name, kind in rng.sample(REGIONS, rng.randint(1, 2)):
                     regions.append({"article_id": aid, "code": code, "name": name, "type": kind})
                 regions.append({"article_id": aid, "code": "16", "name": "Sumatera Selatan", "type": "provinsi"})
@@ -113,8 +136,12 @@ def build(path: Path | str, n: int, words: list[str], pool, start: int = 0) -> f
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
         else:
             conn.exec_driver_sql("ANALYZE")
-            conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('articles', 'id'), (SELECT MAX(id) FROM articles))")
-            conn.exec_driver_sql("SELECT setval(pg_get_serial_sequence('stories', 'id'), (SELECT MAX(id) FROM stories))")
+            conn.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('articles', 'id'), (SELECT MAX(id) FROM articles))"
+            )
+            conn.exec_driver_sql(
+                "SELECT setval(pg_get_serial_sequence('stories', 'id'), (SELECT MAX(id) FROM stories))"
+            )
             conn.commit()
     engine.dispose()
     return time.perf_counter() - started
@@ -128,8 +155,11 @@ def queries(words: list[str]) -> list[dict[str, Any]]:
     qs: list[dict[str, Any]] = [{"q": w} for w in high + mid + low]
     qs += [{"q": f"{a} {b}"} for a, b in zip(mid, low)]
     qs += [{"q": f'"{high[0]} {high[1]}"'}, {"q": f"{mid[0]} OR {low[0]}"}, {"q": f"{high[2]} -{mid[1]}"}]
-    qs += [{"q": mid[2], "region": "Musi Banyuasin"}, {"q": high[3], "dimension": "governance"},
-           {"q": low[2], "region": "Palembang", "since": "2021-01-01"}]
+    qs += [
+        {"q": mid[2], "region": "Musi Banyuasin"},
+        {"q": high[3], "dimension": "governance"},
+        {"q": low[2], "region": "Palembang", "since": "2021-01-01"},
+    ]
     qs += [{"region": "Banyuasin"}, {}]  # browsing without a text query
     return qs
 
@@ -157,11 +187,15 @@ def _time_like(path: Path, qs) -> list[float]:
         for word in words:
             started = time.perf_counter()
             pattern = f"%{word}%"
-            con.execute("SELECT count(*) FROM articles WHERE hidden_at IS NULL AND (title LIKE ? OR text LIKE ?)",
-                        (pattern, pattern)).fetchone()
-            con.execute("SELECT id, url, title, published_at FROM articles WHERE hidden_at IS NULL AND "
-                        "(title LIKE ? OR text LIKE ?) ORDER BY published_at DESC LIMIT 20",
-                        (pattern, pattern)).fetchall()
+            con.execute(
+                "SELECT count(*) FROM articles WHERE hidden_at IS NULL AND (title LIKE ? OR text LIKE ?)",
+                (pattern, pattern),
+            ).fetchone()
+            con.execute(
+                "SELECT id, url, title, published_at FROM articles WHERE hidden_at IS NULL AND "
+                "(title LIKE ? OR text LIKE ?) ORDER BY published_at DESC LIMIT 20",
+                (pattern, pattern),
+            ).fetchall()
             if round_:  # the first round warms the page cache
                 samples.append(time.perf_counter() - started)
     con.close()
@@ -188,8 +222,14 @@ def measure(size: int, directory: Path, words: list[str], pool) -> dict[str, Any
         hits = [client.get("/api/search", params=p).json()["total"] for p in qs]
     engine.dispose()
     like = _time_like(path, qs)
-    return {"size": size, "built": built, "api": api, "like": like, "queries": len(qs),
-            "median_hits": statistics.median(hits)}
+    return {
+        "size": size,
+        "built": built,
+        "api": api,
+        "like": like,
+        "queries": len(qs),
+        "median_hits": statistics.median(hits),
+    }
 
 
 def run() -> str:
@@ -197,8 +237,10 @@ def run() -> str:
 
     words = vocabulary()
     results = []
-    with tempfile.TemporaryDirectory(prefix="kabar-bench-search-") as tmp, \
-            multiprocessing.get_context("fork").Pool(initializer=_init, initargs=(words,)) as pool:
+    with (
+        tempfile.TemporaryDirectory(prefix="kabar-bench-search-") as tmp,
+        multiprocessing.get_context("fork").Pool(initializer=_init, initargs=(words,)) as pool,
+    ):
         for size in SIZES:
             results.append(measure(size, Path(tmp), words, pool))
     small, large = results

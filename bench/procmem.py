@@ -124,14 +124,18 @@ def kabar_env(workdir: Path, config: Path, tag: str, root: Path) -> dict[str, st
     """The environment of a ``kabar`` child process: this checkout on the path, the config,
     and an archive and data directory of its own under ``workdir`` named by ``tag``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
-    env.update(PYTHONPATH=str(root), KABAR_CONFIG=str(config),
-               KABAR_DATABASE_URL=f"sqlite:///{workdir / f'{tag}.db'}",
-               KABAR_DATA_DIR=str(workdir / f"data-{tag}"))
+    env.update(
+        PYTHONPATH=str(root),
+        KABAR_CONFIG=str(config),
+        KABAR_DATABASE_URL=f"sqlite:///{workdir / f'{tag}.db'}",
+        KABAR_DATA_DIR=str(workdir / f"data-{tag}"),
+    )
     return env
 
 
-def run_measured(argv: list[str], *, env: dict[str, str], cwd: Path, stdout=subprocess.DEVNULL,
-                 interval: float = 0.25) -> Measured:
+def run_measured(
+    argv: list[str], *, env: dict[str, str], cwd: Path, stdout=subprocess.DEVNULL, interval: float = 0.25
+) -> Measured:
     """Run ``argv`` to the end; wall and CPU seconds and peak memory, sampled every ``interval``."""
     started = time.perf_counter()
     process = subprocess.Popen(argv, env=env, cwd=cwd, stdout=stdout, stderr=subprocess.PIPE, text=True)

@@ -19,8 +19,24 @@ import tomlkit
 
 from jobs.examplesites.stories import STORIES_DIR
 
-WORDS = ("jalan", "pasar", "sungai", "desa", "kantor", "sekolah", "puskesmas", "taman", "jembatan",
-         "terminal", "masjid", "lapangan", "gedung", "perumahan", "kebun", "pelabuhan")
+WORDS = (
+    "jalan",
+    "pasar",
+    "sungai",
+    "desa",
+    "kantor",
+    "sekolah",
+    "puskesmas",
+    "taman",
+    "jembatan",
+    "terminal",
+    "masjid",
+    "lapangan",
+    "gedung",
+    "perumahan",
+    "kebun",
+    "pelabuhan",
+)
 
 
 def generate(directory: Path, articles: int) -> int:
@@ -44,8 +60,7 @@ def generate(directory: Path, articles: int) -> int:
             drawn = random.Random(serial).sample(pool, max(3, len(story["paragraphs"]) - 1))
             clone["paragraphs"] = [story["paragraphs"][0], *drawn, extra]
             clone["copies"] = [
-                {k: v for k, v in copy.items() if k not in ("drop", "title", "published")}
-                for copy in story["copies"]
+                {k: v for k, v in copy.items() if k not in ("drop", "title", "published")} for copy in story["copies"]
             ]
             (directory / f"{serial:06d}-{clone['slug']}.toml").write_text(tomlkit.dumps(clone), encoding="utf-8")
             pages += len(clone["copies"])

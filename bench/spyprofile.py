@@ -22,7 +22,10 @@ AREAS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("relevance classifier", ("/crawler/relevance/", "/snowballstemmer/")),
     ("date finding (htmldate, dateparser)", ("/htmldate/", "/dateparser/", "/dateutil/", "/crawler/extract/dates.py")),
     ("trafilatura", ("/trafilatura/", "/justext/")),
-    ("kabar extraction rules and page typing", ("/crawler/extract/", "/crawler/pagetype.py", "/crawler/extractpool.py")),
+    (
+        "kabar extraction rules and page typing",
+        ("/crawler/extract/", "/crawler/pagetype.py", "/crawler/extractpool.py"),
+    ),
     ("HTML parsing and decoding (lxml, charset detection)", ("/lxml/", "/charset_normalizer/", "/html5lib/")),
     ("URL rules (courlan, w3lib)", ("/courlan/", "/w3lib/", "/crawler/urls.py", "/crawler/discovery")),
     ("handing pages to workers (pickle, pipes)", ("/multiprocessing/", "/concurrent/futures/")),

@@ -7,7 +7,8 @@ from __future__ import annotations
 import ipaddress
 import re
 import socket
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 DEFAULT_PORTS = {"http": 80, "https": 443}
 LOOPBACK_NAMES = re.compile(r"^(localhost|ip6-localhost|ip6-loopback)$|\.localhost$", re.I)

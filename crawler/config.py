@@ -10,10 +10,11 @@ from __future__ import annotations
 import os
 import re
 import tomllib
+from collections.abc import Callable
 from dataclasses import MISSING, Field, dataclass, field, fields
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlsplit
 
 from storage.location import MIB, WARC_MAX_BYTES, default_database_url
@@ -101,7 +102,7 @@ def _database(value: Any, where: str, base: Path) -> str:
     url = _str(value, where)
     prefix = "sqlite:///"
     if url.startswith(prefix) and not url.startswith(prefix + "/") and url != "sqlite:///:memory:":
-        return prefix + str(base / url[len(prefix):])
+        return prefix + str(base / url[len(prefix) :])
     return url
 
 
@@ -205,7 +206,7 @@ def _base_url(value: Any, where: str, base: Path) -> str:
 
 def _schedule(value: Any, where: str, base: Path) -> Schedule:
     if not isinstance(value, dict):
-        raise ConfigError(f"{where}: expected {{ every = \"30m\" }} or {{ cron = \"*/30 * * * *\" }}")
+        raise ConfigError(f'{where}: expected {{ every = "30m" }} or {{ cron = "*/30 * * * *" }}')
     _check_keys(value, toml_keys(Schedule), where)
     if len(value) != 1:
         raise ConfigError(f"{where}: give exactly one of 'every' or 'cron'")
@@ -305,7 +306,8 @@ class Config:
     data_dir: Path | None = toml_key(None, read=_directory, table="archive")
     warc: bool = toml_key(True, read=_true_or_false, table="archive")  # keep every response in <data_dir>/warc/
     warc_max_mb: int = toml_key(  # a new WARC file is started past this size
-        WARC_MAX_BYTES // MIB, read=_whole_number("a whole number of megabytes"), table="archive")
+        WARC_MAX_BYTES // MIB, read=_whole_number("a whole number of megabytes"), table="archive"
+    )
     min_score: float = toml_key(1.0, read=_number(lambda x: x >= 0, "a number >= 0"), table="relevance")
     vocabulary: Path | None = toml_key(None, read=_existing_file, table="relevance")
     crawl: CrawlConfig = toml_table(CrawlConfig)
@@ -313,7 +315,8 @@ class Config:
     cluster: ClusterConfig = toml_table(ClusterConfig)
     web: WebConfig = toml_table(WebConfig)
     story_threshold: float = toml_key(  # MinHash similarity from which two articles are one story
-        0.5, read=_number(lambda x: 0 < x <= 1, "a number in (0, 1]"), table="dedup")
+        0.5, read=_number(lambda x: 0 < x <= 1, "a number in (0, 1]"), table="dedup"
+    )
     sources: tuple[SourceConfig, ...] = ()  # [[sources]], an array of tables
 
     def source(self, name: str) -> SourceConfig:
@@ -374,9 +377,7 @@ def parse_config(data: dict[str, Any], path: Path | None = None) -> Config:
     raw_sources = data.get("sources", [])
     if not isinstance(raw_sources, list):
         raise ConfigError(f"{where}: 'sources' must be an array of tables ([[sources]])")
-    sources = tuple(
-        _read_source(entry, f"{where} [[sources]] #{i + 1}", base) for i, entry in enumerate(raw_sources)
-    )
+    sources = tuple(_read_source(entry, f"{where} [[sources]] #{i + 1}", base) for i, entry in enumerate(raw_sources))
     seen: set[str] = set()
     for source in sources:
         if source.name in seen:
@@ -440,9 +441,7 @@ def parse_base_url(value: Any, where: str) -> str:
 def _check_keys(table: dict[str, Any], allowed: set[str], where: str) -> None:
     unknown = sorted(set(table) - allowed)
     if unknown:
-        raise ConfigError(
-            f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})"
-        )
+        raise ConfigError(f"{where}: unknown key {unknown[0]!r} (allowed: {', '.join(sorted(allowed))})")
 
 
 def _table(data: dict[str, Any], key: str, where: str) -> dict[str, Any]:
@@ -491,9 +490,7 @@ def resolve(
     if config_path is not None:
         cfg = load_config(config_path)
     elif require_config:
-        raise ConfigError(
-            f"no config file: give --config FILE, set KABAR_CONFIG, or create {DEFAULT_CONFIG}"
-        )
+        raise ConfigError(f"no config file: give --config FILE, set KABAR_CONFIG, or create {DEFAULT_CONFIG}")
     else:
         cfg = Config(path=None)
     chosen_dir = data_dir or env.get("KABAR_DATA_DIR") or cfg.data_dir or DEFAULT_DATA_DIR

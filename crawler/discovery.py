@@ -11,9 +11,9 @@ import io
 import logging
 import re
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Iterable
+from datetime import UTC, datetime
 from urllib.parse import urljoin, urlsplit
 
 import feedparser
@@ -48,9 +48,7 @@ def parse_feed(body: bytes, url: str) -> Found:
     parsed = feedparser.parse(body)
     found = Found()
     for entry in parsed.entries:
-        link = entry.get("link") or next(
-            (l.get("href") for l in entry.get("links", []) if l.get("href")), None
-        )
+        link = entry.get("link") or next((l.get("href") for l in entry.get("links", []) if l.get("href")), None)
         if link:
             found.articles.append((urljoin(url, link.strip()), _feed_date(entry)))
     if not found.articles and (parsed.bozo or not parsed.get("version")):
@@ -159,7 +157,7 @@ def _feed_date(entry) -> datetime | None:
     for key in ("published_parsed", "updated_parsed"):
         value = entry.get(key)
         if value:
-            return datetime(*value[:6], tzinfo=timezone.utc)
+            return datetime(*value[:6], tzinfo=UTC)
     return None
 
 
@@ -171,4 +169,4 @@ def _iso_date(text: str | None) -> datetime | None:
         value = datetime.fromisoformat(text)
     except ValueError:
         return None
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -11,7 +11,7 @@ the settings module's priority, so ``-s NAME=VALUE`` and the spider's own settin
 from __future__ import annotations
 
 import os
-from typing import Mapping
+from collections.abc import Mapping
 
 from scrapy.settings import BaseSettings
 

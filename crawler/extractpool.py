@@ -60,8 +60,14 @@ class ExtractionFailed(Exception):
 NO_TAGS = False
 
 
-def analyse(body: bytes, url: str, fetched_at: datetime | None, listing: bool = True,
-            tag_with: Path | None | bool = NO_TAGS, stems: bool = False) -> Analysis:
+def analyse(
+    body: bytes,
+    url: str,
+    fetched_at: datetime | None,
+    listing: bool = True,
+    tag_with: Path | None | bool = NO_TAGS,
+    stems: bool = False,
+) -> Analysis:
     """Extract one page and tell whether it is a listing (pure; runs in a worker). With
     ``tag_with`` (a vocabulary file, or None for the shipped one) the article is tagged,
     fingerprinted and hashed too, and with ``stems`` its full-text stems made, so that the
@@ -74,8 +80,14 @@ def analyse(body: bytes, url: str, fetched_at: datetime | None, listing: bool = 
         tags = tag(article, vocabulary_for(tag_with))
     except VocabularyError:  # the crawl process reports it
         tags = None
-    return Analysis(article, reason, tags, signature(article.text or ""), text_hash(article.text),
-                    search_text(article.title, article.text) if stems else None)
+    return Analysis(
+        article,
+        reason,
+        tags,
+        signature(article.text or ""),
+        text_hash(article.text),
+        search_text(article.title, article.text) if stems else None,
+    )
 
 
 #: How a process's stderr log handlers are set up again in its workers: (formatter, filters,
@@ -85,8 +97,11 @@ LogSetup = tuple[list[tuple[logging.Formatter | None, list[Any], int]], int]
 
 def _log_setup() -> LogSetup:
     """This process's stderr log handlers (``--log-json`` and the level included)."""
-    handlers = [(h.formatter, list(h.filters), h.level) for h in logging.root.handlers
-                if isinstance(h, logging.StreamHandler) and getattr(h, "stream", None) is sys.stderr]
+    handlers = [
+        (h.formatter, list(h.filters), h.level)
+        for h in logging.root.handlers
+        if isinstance(h, logging.StreamHandler) and getattr(h, "stream", None) is sys.stderr
+    ]
     return handlers, logging.root.level
 
 
@@ -130,8 +145,9 @@ def _alive(pid: int) -> bool:
 
 
 def _new_executor(workers: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=workers, mp_context=_context(), initializer=_init_worker,
-                               initargs=(os.getpid(), _log_setup()))
+    return ProcessPoolExecutor(
+        max_workers=workers, mp_context=_context(), initializer=_init_worker, initargs=(os.getpid(), _log_setup())
+    )
 
 
 def _context() -> multiprocessing.context.BaseContext:
@@ -162,7 +178,7 @@ class ExtractorPool:
 
     _executors: dict[int, ProcessPoolExecutor] = {}
     _users: dict[int, int] = {}
-    _queues: dict[int, "_BatchQueue"] = {}
+    _queues: dict[int, _BatchQueue] = {}
     _lock = threading.Lock()
 
     def __init__(self, workers: int) -> None:
@@ -172,8 +188,16 @@ class ExtractorPool:
             with self._lock:
                 self._users[self.workers] = self._users.get(self.workers, 0) + 1
 
-    async def analyse(self, body: bytes, url: str, fetched_at: datetime | None = None, *, listing: bool = True,
-                      tag_with: Path | None | bool = NO_TAGS, stems: bool = False) -> Analysis:
+    async def analyse(
+        self,
+        body: bytes,
+        url: str,
+        fetched_at: datetime | None = None,
+        *,
+        listing: bool = True,
+        tag_with: Path | None | bool = NO_TAGS,
+        stems: bool = False,
+    ) -> Analysis:
         if self.workers == 0:
             return analyse(body, url, fetched_at, listing, tag_with, stems)
         with self._lock:
@@ -264,8 +288,9 @@ class _BatchQueue:
         self.in_flight += 1
         asyncio.wrap_future(future).add_done_callback(lambda done: self._done(executor, batch, done))
 
-    def _done(self, executor: ProcessPoolExecutor, batch: list[tuple[_Task, asyncio.Future]],
-              done: asyncio.Future) -> None:
+    def _done(
+        self, executor: ProcessPoolExecutor, batch: list[tuple[_Task, asyncio.Future]], done: asyncio.Future
+    ) -> None:
         self.in_flight -= 1
         if done.cancelled():  # the pool was shut down with the batch still queued
             for _, waiter in batch:
@@ -288,15 +313,16 @@ class _BatchQueue:
         while self.waiting and self.in_flight < self.pool.workers:
             self._send()
 
-    def _broken(self, executor: ProcessPoolExecutor, batch: list[tuple[_Task, asyncio.Future]],
-                exc: BaseException) -> None:
+    def _broken(
+        self, executor: ProcessPoolExecutor, batch: list[tuple[_Task, asyncio.Future]], exc: BaseException
+    ) -> None:
         """A worker died with ``batch`` in hand: one page fails, several are retried alone."""
         self.pool._discard(executor)
         if len(batch) > 1:
             for item in batch:
                 self._send([item])
             return
-        (_, waiter), = batch
+        ((_, waiter),) = batch
         if not waiter.done():
             waiter.set_exception(ExtractionFailed(f"extraction worker died ({exc or 'killed'})"))
 
@@ -312,8 +338,9 @@ def _analyse_batch(tasks: list[_Task]) -> list[Analysis | Exception]:
     return results
 
 
-def ordered_map(fn: Callable[[T], R], items: Iterable[T], workers: int, *, chunk: int = 8,
-                window: int = 4) -> Iterator[R]:
+def ordered_map(
+    fn: Callable[[T], R], items: Iterable[T], workers: int, *, chunk: int = 8, window: int = 4
+) -> Iterator[R]:
     """``map(fn, items)`` over ``workers`` processes, in input order. Items travel in chunks
     of ``chunk`` (one round trip per chunk, not per item) and at most ``window`` chunks per
     worker are in flight, so a slow consumer never piles up results and a long input is

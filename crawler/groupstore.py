@@ -30,8 +30,15 @@ class GroupedStore:
     written. A group that fails is written again one article at a time, so a bad article
     fails alone and the others are stored."""
 
-    def __init__(self, archive: Archive, *, size: int, delay: float,
-                 threshold: float = STORY_THRESHOLD, clock: IReactorTime | None = None) -> None:
+    def __init__(
+        self,
+        archive: Archive,
+        *,
+        size: int,
+        delay: float,
+        threshold: float = STORY_THRESHOLD,
+        clock: IReactorTime | None = None,
+    ) -> None:
         if clock is None:
             from twisted.internet import reactor as clock  # the one Scrapy installed
         self.clock = clock
@@ -69,8 +76,7 @@ class GroupedStore:
             if len(pending) == 1:
                 pending[0][1].errback(exc)
                 return
-            logger.warning("storing %d articles together failed (%s): storing them one by one",
-                           len(pending), exc)
+            logger.warning("storing %d articles together failed (%s): storing them one by one", len(pending), exc)
             for one in pending:
                 self._write([one])
             return
@@ -80,7 +86,7 @@ class GroupedStore:
             waiter.callback(result)
 
 
-_shared: "WeakKeyDictionary[Archive, dict[tuple[int, float, float], GroupedStore]]" = WeakKeyDictionary()
+_shared: WeakKeyDictionary[Archive, dict[tuple[int, float, float], GroupedStore]] = WeakKeyDictionary()
 
 
 def grouped_store(archive: Archive, *, size: int, delay: float, threshold: float) -> GroupedStore:

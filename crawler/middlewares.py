@@ -15,8 +15,8 @@ private Scrapy method kabar overrides is in crawler/downloader.py.
 from __future__ import annotations
 
 import logging
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware as ScrapyRedirectMiddleware
@@ -60,12 +60,12 @@ class PrivateAddressGuard:
     :class:`BlockedAddress`, which the spider records as an error of the run.
     """
 
-    def __init__(self, crawler: "Crawler") -> None:
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self._own: set[tuple[str, int | None]] | None = None
 
     @classmethod
-    def from_crawler(cls, crawler: "Crawler") -> "PrivateAddressGuard":
+    def from_crawler(cls, crawler: Crawler) -> PrivateAddressGuard:
         return cls(crawler)
 
     def own_hosts(self) -> set[tuple[str, int | None]]:
@@ -74,8 +74,9 @@ class PrivateAddressGuard:
 
             netlocs = getattr(self.crawler.spider, "allowed_hosts", None) or set()
             # A netloc without a port stands for both schemes' default ports.
-            self._own = {host_port(urlsplit(f"{scheme}://{netloc}/"))
-                         for netloc in netlocs for scheme in ("http", "https")}
+            self._own = {
+                host_port(urlsplit(f"{scheme}://{netloc}/")) for netloc in netlocs for scheme in ("http", "https")
+            }
         return self._own
 
     async def process_request(self, request: Request) -> None:
@@ -114,7 +115,7 @@ class BackoffRetryMiddleware(RetryMiddleware):
     request; other downloads go on.
     """
 
-    def __init__(self, settings: "BaseSettings") -> None:
+    def __init__(self, settings: BaseSettings) -> None:
         super().__init__(settings)
         self.backoff = settings.getfloat("KABAR_RETRY_BACKOFF", 1.0)
         self.max_delay = settings.getfloat("KABAR_RETRY_MAX_DELAY", 60.0)
@@ -126,12 +127,15 @@ class BackoffRetryMiddleware(RetryMiddleware):
         asked = retry_after(response)
         if asked is not None:
             if asked > self.max_delay:
-                logger.warning("not retrying %s: Retry-After %.0f s is longer than the %.0f s kabar waits",
-                               request.url, asked, self.max_delay)
+                logger.warning(
+                    "not retrying %s: Retry-After %.0f s is longer than the %.0f s kabar waits",
+                    request.url,
+                    asked,
+                    self.max_delay,
+                )
                 return response
             delay = max(delay, asked)
-        retry = get_retry_request(request, spider=self.crawler.spider,
-                                  reason=response_status_message(response.status))
+        retry = get_retry_request(request, spider=self.crawler.spider, reason=response_status_message(response.status))
         if retry is None:
             return response
         await _sleep(delay)
@@ -161,8 +165,8 @@ def retry_after(response: Response) -> float | None:
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
 
 
 async def _sleep(seconds: float) -> None:

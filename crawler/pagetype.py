@@ -148,8 +148,9 @@ def _text_start(element: lxml.html.HtmlElement, chars: int) -> str:
     return start
 
 
-def _has_headline_link_near(element: lxml.html.HtmlElement, host: str, size: int,
-                            lengths: dict[lxml.html.HtmlElement, int]) -> bool:
+def _has_headline_link_near(
+    element: lxml.html.HtmlElement, host: str, size: int, lengths: dict[lxml.html.HtmlElement, int]
+) -> bool:
     """Whether an element up to CARD_LEVELS above ``element``, no longer than a card around a
     paragraph of ``size`` characters, holds a headline link (``lengths``: text lengths of the
     elements already measured)."""

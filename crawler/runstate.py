@@ -13,7 +13,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -96,13 +96,13 @@ class RunState:
     run_id: int
     trigger: str
     data_dir: Path
-    crawler: "Crawler"
+    crawler: Crawler
     known_urls: set[str] = field(default_factory=set)
     error_samples: list[str] = field(default_factory=list)
     pending_validators: list[tuple[str, str, int, dict[str, Any]]] = field(default_factory=list)
 
     @classmethod
-    def open(cls, crawler: "Crawler", source_name: str) -> "RunState":
+    def open(cls, crawler: Crawler, source_name: str) -> RunState:
         """Resolve config and database from the crawler's settings and start a run row."""
         settings = crawler.settings
         paths = resolve(
@@ -137,16 +137,14 @@ class RunState:
             self.error_samples.append(message[:300])
 
     def record_fetch(self, url: str, kind: str, **fields: Any) -> None:
-        self.archive.record_fetch(
-            url, source_id=self.source_id, run_id=self.run_id, kind=kind, **fields
-        )
+        self.archive.record_fetch(url, source_id=self.source_id, run_id=self.run_id, kind=kind, **fields)
 
-    def record_article_fetch(self, item: "ArticlePage", article_id: int | None) -> None:
+    def record_article_fetch(self, item: ArticlePage, article_id: int | None) -> None:
         """The fetch of an article page, with its validators and WARC pointer."""
         fields = self.article_fetch_fields(item)
         self.archive.record_fetch(fields.pop("url"), article_id=article_id, **fields)
 
-    def article_fetch_fields(self, item: "ArticlePage") -> dict[str, Any]:
+    def article_fetch_fields(self, item: ArticlePage) -> dict[str, Any]:
         """The :meth:`Archive.record_fetch` fields of an article page's fetch (no article id)."""
         return {
             "url": item.url,
@@ -177,15 +175,18 @@ class RunState:
 
     def summary(self) -> dict[str, Any]:
         """Source, status and the counts of :data:`SUMMARY_STATS`, as they stand now."""
-        return {"source": self.source.name, "status": self.status,
-                **{name: self.count(key) for name, key in SUMMARY_STATS.items()}}
+        return {
+            "source": self.source.name,
+            "status": self.status,
+            **{name: self.count(key) for name, key in SUMMARY_STATS.items()},
+        }
 
 
 class RunRecorder:
     """Extension: count the successful responses and the errors of a run, record the fetches
     the pipelines do not, and write the run row at the end."""
 
-    def __init__(self, crawler: "Crawler") -> None:
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         # WarcArchive (an earlier extension) puts each response's pointer in request.meta["warc"]
         self.warc_enabled = crawler.settings.getbool("KABAR_WARC_ENABLED", True)
@@ -195,7 +196,7 @@ class RunRecorder:
         crawler.signals.connect(self.spider_closed, signal=signals.spider_closed)
 
     @classmethod
-    def from_crawler(cls, crawler: "Crawler") -> "RunRecorder":
+    def from_crawler(cls, crawler: Crawler) -> RunRecorder:
         return cls(crawler)
 
     @staticmethod
@@ -225,8 +226,9 @@ class RunRecorder:
         if kind in DEFERRED_VALIDATOR_KINDS and response.status == 200:
             run.pending_validators.append((response.url, kind, response.status, validators))
             validators = {}
-        run.record_fetch(response.url, kind, status=response.status, **validators,
-                         **warc_fields(request.meta.get("warc")))
+        run.record_fetch(
+            response.url, kind, status=response.status, **validators, **warc_fields(request.meta.get("warc"))
+        )
 
     def spider_error(self, failure: Failure, response: Response, spider: Spider) -> None:
         run = self._run(spider)
@@ -269,4 +271,4 @@ def _header(response: Response, name: bytes) -> str | None:
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

@@ -20,19 +20,48 @@ __all__ = ["TRACKING_PARAMS", "TRACKING_PREFIXES", "MOBILE_SWITCHES", "canonical
 # share-button and referrer markers. Compared lower-case.
 TRACKING_PARAMS: tuple[str, ...] = (
     # ad-network click ids
-    "fbclid", "gclid", "gclsrc", "dclid", "msclkid", "yclid", "twclid", "ttclid", "li_fat_id",
-    "wbraid", "gbraid", "igshid", "igsh", "srsltid",
+    "fbclid",
+    "gclid",
+    "gclsrc",
+    "dclid",
+    "msclkid",
+    "yclid",
+    "twclid",
+    "ttclid",
+    "li_fat_id",
+    "wbraid",
+    "gbraid",
+    "igshid",
+    "igsh",
+    "srsltid",
     # mail and marketing tools
-    "mc_cid", "mc_eid", "mkt_tok", "_hsenc", "_hsmi", "vero_id", "oly_anon_id", "oly_enc_id",
+    "mc_cid",
+    "mc_eid",
+    "mkt_tok",
+    "_hsenc",
+    "_hsmi",
+    "vero_id",
+    "oly_anon_id",
+    "oly_enc_id",
     # Google Analytics cross-domain linkers
-    "_ga", "_gl",
+    "_ga",
+    "_gl",
     # referrer / share markers added by sites and share bars
-    "ref", "ref_src", "ref_url", "referrer", "share", "shared", "src_ref",
-    "cmpid", "spm",
+    "ref",
+    "ref_src",
+    "ref_url",
+    "referrer",
+    "share",
+    "shared",
+    "src_ref",
+    "cmpid",
+    "spm",
     # AMP switches ("?amp", "?amp=1")
-    "amp", "outputtype",
+    "amp",
+    "outputtype",
     # Jetpack / WordPress share-count markers
-    "nb", "jetpack-share",
+    "nb",
+    "jetpack-share",
 )
 
 # Parameter-name prefixes that are always tracking (utm_source, utm_medium, ...).
@@ -41,7 +70,11 @@ TRACKING_PREFIXES: tuple[str, ...] = ("utm_", "pk_", "mtm_", "hsa_", "__twitter"
 # (name, value) pairs that switch a page to its mobile or AMP rendering, e.g. Blogger's "?m=1".
 # Dropped only with these values, since "m" or "output" can select content elsewhere.
 MOBILE_SWITCHES: tuple[tuple[str, str], ...] = (
-    ("m", "1"), ("m", "0"), ("mobile", "1"), ("output", "amp"), ("outputtype", "amp"),
+    ("m", "1"),
+    ("m", "0"),
+    ("mobile", "1"),
+    ("output", "amp"),
+    ("outputtype", "amp"),
 )
 
 # Path endings of AMP variants: "/berita/judul/amp", "/berita/judul/amp/".

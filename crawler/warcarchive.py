@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -66,7 +66,7 @@ def release_writer(writer: WarcWriter) -> None:
 class WarcArchive:
     """Archive each received response and store its WARC pointer in ``request.meta["warc"]``."""
 
-    def __init__(self, crawler: "Crawler", max_bytes: int) -> None:
+    def __init__(self, crawler: Crawler, max_bytes: int) -> None:
         self.crawler = crawler
         self.max_bytes = max_bytes
         self.writer: WarcWriter | None = None
@@ -76,7 +76,7 @@ class WarcArchive:
         crawler.signals.connect(self.engine_stopped, signal=signals.engine_stopped)
 
     @classmethod
-    def from_crawler(cls, crawler: "Crawler") -> "WarcArchive":
+    def from_crawler(cls, crawler: Crawler) -> WarcArchive:
         settings = crawler.settings
         if not settings.getbool("KABAR_WARC_ENABLED", True):
             raise NotConfigured("WARC archiving is off (KABAR_WARC_ENABLED)")
@@ -98,7 +98,7 @@ class WarcArchive:
                 body=response.body,
                 request_method=request.method,
                 request_headers=_headers(request.headers),
-                fetched_at=datetime.now(timezone.utc),
+                fetched_at=datetime.now(UTC),
                 ip_address=str(response.ip_address) if response.ip_address else None,
             )
         except StorageError as exc:
@@ -161,8 +161,4 @@ class WarcArchive:
 
 def _headers(headers) -> list[tuple[str, str]]:
     """Scrapy's multi-valued bytes headers as (name, value) text pairs, in order."""
-    return [
-        (name.decode("latin-1"), value.decode("latin-1"))
-        for name, values in headers.items()
-        for value in values
-    ]
+    return [(name.decode("latin-1"), value.decode("latin-1")) for name, values in headers.items() for value in values]

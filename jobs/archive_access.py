@@ -6,8 +6,9 @@ a function needs them, so a refused start stays fast.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Iterator
+from typing import TYPE_CHECKING
 
 from crawler.config import Paths
 from jobs.errors import Locked, UsageError

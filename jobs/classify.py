@@ -3,13 +3,14 @@ pages (extracted first), so users can try vocabulary changes before a crawl."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from crawler.config import Paths
 from crawler.extract import extract
-from crawler.relevance.tagging import tag, vocabulary_for
 from crawler.relevance import Vocabulary, VocabularyError
+from crawler.relevance.tagging import tag, vocabulary_for
 from jobs.errors import UsageError
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".html.gz")
@@ -26,7 +27,9 @@ def vocabulary(paths: Paths, extra: str | None) -> Vocabulary:
         raise UsageError(str(exc)) from None
 
 
-def classify_inputs(files: list[str], text: str | None, title: str | None, vocab: Vocabulary) -> Iterator[dict[str, Any]]:
+def classify_inputs(
+    files: list[str], text: str | None, title: str | None, vocab: Vocabulary
+) -> Iterator[dict[str, Any]]:
     """One record per input: what was read (title, path) and the relevance tags."""
     if text is not None:
         yield {"title": title, **tags_of(title, text, None, vocab)}
@@ -43,8 +46,11 @@ def classify_inputs(files: list[str], text: str | None, title: str | None, vocab
 
                 raw = gzip.decompress(raw)
             article = extract(raw, path.resolve().as_uri())
-            yield {"path": str(path), "title": article.title,
-                   **tags_of(article.title, article.text, article.dateline, vocab)}
+            yield {
+                "path": str(path),
+                "title": article.title,
+                **tags_of(article.title, article.text, article.dateline, vocab),
+            }
         else:
             body = raw.decode("utf-8", errors="replace")
             yield {"path": str(path), "title": None, **tags_of(None, body, None, vocab)}

@@ -54,8 +54,14 @@ class ScrapydNode:
         parts = urllib.parse.urlsplit(self.url)
         return f"{parts.hostname}_{parts.port or 80}"
 
-    def call(self, endpoint: str, params: dict[str, Any] | list[tuple[str, Any]] | None = None,
-             *, post: bool = False, files: bytes | None = None) -> dict[str, Any]:
+    def call(
+        self,
+        endpoint: str,
+        params: dict[str, Any] | list[tuple[str, Any]] | None = None,
+        *,
+        post: bool = False,
+        files: bytes | None = None,
+    ) -> dict[str, Any]:
         url = self.url.rstrip("/") + "/" + endpoint
         data = None
         headers = {}
@@ -65,8 +71,13 @@ class ScrapydNode:
                 f'--{boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
                 for k, v in (params or {}).items()
             )
-            data = (fields + f'--{boundary}\r\nContent-Disposition: form-data; name="egg"; filename="project.egg"\r\n'
-                    f"Content-Type: application/octet-stream\r\n\r\n".encode() + files + f"\r\n--{boundary}--\r\n".encode())
+            data = (
+                fields
+                + f'--{boundary}\r\nContent-Disposition: form-data; name="egg"; filename="project.egg"\r\n'
+                f"Content-Type: application/octet-stream\r\n\r\n".encode()
+                + files
+                + f"\r\n--{boundary}--\r\n".encode()
+            )
             headers["Content-Type"] = f"multipart/form-data; boundary={boundary}"
         elif post:
             data = urllib.parse.urlencode(params or {}).encode()
@@ -142,9 +153,14 @@ class LocalScrapyd:
             f"http_port = {port}\neggs_dir = {directory / 'eggs'}\nlogs_dir = {directory / 'logs'}\n"
             f"dbs_dir = {directory / 'dbs'}\npoll_interval = 0.5\nmax_proc = {max_proc}\n"
         )
-        self.process = subprocess.Popen([sys.executable, "-m", "scrapyd"], cwd=directory, env=dict(os.environ),
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                                        start_new_session=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "scrapyd"],
+            cwd=directory,
+            env=dict(os.environ),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+        )
         self.node = ScrapydNode(f"http://127.0.0.1:{port}")
         self.url = self.node.url
         deadline = time.monotonic() + 30

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Callable, Sequence
+from typing import Any
 
 from scrapy.crawler import Crawler, CrawlerProcess
 from scrapy.settings import Settings
@@ -20,9 +21,15 @@ from jobs.progress import Progress
 
 logger = logging.getLogger(__name__)
 
-SUMMARY_COLUMNS = [("source", "Source"), ("status", "Status"), ("pages", "Pages"),
-                   ("new", "New"), ("duplicates", "Duplicates"),
-                   ("not_relevant", "Not relevant"), ("errors", "Errors")]
+SUMMARY_COLUMNS = [
+    ("source", "Source"),
+    ("status", "Status"),
+    ("pages", "Pages"),
+    ("new", "New"),
+    ("duplicates", "Duplicates"),
+    ("not_relevant", "Not relevant"),
+    ("errors", "Errors"),
+]
 
 
 @dataclass
@@ -97,8 +104,7 @@ def run_crawl(
 def _summary(source: SourceConfig, crawler: Crawler) -> dict[str, Any]:
     run = getattr(getattr(crawler, "spider", None), "run", None)
     if run is None:
-        return {"source": source.name, "status": "failed", "pages": 0, "new": 0,
-                "duplicates": 0, "errors": 1}
+        return {"source": source.name, "status": "failed", "pages": 0, "new": 0, "duplicates": 0, "errors": 1}
     return run.summary()
 
 
@@ -106,15 +112,24 @@ def _crawl_failed(failure, source_name: str) -> None:
     logsetup.say(f"{source_name}: crawl could not start: {failure.getErrorMessage()}", logging.ERROR)
 
 
-def crawl_and_report(paths: Paths, names: Sequence[str], *, trigger: str, backfill: bool = False,
-                     since: datetime | None = None, verbose: int = 0, timeout: float | None = None) -> int:
+def crawl_and_report(
+    paths: Paths,
+    names: Sequence[str],
+    *,
+    trigger: str,
+    backfill: bool = False,
+    since: datetime | None = None,
+    verbose: int = 0,
+    timeout: float | None = None,
+) -> int:
     """Crawl, show progress on a terminal, print the summary table; return the exit code."""
     sources = [paths.config.source(n) for n in names] if names else list(paths.config.sources)
     if not sources:
         raise ConfigError(f"{paths.config.path}: no [[sources]] to crawl")
     engine_for(paths, create=True)  # migrations and a reachable database before the reactor starts
-    options = CrawlOptions(trigger=trigger, backfill=backfill, since=since,
-                           log_level="INFO" if verbose else "WARNING", timeout=timeout)
+    options = CrawlOptions(
+        trigger=trigger, backfill=backfill, since=since, log_level="INFO" if verbose else "WARNING", timeout=timeout
+    )
     with Progress(sys.stderr) as progress:
         summaries = run_crawl(paths, sources, options, on_tick=progress.update)
     if logsetup.json_mode():  # every stderr line a JSON record: the summary too

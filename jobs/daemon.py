@@ -15,7 +15,7 @@ import sys
 import threading
 import time
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
@@ -72,7 +72,7 @@ def crawl_source(source_name: str) -> None:
     except Exception:  # a job left in the store for a source that is gone
         logger.warning("%s: not in the config any more; skipping", source_name)
         return
-    started = datetime.now(timezone.utc)
+    started = datetime.now(UTC)
     limit = config.daemon.crawl_timeout.total_seconds()
     metrics.crawl_started()
     if config.cluster.scrapyd:
@@ -88,9 +88,21 @@ def _crawl_locally(context: DaemonContext, source_name: str, limit: float) -> tu
     """The crawl as a ``kabar crawl`` child process; (status the daemon decided, reason)."""
     config = context.paths.config
     command = [
-        sys.executable, "-m", "jobs.cli", "crawl", "--source", source_name,
-        "--trigger", "daemon", "--no-lock", "--timeout", f"{limit * 0.9:.0f}",
-        "--db", context.paths.database_url, "--data-dir", str(context.paths.data_dir),
+        sys.executable,
+        "-m",
+        "jobs.cli",
+        "crawl",
+        "--source",
+        source_name,
+        "--trigger",
+        "daemon",
+        "--no-lock",
+        "--timeout",
+        f"{limit * 0.9:.0f}",
+        "--db",
+        context.paths.database_url,
+        "--data-dir",
+        str(context.paths.data_dir),
         *logsetup.options().child_args(),
     ]
     if config.path:
@@ -193,7 +205,9 @@ def _adapt(context: DaemonContext, source: SourceConfig, started: datetime) -> N
     if seconds != current:
         trigger = trigger_for(source, daemon, seconds)
         context.scheduler.reschedule_job(job_id(source.name), trigger=trigger)
-        logger.info("%s: next polls every %s s (%s)", source.name, seconds, "new articles" if found_new else "nothing new")
+        logger.info(
+            "%s: next polls every %s s (%s)", source.name, seconds, "new articles" if found_new else "nothing new"
+        )
 
 
 class Daemon:
@@ -210,11 +224,14 @@ class Daemon:
         engine = open_archive(self.paths.database_url)
         daemon = self.paths.config.daemon
         scheduler = BackgroundScheduler(
-            jobstores={"default": SQLAlchemyJobStore(engine=create_engine_for(self.paths.database_url),
-                                                     tablename=JOBSTORE_TABLE)},
+            jobstores={
+                "default": SQLAlchemyJobStore(
+                    engine=create_engine_for(self.paths.database_url), tablename=JOBSTORE_TABLE
+                )
+            },
             executors={"default": ThreadPoolExecutor(max_workers=daemon.max_parallel)},
             job_defaults={"coalesce": True, "max_instances": 1},
-            timezone=timezone.utc,
+            timezone=UTC,
         )
         _context = DaemonContext(paths=self.paths, scheduler=scheduler, archive=Archive(engine))
         if self.metrics_port is not None:
@@ -239,8 +256,11 @@ class Daemon:
         if context is None or context.stopping.is_set():
             return
         context.stopping.set()
-        lifecycle.info("daemon: %s received, stopping", signal.Signals(signum).name,
-                       extra={"fields": {"event": "stopping", "signal": signal.Signals(signum).name}})
+        lifecycle.info(
+            "daemon: %s received, stopping",
+            signal.Signals(signum).name,
+            extra={"fields": {"event": "stopping", "signal": signal.Signals(signum).name}},
+        )
         self._stopper = threading.Thread(target=self._stop, args=(context,), name="kabar-stop", daemon=True)
         self._stopper.start()
 
@@ -263,12 +283,21 @@ class Daemon:
 def _log_start(scheduler: BackgroundScheduler, paths: Paths) -> None:
     """One line: the daemon runs, with every source's schedule and next run."""
     jobs = [(s.name, scheduler.get_job(job_id(s.name))) for s in paths.config.sources]
-    schedules = [{"source": name, "trigger": describe(job.trigger) if job else None,
-                  "next_run": job.next_run_time.isoformat() if job and job.next_run_time else None}
-                 for name, job in jobs]
-    lifecycle.info("daemon: started (pid %d), %d sources scheduled: %s", os.getpid(), len(schedules),
-                   ", ".join(f"{s['source']} {s['trigger']}" for s in schedules),
-                   extra={"fields": {"event": "started", "pid": os.getpid(), "sources": schedules}})
+    schedules = [
+        {
+            "source": name,
+            "trigger": describe(job.trigger) if job else None,
+            "next_run": job.next_run_time.isoformat() if job and job.next_run_time else None,
+        }
+        for name, job in jobs
+    ]
+    lifecycle.info(
+        "daemon: started (pid %d), %d sources scheduled: %s",
+        os.getpid(),
+        len(schedules),
+        ", ".join(f"{s['source']} {s['trigger']}" for s in schedules),
+        extra={"fields": {"event": "started", "pid": os.getpid(), "sources": schedules}},
+    )
 
 
 def sync_jobs(scheduler: BackgroundScheduler, paths: Paths, engine) -> None:
@@ -280,13 +309,13 @@ def sync_jobs(scheduler: BackgroundScheduler, paths: Paths, engine) -> None:
     for job in scheduler.get_jobs():
         if job.id.startswith(JOB_PREFIX) and job.id not in wanted:
             scheduler.remove_job(job.id)
-            logger.info("daemon: removed the job of %s (no longer in the config)", job.id[len(JOB_PREFIX):])
+            logger.info("daemon: removed the job of %s (no longer in the config)", job.id[len(JOB_PREFIX) :])
     for identifier, source in wanted.items():
         trigger = trigger_for(source, daemon, poll_interval(engine, source.name))
         existing = scheduler.get_job(identifier)
         if existing is not None and describe(existing.trigger) == describe(trigger):
             continue
-        first_run = {"next_run_time": datetime.now(timezone.utc)} if existing is None else {}
+        first_run = {"next_run_time": datetime.now(UTC)} if existing is None else {}
         scheduler.add_job(
             crawl_source,
             trigger=trigger,
@@ -311,11 +340,17 @@ def sync_check_job(scheduler: BackgroundScheduler, engine) -> None:
     if scheduler.get_job(CHECK_JOB) is not None:
         return
     last = last_check_time(engine)
-    now = datetime.now(timezone.utc)
+    now = datetime.now(UTC)
     first = max(now, last + CHECK_EVERY) if last else now
-    trigger = IntervalTrigger(seconds=int(CHECK_EVERY.total_seconds()), start_date=first, timezone=timezone.utc)
-    scheduler.add_job(check_sources, trigger=trigger, id=CHECK_JOB, name="check every source",
-                      misfire_grace_time=misfire_grace(trigger), next_run_time=first)
+    trigger = IntervalTrigger(seconds=int(CHECK_EVERY.total_seconds()), start_date=first, timezone=UTC)
+    scheduler.add_job(
+        check_sources,
+        trigger=trigger,
+        id=CHECK_JOB,
+        name="check every source",
+        misfire_grace_time=misfire_grace(trigger),
+        next_run_time=first,
+    )
     logger.info("daemon: added the daily source check (first at %s)", first.isoformat(timespec="seconds"))
 
 
@@ -326,9 +361,20 @@ def check_sources() -> None:
     if context is None or context.stopping.is_set():
         return
     paths = context.paths
-    command = [sys.executable, "-m", "jobs.cli", "sources", "check", "--format", "json",
-               "--db", paths.database_url, "--data-dir", str(paths.data_dir),
-               *logsetup.options().child_args()]
+    command = [
+        sys.executable,
+        "-m",
+        "jobs.cli",
+        "sources",
+        "check",
+        "--format",
+        "json",
+        "--db",
+        paths.database_url,
+        "--data-dir",
+        str(paths.data_dir),
+        *logsetup.options().child_args(),
+    ]
     if paths.config.path:
         command += ["--config", str(paths.config.path)]
     logger.info("daemon: checking every source")
@@ -354,7 +400,10 @@ def next_runs(database_url: str) -> dict[str, datetime | None]:
     store = SQLAlchemyJobStore(engine=engine, tablename=JOBSTORE_TABLE)
     store.start(None, "default")
     try:
-        return {job.id[len(JOB_PREFIX):]: job.next_run_time for job in store.get_all_jobs()
-                if job.id.startswith(JOB_PREFIX)}
+        return {
+            job.id[len(JOB_PREFIX) :]: job.next_run_time
+            for job in store.get_all_jobs()
+            if job.id.startswith(JOB_PREFIX)
+        }
     finally:
         store.shutdown()

@@ -64,8 +64,13 @@ def serve_only(port: int | None) -> int:
 def run_demo(args: argparse.Namespace) -> int:
     from storage.query import SearchRequest, search
 
-    base = resolve(db=args.db, config=None, data_dir=args.data_dir, require_config=False,
-                   env={k: v for k, v in os.environ.items() if k != "KABAR_CONFIG"})
+    base = resolve(
+        db=args.db,
+        config=None,
+        data_dir=args.data_dir,
+        require_config=False,
+        env={k: v for k, v in os.environ.items() if k != "KABAR_CONFIG"},
+    )
     sites = start_sites(args.port)
     try:
         config_path = base.data_dir / "demo-sources.toml"

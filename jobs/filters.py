@@ -9,8 +9,8 @@ reader raises :class:`FilterError` with one sentence the user can act on.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Iterable, Sequence
 
 from crawler.relevance.vocabulary import DIMENSIONS
 from jobs.errors import UsageError

@@ -32,7 +32,7 @@ class ArchiveLock:
         self._handle: Any = None
         self._pg: Any = None
 
-    def acquire(self) -> "ArchiveLock":
+    def acquire(self) -> ArchiveLock:
         scheme = urlsplit(self.database_url).scheme.split("+")[0]
         if scheme in ("postgresql", "postgres"):
             self._acquire_postgres()
@@ -49,7 +49,7 @@ class ArchiveLock:
             self._pg.close()  # the advisory lock goes with the session
             self._pg = None
 
-    def __enter__(self) -> "ArchiveLock":
+    def __enter__(self) -> ArchiveLock:
         return self.acquire()
 
     def __exit__(self, *exc: Any) -> None:
@@ -58,7 +58,7 @@ class ArchiveLock:
     def _lock_path(self) -> Path:
         url = self.database_url
         if url.startswith("sqlite:///") and url != "sqlite:///:memory:":
-            return Path(unquote(url[len("sqlite:///"):]) + ".lock")
+            return Path(unquote(url[len("sqlite:///") :]) + ".lock")
         return self.data_dir / "kabar.lock"
 
     def _acquire_file(self, path: Path) -> None:
@@ -81,8 +81,7 @@ class ArchiveLock:
         import psycopg
 
         url = self.database_url.replace("postgresql+psycopg://", "postgresql://", 1)
-        connection = psycopg.connect(url, autocommit=True, connect_timeout=10,
-                                     application_name=f"kabar {self.purpose}")
+        connection = psycopg.connect(url, autocommit=True, connect_timeout=10, application_name=f"kabar {self.purpose}")
         key = zlib.crc32(LOCK_NAME.encode())
         if not connection.execute("SELECT pg_try_advisory_lock(%s)", (key,)).fetchone()[0]:
             holder = connection.execute(

@@ -123,8 +123,9 @@ def show_info(name: str) -> None:
         _threshold.info_loggers.add(name)
 
 
-def say(message: str, level: int = logging.INFO, fields: dict[str, Any] | None = None,
-        *, prefix: str = "kabar: ") -> None:
+def say(
+    message: str, level: int = logging.INFO, fields: dict[str, Any] | None = None, *, prefix: str = "kabar: "
+) -> None:
     """A line for the person running kabar, whatever the log level: ``kabar: message`` on
     stderr (``prefix`` replaces ``kabar: ``), or in JSON mode a record of the ``kabar``
     logger with ``fields``."""
@@ -132,6 +133,7 @@ def say(message: str, level: int = logging.INFO, fields: dict[str, Any] | None =
         print(f"{prefix}{message}", file=sys.stderr, flush=True)
         return
     logger = logging.getLogger(SAY_LOGGER)
-    record = logger.makeRecord(SAY_LOGGER, level, "(kabar)", 0, message, None, None,
-                               extra={"fields": fields or {}, "always": True})
+    record = logger.makeRecord(
+        SAY_LOGGER, level, "(kabar)", 0, message, None, None, extra={"fields": fields or {}, "always": True}
+    )
     logger.handle(record)

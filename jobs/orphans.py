@@ -10,7 +10,6 @@ from __future__ import annotations
 import logging
 import os
 from datetime import datetime
-
 from pathlib import Path
 
 from sqlalchemy import Engine
@@ -47,16 +46,25 @@ def process_alive(pid: int, since: datetime | None = None) -> bool:
 def close_orphaned_runs(engine: Engine) -> int:
     """Close as ``killed`` this host's 'running' runs whose process is gone; returns how many."""
     _, host = process_identity()
-    dead = [(run_id, owner) for run_id, owner, started in owned_unfinished_runs(engine, host)
-            if not process_alive(owner, started)]
+    dead = [
+        (run_id, owner)
+        for run_id, owner, started in owned_unfinished_runs(engine, host)
+        if not process_alive(owner, started)
+    ]
     closed = 0
     for run_id, owner in dead:
-        closed += close_runs(engine, [run_id], status="killed",
-                             reason=f"crawl process {owner} on {host} ended without recording its run "
-                                    "(killed or crashed)")
+        closed += close_runs(
+            engine,
+            [run_id],
+            status="killed",
+            reason=f"crawl process {owner} on {host} ended without recording its run (killed or crashed)",
+        )
     if closed:
-        logger.warning("closed %d crawl runs left running by processes that are gone: %s",
-                       closed, ", ".join(str(run_id) for run_id, _ in dead))
+        logger.warning(
+            "closed %d crawl runs left running by processes that are gone: %s",
+            closed,
+            ", ".join(str(run_id) for run_id, _ in dead),
+        )
     return closed
 
 
@@ -68,8 +76,9 @@ def close_orphaned_runs_in(database_url: str) -> int:
     except ArgumentError:
         return 0  # opening the archive says what is wrong with the URL
     database = url.database or ""
-    if url.get_backend_name() == "sqlite" and (not database or database == ":memory:"
-                                               or not Path(database).expanduser().is_file()):
+    if url.get_backend_name() == "sqlite" and (
+        not database or database == ":memory:" or not Path(database).expanduser().is_file()
+    ):
         return 0
     engine = create_engine_for(database_url)
     try:

@@ -11,9 +11,10 @@ import json
 import os
 import re
 import sys
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Iterable, Sequence, TextIO
+from typing import Any, TextIO
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from rich.console import Console
@@ -142,7 +143,7 @@ def _marked(text: str) -> Text:
     """Cell text taken literally, matches marked ``[word]`` in bold."""
     cell, last = Text(), 0
     for match in MARK.finditer(text):
-        cell.append(text[last:match.start()])
+        cell.append(text[last : match.start()])
         cell.append(match.group(1), style="bold")
         last = match.end()
     cell.append(text[last:])

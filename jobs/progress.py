@@ -19,7 +19,7 @@ class Progress:
         self.console = Console(file=stream)
         self.live: Live | None = None
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         if self.console.is_terminal and not logsetup.json_mode():
             self.live = Live(console=self.console, auto_refresh=False, transient=True)
             self.live.start()

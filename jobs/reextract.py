@@ -34,8 +34,9 @@ class ReextractSummary:
     errors: int = 0
 
 
-def reextract(paths: Paths, engine, *, sources: list[str], since: datetime | None,
-              workers: int | None = None) -> ReextractSummary:
+def reextract(
+    paths: Paths, engine, *, sources: list[str], since: datetime | None, workers: int | None = None
+) -> ReextractSummary:
     """Re-extract every matching archived article; a missing WARC record is an error, not a stop.
 
     Pages are read and extracted in ``workers`` processes (default ``[crawl] extract_workers``);
@@ -64,7 +65,9 @@ def reextract(paths: Paths, engine, *, sources: list[str], since: datetime | Non
     return summary
 
 
-def _extract_archived(task: tuple[ArchivedArticle, Path | None]) -> tuple[ArchivedArticle, tuple[dict, dict, bytes | None] | str]:
+def _extract_archived(
+    task: tuple[ArchivedArticle, Path | None],
+) -> tuple[ArchivedArticle, tuple[dict, dict, bytes | None] | str]:
     """(item, (article fields, tags, MinHash)) from the WARC records, or (item, error message)."""
     item, vocabulary = task
     try:
@@ -78,8 +81,9 @@ def _extract_archived(task: tuple[ArchivedArticle, Path | None]) -> tuple[Archiv
     return item, (archive_fields(article), tag(article, vocabulary_for(vocabulary)), signature(article.text or ""))
 
 
-def _store(archive: Archive, item: ArchivedArticle, fields: dict, tags: dict, sig: bytes | None, *,
-           threshold: float) -> bool:
+def _store(
+    archive: Archive, item: ArchivedArticle, fields: dict, tags: dict, sig: bytes | None, *, threshold: float
+) -> bool:
     """Write one re-extracted article; True when its text changed (only then is its story
     rebuilt: the same text has the same fingerprint, so the same story)."""
     changed = item.text_hash != text_hash(fields["text"])

@@ -4,7 +4,7 @@ of sources without a schedule. Pure functions, no scheduler running."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.base import BaseTrigger
@@ -31,14 +31,14 @@ def trigger_for(source: SourceConfig, daemon: DaemonConfig, adaptive_seconds: in
     else:
         every = timedelta(seconds=adaptive_seconds or int(daemon.poll_start.total_seconds()))
     jitter = int(every.total_seconds() * JITTER_SHARE) or None
-    return IntervalTrigger(seconds=int(every.total_seconds()), jitter=jitter, timezone=timezone.utc)
+    return IntervalTrigger(seconds=int(every.total_seconds()), jitter=jitter, timezone=UTC)
 
 
 def interval_of(trigger: BaseTrigger, now: datetime | None = None) -> timedelta:
     """The time between two fires of a trigger from ``now`` (jitter left out)."""
     if isinstance(trigger, IntervalTrigger):
         return trigger.interval
-    now = now or datetime.now(timezone.utc)
+    now = now or datetime.now(UTC)
     jitter, trigger.jitter = getattr(trigger, "jitter", None), None
     try:
         first = trigger.get_next_fire_time(None, now)

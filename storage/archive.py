@@ -17,6 +17,8 @@ from sqlalchemy import Connection, Engine, bindparam, delete, func, literal, sel
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from storage import stories
+from storage.fingerprint import STORY_THRESHOLD
 from storage.models import (
     FETCH_KINDS,
     MAX_ERROR_SAMPLES,
@@ -28,8 +30,6 @@ from storage.models import (
     Source,
     utcnow,
 )
-from storage import stories
-from storage.fingerprint import STORY_THRESHOLD
 from storage.runs import process_identity
 from storage.sql import upsert_dialect, upsert_insert
 from storage.tags import score_fields, write_tag_rows
@@ -42,10 +42,29 @@ logger = logging.getLogger(__name__)
 # length of a text cut at extraction, see storage.textlimit) is kept in ``meta``.
 ARTICLE_FIELDS = frozenset(
     {
-        "url", "source_id", "title", "author", "published_at", "language", "text",
-        "text_hash", "site_name", "description", "image", "dateline", "fetched_at",
-        "extractor_version", "relevant", "score", "meta", "reasons",
-        "warc_file", "warc_offset", "warc_length", "revisited_at", "removed_at",
+        "url",
+        "source_id",
+        "title",
+        "author",
+        "published_at",
+        "language",
+        "text",
+        "text_hash",
+        "site_name",
+        "description",
+        "image",
+        "dateline",
+        "fetched_at",
+        "extractor_version",
+        "relevant",
+        "score",
+        "meta",
+        "reasons",
+        "warc_file",
+        "warc_offset",
+        "warc_length",
+        "revisited_at",
+        "removed_at",
         "truncated_from",
     }
 )
@@ -56,10 +75,7 @@ def validate_article_fields(fields: Mapping[str, Any], *, required: Iterable[str
     """Raise ValueError naming unknown or missing article fields."""
     unknown = sorted(set(fields) - ARTICLE_FIELDS)
     if unknown:
-        raise ValueError(
-            f"unknown article field(s): {', '.join(unknown)} "
-            f"(known: {', '.join(sorted(ARTICLE_FIELDS))})"
-        )
+        raise ValueError(f"unknown article field(s): {', '.join(unknown)} (known: {', '.join(sorted(ARTICLE_FIELDS))})")
     missing = [name for name in required if fields.get(name) in (None, "")]
     if missing:
         raise ValueError(f"missing article field(s): {', '.join(missing)}")
@@ -109,9 +125,18 @@ class Archive:
         pid, host = process_identity()
         with self._session() as s, s.begin():
             run = CrawlRun(
-                source=source, trigger=trigger, status="running", started_at=utcnow(),
-                pages=0, new=0, duplicates=0, errors=0, error_samples=[], offsite_dropped=0,
-                pid=pid, host=host,
+                source=source,
+                trigger=trigger,
+                status="running",
+                started_at=utcnow(),
+                pages=0,
+                new=0,
+                duplicates=0,
+                errors=0,
+                error_samples=[],
+                offsite_dropped=0,
+                pid=pid,
+                host=host,
             )
             s.add(run)
             s.flush()
@@ -138,8 +163,13 @@ class Archive:
                 update(CrawlRun)
                 .where(CrawlRun.id == run_id)
                 .values(
-                    status=status, finished_at=utcnow(), pages=pages, new=new,
-                    duplicates=duplicates, errors=errors, error_samples=samples,
+                    status=status,
+                    finished_at=utcnow(),
+                    pages=pages,
+                    new=new,
+                    duplicates=duplicates,
+                    errors=errors,
+                    error_samples=samples,
                     offsite_dropped=offsite_dropped,
                 )
             )
@@ -172,9 +202,18 @@ class Archive:
         feed fetch has no article).
         """
         values = dict(
-            url=url, source_id=source_id, run_id=run_id, kind=kind, status=status,
-            error=error, article_id=article_id, etag=etag, last_modified=last_modified,
-            body_hash=body_hash, warc_file=warc_file, warc_offset=warc_offset,
+            url=url,
+            source_id=source_id,
+            run_id=run_id,
+            kind=kind,
+            status=status,
+            error=error,
+            article_id=article_id,
+            etag=etag,
+            last_modified=last_modified,
+            body_hash=body_hash,
+            warc_file=warc_file,
+            warc_offset=warc_offset,
             warc_length=warc_length,
         )
         with self.engine.begin() as conn:
@@ -294,7 +333,9 @@ class Archive:
         new = NewArticle(fields, tags=tags, signature=signature, fetch=fetch, stems=stems)
         return self.store_articles([new], threshold=threshold)[0]
 
-    def store_articles(self, articles: Sequence["NewArticle"], *, threshold: float = STORY_THRESHOLD) -> list[tuple[int, bool]]:
+    def store_articles(
+        self, articles: Sequence[NewArticle], *, threshold: float = STORY_THRESHOLD
+    ) -> list[tuple[int, bool]]:
         """:meth:`store_article` of each of ``articles`` in one transaction (one commit for
         all: SQLite writes the pages they share once); ``(id, created)`` of each, in order.
 
@@ -322,8 +363,14 @@ class Archive:
                         created_by_hash[values["text_hash"]] = article_id
                     if new.tags:
                         write_tag_rows(conn, article_id, new.tags)
-                    stories.assign_new(conn, article_id, values.get("published_at"), values.get("text") or "",
-                                       threshold=threshold, sig=sig)
+                    stories.assign_new(
+                        conn,
+                        article_id,
+                        values.get("published_at"),
+                        values.get("text") or "",
+                        threshold=threshold,
+                        sig=sig,
+                    )
                 if new.fetch is not None:
                     _write_fetch(conn, {**new.fetch, "article_id": article_id})
                 results.append((article_id, created))
@@ -406,15 +453,14 @@ class Archive:
         """The alias URLs of an article, oldest first."""
         with self._session() as s:
             return list(
-                s.scalars(
-                    select(ArticleUrl.url).where(ArticleUrl.article_id == article_id).order_by(ArticleUrl.id)
-                )
+                s.scalars(select(ArticleUrl.url).where(ArticleUrl.article_id == article_id).order_by(ArticleUrl.id))
             )
 
     # -- stories (near duplicates) ----------------------------------------------------------
 
-    def assign_story(self, article_id: int, *, threshold: float = STORY_THRESHOLD,
-                     signature: bytes | None = None) -> int:
+    def assign_story(
+        self, article_id: int, *, threshold: float = STORY_THRESHOLD, signature: bytes | None = None
+    ) -> int:
         """Put an article into the story of its most similar stored article (estimated
         Jaccard of word 3-grams >= ``threshold``) or into a new story; returns the story id.
 
@@ -429,8 +475,9 @@ class Archive:
             stories.begin_write(conn)
             return stories.assign(conn, article_id, threshold=threshold, sig=signature)
 
-    def rebuild_story(self, article_id: int, *, threshold: float = STORY_THRESHOLD,
-                      signature: bytes | None = None) -> int:
+    def rebuild_story(
+        self, article_id: int, *, threshold: float = STORY_THRESHOLD, signature: bytes | None = None
+    ) -> int:
         """Re-fingerprint an article whose text changed (re-extraction): drop its bands, take
         it out of its story and assign it again, in one transaction; returns the story id.
 
@@ -488,8 +535,13 @@ def _bound_text(values: dict[str, Any], stored_meta: Mapping[str, Any] | None, u
     meta.pop(TRUNCATED_FROM, None)
     if truncated_from:
         meta[TRUNCATED_FROM] = truncated_from
-        logger.warning("%s: article text cut to %d of %d characters (at most %d are stored)",
-                    url, len(kept), truncated_from, MAX_TEXT_CHARS)
+        logger.warning(
+            "%s: article text cut to %d of %d characters (at most %d are stored)",
+            url,
+            len(kept),
+            truncated_from,
+            MAX_TEXT_CHARS,
+        )
     values["meta"] = meta
     if len(kept) == len(text):
         return False
@@ -499,8 +551,21 @@ def _bound_text(values: dict[str, Any], stored_meta: Mapping[str, Any] | None, u
 
 
 #: Every column of a fetch record a caller may give (the rest default to None).
-_FETCH_FIELDS = ("url", "source_id", "run_id", "kind", "status", "error", "article_id", "etag",
-                 "last_modified", "body_hash", "warc_file", "warc_offset", "warc_length")
+_FETCH_FIELDS = (
+    "url",
+    "source_id",
+    "run_id",
+    "kind",
+    "status",
+    "error",
+    "article_id",
+    "etag",
+    "last_modified",
+    "body_hash",
+    "warc_file",
+    "warc_offset",
+    "warc_length",
+)
 
 
 def _write_fetch(conn: Connection, fields: Mapping[str, Any]) -> None:
@@ -541,17 +606,32 @@ def _fetch_upsert(dialect: str):
 
 # The lookups a crawl makes for every article page, built once.
 _KNOWN = union_all(
-    select(Article.url, literal(0).label("alias"), Article.id)
-    .where(Article.url.in_(bindparam("urls", expanding=True))),
-    select(ArticleUrl.url, literal(1).label("alias"), ArticleUrl.article_id)
-    .where(ArticleUrl.url.in_(bindparam("urls", expanding=True))),
+    select(Article.url, literal(0).label("alias"), Article.id).where(
+        Article.url.in_(bindparam("urls", expanding=True))
+    ),
+    select(ArticleUrl.url, literal(1).label("alias"), ArticleUrl.article_id).where(
+        ArticleUrl.url.in_(bindparam("urls", expanding=True))
+    ),
 )
 _BY_TEXT_HASH = select(Article.id).where(Article.text_hash == bindparam("text_hash")).order_by(Article.id).limit(1)
 _ID_BY_URL = select(Article.id).where(Article.url == bindparam("url"))
 _FETCH_INFO = select(
-    *(FetchedUrl.__table__.c[name] for name in (
-        "url", "source_id", "run_id", "kind", "status", "error", "fetched_at", "article_id", "etag",
-        "last_modified", "body_hash"))
+    *(
+        FetchedUrl.__table__.c[name]
+        for name in (
+            "url",
+            "source_id",
+            "run_id",
+            "kind",
+            "status",
+            "error",
+            "fetched_at",
+            "article_id",
+            "etag",
+            "last_modified",
+            "body_hash",
+        )
+    )
 ).where(FetchedUrl.url == bindparam("url"))
 
 

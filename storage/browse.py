@@ -47,9 +47,7 @@ def stories_per_month(engine: Engine, tz: tzinfo) -> dict[str, int]:
     """Stories (an article without a story is a story of its own) by the month, in ``tz``, of
     their first visible publication; ``{"YYYY-MM": count}`` in month order."""
     stmt = (
-        select(func.min(Article.published_at))
-        .where(visible(), Article.published_at.is_not(None))
-        .group_by(group_key())
+        select(func.min(Article.published_at)).where(visible(), Article.published_at.is_not(None)).group_by(group_key())
     )
     months: dict[str, int] = {}
     with Session(engine) as s:

@@ -3,8 +3,9 @@ daily check) and each source's recent yield against its own usual rate."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import Engine, func, select
 from sqlalchemy.orm import Session
@@ -21,14 +22,22 @@ BASELINE_DAYS = 90
 MIN_HISTORY_DAYS = 14
 
 
-def record_check(engine: Engine, source: str, *, status: str, reason: str,
-                 details: dict[str, Any] | None = None, checked_at: datetime | None = None) -> int:
+def record_check(
+    engine: Engine,
+    source: str,
+    *,
+    status: str,
+    reason: str,
+    details: dict[str, Any] | None = None,
+    checked_at: datetime | None = None,
+) -> int:
     """Store one check of ``source``; ``details`` must be JSON-ready. Returns its id."""
     if status not in CHECK_STATUSES:
         raise ValueError(f"unknown check status {status!r} (expected one of {', '.join(CHECK_STATUSES)})")
     with Session(engine) as session, session.begin():
-        row = SourceCheck(source=source, status=status, reason=reason, details=details or {},
-                          checked_at=checked_at or utcnow())
+        row = SourceCheck(
+            source=source, status=status, reason=reason, details=details or {}, checked_at=checked_at or utcnow()
+        )
         session.add(row)
         session.flush()
         return row.id
@@ -43,8 +52,13 @@ def latest_checks(engine: Engine, names: Iterable[str] | None = None) -> dict[st
         stmt = stmt.where(SourceCheck.source.in_(list(names)))
     with Session(engine) as session:
         return {
-            row.source: {"source": row.source, "checked_at": row.checked_at, "status": row.status,
-                         "reason": row.reason, "details": row.details or {}}
+            row.source: {
+                "source": row.source,
+                "checked_at": row.checked_at,
+                "status": row.status,
+                "reason": row.reason,
+                "details": row.details or {},
+            }
             for row in session.scalars(stmt)
         }
 
@@ -70,26 +84,33 @@ def source_activity(engine: Engine, names: list[str], *, now: datetime | None = 
             name = health["source"]
 
             def count(since: datetime, until: datetime | None = None) -> int:
-                stmt = (select(func.count()).select_from(Article).join(Source, Source.id == Article.source_id)
-                        .where(Source.name == name, dated >= since))
+                stmt = (
+                    select(func.count())
+                    .select_from(Article)
+                    .join(Source, Source.id == Article.source_id)
+                    .where(Source.name == name, dated >= since)
+                )
                 if until is not None:
                     stmt = stmt.where(dated < until)
                 return int(session.scalar(stmt) or 0)
 
             first_run = session.scalar(select(func.min(CrawlRun.started_at)).where(CrawlRun.source == name))
             last_success = session.scalar(
-                select(func.max(CrawlRun.started_at))
-                .where(CrawlRun.source == name, CrawlRun.status.in_(SUCCESSFUL_RUNS))
+                select(func.max(CrawlRun.started_at)).where(
+                    CrawlRun.source == name, CrawlRun.status.in_(SUCCESSFUL_RUNS)
+                )
             )
             usual = None
             if first_run is not None and first_run <= now - timedelta(days=MIN_HISTORY_DAYS):
                 usual = round(count(baseline_start, recent_start) / (BASELINE_DAYS / 7), 2)
-            activity.append({
-                **health,
-                "articles_7d": count(recent_start),
-                "articles_30d": count(now - timedelta(days=RECENT_DAYS[1])),
-                "usual_per_week": usual,
-                "first_run": first_run,
-                "last_success": last_success,
-            })
+            activity.append(
+                {
+                    **health,
+                    "articles_7d": count(recent_start),
+                    "articles_30d": count(now - timedelta(days=RECENT_DAYS[1])),
+                    "usual_per_week": usual,
+                    "first_run": first_run,
+                    "last_success": last_success,
+                }
+            )
     return activity

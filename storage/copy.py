@@ -56,10 +56,12 @@ def _reset_sequences(engine: Engine, tables: list[Table]) -> None:
     with engine.begin() as connection:
         for table in tables:
             if "id" in table.columns and table.columns["id"].primary_key and table.columns["id"].autoincrement:
-                connection.execute(text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
-                    f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
-                ))
+                connection.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                        f"COALESCE((SELECT MAX(id) FROM {table.name}), 0) + 1, false)"
+                    )
+                )
 
 
 def table_digests(engine: Engine) -> dict[str, tuple[int, str]]:

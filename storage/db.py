@@ -26,14 +26,12 @@ SQLITE_BUSY_TIMEOUT_MS = 30_000
 _PG_MIGRATION_LOCK = 0x6B61626172  # "kabar"
 
 
-
 def _parse_url(url: str) -> URL:
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise StorageError(
-            f"not a database URL: {url!r} (expected sqlite:///path/kabar.db or "
-            "postgresql://user@host/dbname)"
+            f"not a database URL: {url!r} (expected sqlite:///path/kabar.db or postgresql://user@host/dbname)"
         ) from None
     backend = parsed.get_backend_name()
     if backend in ("postgresql", "postgres"):
@@ -42,8 +40,7 @@ def _parse_url(url: str) -> URL:
     if backend == "sqlite":
         return parsed.set(drivername="sqlite")
     raise StorageError(
-        f"unsupported database {parsed.drivername!r} in {_safe(parsed)}: "
-        "use sqlite:///path or postgresql://…"
+        f"unsupported database {parsed.drivername!r} in {_safe(parsed)}: use sqlite:///path or postgresql://…"
     )
 
 
@@ -145,8 +142,7 @@ def upgrade(engine: Engine) -> None:
             conn.commit()
     except CommandError as exc:
         raise StorageError(
-            f"cannot upgrade the database schema: {exc} "
-            "(was the database written by a newer kabar?)"
+            f"cannot upgrade the database schema: {exc} (was the database written by a newer kabar?)"
         ) from None
     except DBAPIError as exc:
         raise StorageError(f"cannot upgrade the database schema: {_first_line(exc)}") from None
@@ -160,8 +156,13 @@ def open_existing_archive(url: str) -> Engine:
     shown = _safe(make_url(url))
     hint = "; run kabar crawl or kabar db upgrade first"
     database = parsed.database or ""
-    if (parsed.get_backend_name() == "sqlite" and database and database != ":memory:"
-            and not database.startswith("file:") and not Path(database).expanduser().is_file()):
+    if (
+        parsed.get_backend_name() == "sqlite"
+        and database
+        and database != ":memory:"
+        and not database.startswith("file:")
+        and not Path(database).expanduser().is_file()
+    ):
         raise StorageError(f"no archive at {database}{hint}")
     engine = create_engine_for(url)
     try:

@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import hashlib
 from functools import lru_cache
-
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -53,11 +52,11 @@ _MASK63 = (1 << 63) - 1
 def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
     """The distinct word ``size``-grams of the normalised text (casefolded, NFKC, words only)."""
     tokens = words(text or "")
-    return {" ".join(tokens[i:i + size]) for i in range(len(tokens) - size + 1)}
+    return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
 
 
 @lru_cache(maxsize=8)
-def _template(num_perm: int) -> "MinHash":
+def _template(num_perm: int) -> MinHash:
     # The permutations depend only on (num_perm, seed, scheme): build them once and copy.
     # datasketch is imported here: it takes about a second, which readers should not pay.
     from datasketch import MinHash
@@ -72,9 +71,7 @@ def signature(text: str, num_perm: int = NUM_PERM) -> bytes | None:
     if len(grams) < MIN_SHINGLES:
         return None
     template = _template(num_perm)
-    mh = type(template)(
-        seed=SEED, scheme=SCHEME, hashvalues=template.hashvalues, permutations=template.permutations
-    )
+    mh = type(template)(seed=SEED, scheme=SCHEME, hashvalues=template.hashvalues, permutations=template.permutations)
     mh.update_batch([g.encode("utf-8") for g in grams])
     return np.asarray(mh.hashvalues, dtype="<u8").tobytes()
 
@@ -106,12 +103,13 @@ def band_hashes(sig: bytes, bands: int = BANDS, rows: int = ROWS) -> list[tuple[
     width = rows * 8
     out = []
     for band in range(bands):
-        digest = hashlib.blake2b(raw[band * width:(band + 1) * width], digest_size=8,
-                                 person=b"kabar-lsh", salt=band.to_bytes(16, "little")).digest()
+        digest = hashlib.blake2b(
+            raw[band * width : (band + 1) * width], digest_size=8, person=b"kabar-lsh", salt=band.to_bytes(16, "little")
+        ).digest()
         out.append((band, int.from_bytes(digest, "little") & _MASK63))
     return out
 
 
 def candidate_probability(s: float, bands: int = BANDS, rows: int = ROWS) -> float:
     """The chance that two texts of Jaccard similarity ``s`` share at least one band."""
-    return 1.0 - (1.0 - s ** rows) ** bands
+    return 1.0 - (1.0 - s**rows) ** bands

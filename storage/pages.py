@@ -36,8 +36,17 @@ def archived_articles(
     which on SQLite stops WAL checkpoints and makes every later commit slower.
     """
     stmt = (
-        select(Article.id, Article.url, Source.name, Article.warc_file, Article.warc_offset,
-               Article.warc_length, Article.meta, Article.text_hash, Article.story_id)
+        select(
+            Article.id,
+            Article.url,
+            Source.name,
+            Article.warc_file,
+            Article.warc_offset,
+            Article.warc_length,
+            Article.meta,
+            Article.text_hash,
+            Article.story_id,
+        )
         .join(Source, Source.id == Article.source_id)
         .where(Article.warc_file.is_not(None))
         .order_by(Article.id)

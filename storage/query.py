@@ -49,7 +49,8 @@ from storage.models import (
     Source,
 )
 from storage.querylang import Node, Or, Term, parse_query, positive_terms, to_fts5
-from storage.snippet import SCAN_CHARS as SNIPPET_SCAN_CHARS, make_snippet
+from storage.snippet import SCAN_CHARS as SNIPPET_SCAN_CHARS
+from storage.snippet import make_snippet
 from storage.tags import read_tags
 from storage.textnorm import stem_word
 from storage.visibility import visible
@@ -147,7 +148,7 @@ def _balanced(combine: Any, parts: list[ColumnElement[Any]]) -> ColumnElement[An
     out of Python's stack at about 90 terms."""
     while len(parts) > 1:
         pairs = range(0, len(parts) - 1, 2)
-        parts = [combine(parts[i], parts[i + 1]) for i in pairs] + parts[len(parts) - len(parts) % 2:]
+        parts = [combine(parts[i], parts[i + 1]) for i in pairs] + parts[len(parts) - len(parts) % 2 :]
     return parts[0]
 
 
@@ -197,9 +198,7 @@ def _filtered(stmt: Select, plan: _Plan, req: SearchRequest) -> Select:
     if req.dimensions:
         wanted = [d.strip().lower().removeprefix("smart ") for d in req.dimensions]
         stmt = stmt.where(
-            Article.id.in_(
-                select(ArticleDimension.article_id).where(ArticleDimension.dimension.in_(wanted))
-            )
+            Article.id.in_(select(ArticleDimension.article_id).where(ArticleDimension.dimension.in_(wanted)))
         )
     if not req.include_hidden:
         stmt = stmt.where(visible())
@@ -283,8 +282,12 @@ def search(engine: Engine, req: SearchRequest) -> list[SearchHit]:
     """
     plan = _plan(engine, req)
     columns = [
-        Article.id, Article.url, Article.title, Article.published_at,
-        Source.name.label("name"), Article.story_id,
+        Article.id,
+        Article.url,
+        Article.title,
+        Article.published_at,
+        Source.name.label("name"),
+        Article.story_id,
     ]
     with Session(engine) as s:
         window = _rank_window(s, plan, req)
@@ -373,8 +376,7 @@ def _rank_window(s: Session, plan: _Plan, req: SearchRequest) -> int | None:
     if plan.fts and plan.dialect == "sqlite" and not _has_filters(req):
         # FTS5 walks its doclists newest rowid first and stops: cost independent of the archive
         stmt = text(
-            "SELECT rowid FROM article_fts WHERE article_fts MATCH :fts_query "
-            "ORDER BY rowid DESC LIMIT 1 OFFSET :skip"
+            "SELECT rowid FROM article_fts WHERE article_fts MATCH :fts_query ORDER BY rowid DESC LIMIT 1 OFFSET :skip"
         ).bindparams(fts_query=to_fts5(plan.node), skip=RANK_WINDOW - 1)
     else:
         stmt = _filtered(select(Article.id).select_from(Article), plan, req)
@@ -395,18 +397,47 @@ def _windowed(stmt: Select, plan: _Plan, window: int | None) -> Select:
 
 def _has_filters(req: SearchRequest) -> bool:
     """Whether anything but the text query narrows the search."""
-    return bool(req.sources or req.regions or req.provinces or req.dimensions or req.since
-                or req.until or req.min_score is not None or req.relevant_only)
+    return bool(
+        req.sources
+        or req.regions
+        or req.provinces
+        or req.dimensions
+        or req.since
+        or req.until
+        or req.min_score is not None
+        or req.relevant_only
+    )
 
 
 _ARTICLE_COLUMNS = (
-    Article.id, Article.url, Article.title, Article.author, Article.published_at,
-    Source.name.label("source"), Article.language, Article.text, Article.site_name,
-    Article.description, Article.image, Article.dateline, Article.text_hash,
-    Article.fetched_at, Article.relevant, Article.score, Article.extractor_version,
-    Article.meta, Article.created_at, Article.updated_at, Article.reasons,
-    Article.story_id, Article.removed_at, Article.warc_file, Article.warc_offset,
-    Article.warc_length, Article.hidden_at, Article.hidden_reason,
+    Article.id,
+    Article.url,
+    Article.title,
+    Article.author,
+    Article.published_at,
+    Source.name.label("source"),
+    Article.language,
+    Article.text,
+    Article.site_name,
+    Article.description,
+    Article.image,
+    Article.dateline,
+    Article.text_hash,
+    Article.fetched_at,
+    Article.relevant,
+    Article.score,
+    Article.extractor_version,
+    Article.meta,
+    Article.created_at,
+    Article.updated_at,
+    Article.reasons,
+    Article.story_id,
+    Article.removed_at,
+    Article.warc_file,
+    Article.warc_offset,
+    Article.warc_length,
+    Article.hidden_at,
+    Article.hidden_reason,
 )
 
 
@@ -427,9 +458,7 @@ def _aliases_of(s: Session, ids: list[int]) -> dict[int, list[str]]:
     found: dict[int, list[str]] = {i: [] for i in ids}
     if ids:
         rows = s.execute(
-            select(ArticleUrl.article_id, ArticleUrl.url)
-            .where(ArticleUrl.article_id.in_(ids))
-            .order_by(ArticleUrl.id)
+            select(ArticleUrl.article_id, ArticleUrl.url).where(ArticleUrl.article_id.in_(ids)).order_by(ArticleUrl.id)
         )
         for article_id, url in rows:
             found[article_id].append(url)
@@ -487,8 +516,12 @@ def get_article(engine: Engine, article_id: int) -> dict[str, Any] | None:
         data.update(read_tags(s, [article_id])[article_id])
         fetches = s.execute(
             select(
-                FetchedUrl.url, FetchedUrl.kind, FetchedUrl.status, FetchedUrl.error,
-                FetchedUrl.fetched_at, FetchedUrl.run_id,
+                FetchedUrl.url,
+                FetchedUrl.kind,
+                FetchedUrl.status,
+                FetchedUrl.error,
+                FetchedUrl.fetched_at,
+                FetchedUrl.run_id,
             )
             .where(FetchedUrl.article_id == article_id)
             .order_by(FetchedUrl.fetched_at, FetchedUrl.id)
@@ -559,14 +592,11 @@ def stats(engine: Engine) -> dict[str, Any]:
         latest_runs = {
             run.source: run
             for run in s.scalars(
-                select(CrawlRun).where(
-                    CrawlRun.id.in_(select(func.max(CrawlRun.id)).group_by(CrawlRun.source))
-                )
+                select(CrawlRun).where(CrawlRun.id.in_(select(func.max(CrawlRun.id)).group_by(CrawlRun.source)))
             )
         }
         by_status = {
-            status: n
-            for status, n in s.execute(select(CrawlRun.status, func.count()).group_by(CrawlRun.status))
+            status: n for status, n in s.execute(select(CrawlRun.status, func.count()).group_by(CrawlRun.status))
         }
         return {
             "articles": s.scalar(select(func.count()).select_from(Article)) or 0,
@@ -585,4 +615,3 @@ def stats(engine: Engine) -> dict[str, Any]:
             ],
             "runs": {"total": sum(by_status.values()), "by_status": by_status},
         }
-

@@ -128,7 +128,7 @@ class _Parser:
         if not include:
             if exclude:
                 raise QueryError("a query cannot only exclude: add a word to search for")
-            raise QueryError("nothing to search for: add a word or a \"phrase\"")
+            raise QueryError('nothing to search for: add a word or a "phrase"')
         if len(include) == 1 and not exclude:
             return include[0]
         return And(tuple(include), tuple(exclude))
@@ -142,9 +142,7 @@ class _Parser:
                 raise QueryError("OR needs a word or phrase on both sides")
             item_negated, item = self.signed(depth)
             if negated or item_negated:
-                raise QueryError(
-                    "an excluded term cannot be part of OR: write -(a OR b) to exclude both"
-                )
+                raise QueryError("an excluded term cannot be part of OR: write -(a OR b) to exclude both")
             items.append(item)
         return negated, (first if len(items) == 1 else Or(tuple(items)))
 
@@ -183,7 +181,7 @@ def parse_query(query: str) -> Node | None:
         return None
     terms = sum(kind == "TERM" for kind, _ in tokens)
     if terms > MAX_TERMS:
-        raise QueryError(f"too many words in the query: {terms} (at most {MAX_TERMS} words or \"phrases\")")
+        raise QueryError(f'too many words in the query: {terms} (at most {MAX_TERMS} words or "phrases")')
     return _Parser(tokens).parse()
 
 

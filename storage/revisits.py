@@ -84,8 +84,7 @@ def versions(engine: Engine, article_id: int) -> list[dict[str, Any]]:
             select(ArticleVersion).where(ArticleVersion.article_id == article_id).order_by(ArticleVersion.id)
         ).scalars()
         return [
-            {"title": v.title, "text": v.text, "replaced_at": v.replaced_at,
-             "extractor_version": v.extractor_version}
+            {"title": v.title, "text": v.text, "replaced_at": v.replaced_at, "extractor_version": v.extractor_version}
             for v in rows
         ]
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import os
 import socket
+from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any, Iterable
+from typing import Any
 
 from sqlalchemy import Engine, func, select, update
 from sqlalchemy.orm import Session
@@ -52,8 +53,12 @@ def close_runs(engine: Engine, ids: Iterable[int], *, status: str, reason: str) 
             result = session.execute(
                 update(CrawlRun)
                 .where(CrawlRun.id == run.id, CrawlRun.status == "running")
-                .values(status=status, finished_at=utcnow(), errors=(run.errors or 0) + 1,
-                        error_samples=[*(run.error_samples or []), reason][:MAX_ERROR_SAMPLES])
+                .values(
+                    status=status,
+                    finished_at=utcnow(),
+                    errors=(run.errors or 0) + 1,
+                    error_samples=[*(run.error_samples or []), reason][:MAX_ERROR_SAMPLES],
+                )
                 .execution_options(synchronize_session=False)
             )
             closed += result.rowcount
@@ -69,8 +74,15 @@ def latest_run(engine: Engine, source: str, *, since: datetime | None = None) ->
         run = session.execute(stmt.order_by(CrawlRun.id.desc()).limit(1)).scalar()
         if run is None:
             return None
-        return {"id": run.id, "status": run.status, "new": run.new, "pages": run.pages,
-                "errors": run.errors, "started": run.started_at, "finished": run.finished_at}
+        return {
+            "id": run.id,
+            "status": run.status,
+            "new": run.new,
+            "pages": run.pages,
+            "errors": run.errors,
+            "started": run.started_at,
+            "finished": run.finished_at,
+        }
 
 
 def source_health(engine: Engine, names: list[str], *, now: datetime | None = None) -> list[dict[str, Any]]:

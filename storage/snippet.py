@@ -50,9 +50,7 @@ def snippet_span(text: str, stems: Collection[str]) -> tuple[int, int]:
     return start, min(len(text), anchor + REGION_CHARS)
 
 
-def make_snippet(
-    text: str, stems: Collection[str], *, size: int = 30, start: str = "[", stop: str = "]"
-) -> str:
+def make_snippet(text: str, stems: Collection[str], *, size: int = 30, start: str = "[", stop: str = "]") -> str:
     """About ``size`` words of ``text`` around the densest run of words whose stem is in
     ``stems`` near the first such word, each such word wrapped in ``start``/``stop``; "…"
     marks cut ends. Reads at most ``SCAN_CHARS`` + ``REGION_CHARS`` characters."""

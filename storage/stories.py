@@ -69,8 +69,9 @@ def _candidates(conn: Connection, article_id: int, bands: list[tuple[int, int]])
 def _candidates_query(n: int):
     """The candidate lookup for ``n`` bands, built once: an OR of (band, hash) pairs, which
     both databases answer from the (band, hash) index (a row-value IN makes SQLite scan)."""
-    match = or_(*(and_(ArticleBand.band == bindparam(f"b{i}"), ArticleBand.hash == bindparam(f"h{i}"))
-                  for i in range(n)))
+    match = or_(
+        *(and_(ArticleBand.band == bindparam(f"b{i}"), ArticleBand.hash == bindparam(f"h{i}")) for i in range(n))
+    )
     shared = (
         select(ArticleBand.article_id, func.count().label("n"))
         .where(match, ArticleBand.article_id != bindparam("article_id"))
@@ -133,8 +134,7 @@ def _set_story(conn: Connection, article_id: int, story_id: int | None, sig: byt
     conn.execute(_SET_STORY, {"article": article_id, "story": story_id, "signature": sig})
 
 
-def assign(conn: Connection, article_id: int, *, threshold: float = STORY_THRESHOLD,
-           sig: bytes | None = None) -> int:
+def assign(conn: Connection, article_id: int, *, threshold: float = STORY_THRESHOLD, sig: bytes | None = None) -> int:
     """Give article ``article_id`` its story (see the module docstring); returns the story id.
 
     An article that already has a story keeps it. A text too short to fingerprint gets a
@@ -153,8 +153,15 @@ def assign(conn: Connection, article_id: int, *, threshold: float = STORY_THRESH
     return _place(conn, article_id, row.published_at, sig, threshold)
 
 
-def assign_new(conn: Connection, article_id: int, published: datetime | None, text: str, *,
-               threshold: float = STORY_THRESHOLD, sig: bytes | None = None) -> int:
+def assign_new(
+    conn: Connection,
+    article_id: int,
+    published: datetime | None,
+    text: str,
+    *,
+    threshold: float = STORY_THRESHOLD,
+    sig: bytes | None = None,
+) -> int:
     """:func:`assign` for an article inserted in this transaction, whose date and text the
     caller has (so nothing is read back and there are no old bands to drop)."""
     _check(threshold)
@@ -168,8 +175,7 @@ def _check(threshold: float) -> None:
         raise ValueError(f"threshold must be in (0, 1], got {threshold}")
 
 
-def _place(conn: Connection, article_id: int, published: datetime | None, sig: bytes | None,
-           threshold: float) -> int:
+def _place(conn: Connection, article_id: int, published: datetime | None, sig: bytes | None, threshold: float) -> int:
     """The story of the most similar earlier article sharing a band with ``sig``, or a new
     one; the article's bands and signature are stored with it."""
     if sig is None:
@@ -210,8 +216,13 @@ def members(conn: Connection, story_id: int) -> list[dict[str, Any]]:
     """Every article of a story, hidden ones included, earliest published first."""
     rows = conn.execute(
         select(
-            Article.id, Article.url, Article.title, Source.name.label("source"),
-            Article.published_at, Article.hidden_at, Article.hidden_reason,
+            Article.id,
+            Article.url,
+            Article.title,
+            Source.name.label("source"),
+            Article.published_at,
+            Article.hidden_at,
+            Article.hidden_reason,
         )
         .join(Source, Source.id == Article.source_id)
         .where(Article.story_id == story_id)
@@ -227,8 +238,12 @@ def members(conn: Connection, story_id: int) -> list[dict[str, Any]]:
             aliases[aid].append(url)
     return [
         {
-            "id": row.id, "url": row.url, "title": row.title, "source": row.source,
-            "published": row.published_at, "aliases": aliases[row.id],
+            "id": row.id,
+            "url": row.url,
+            "title": row.title,
+            "source": row.source,
+            "published": row.published_at,
+            "aliases": aliases[row.id],
             "hidden": {"at": row.hidden_at, "reason": row.hidden_reason} if row.hidden_at else None,
         }
         for row in rows

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping
-from datetime import timezone, tzinfo
+from datetime import UTC, tzinfo
 from typing import Any
 
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
@@ -17,12 +17,10 @@ from sqlalchemy.orm import Session
 from storage.models import Article, ArticleDimension, ArticleRegion
 from storage.visibility import visible
 
-
 _SET_SCORE = (
     update(Article.__table__)
     .where(Article.__table__.c.id == bindparam("article"))
-    .values(relevant=bindparam("is_relevant"), score=bindparam("score_value"),
-            reasons=bindparam("reason_list"))
+    .values(relevant=bindparam("is_relevant"), score=bindparam("score_value"), reasons=bindparam("reason_list"))
 )
 _DROP_REGIONS = delete(ArticleRegion).where(ArticleRegion.article_id == bindparam("id"))
 _DROP_DIMENSIONS = delete(ArticleDimension).where(ArticleDimension.article_id == bindparam("id"))
@@ -49,8 +47,15 @@ def score_fields(tags: Mapping[str, Any]) -> dict[str, Any]:
 def write_tags(conn: Connection, article_id: int, tags: Mapping[str, Any]) -> None:
     """:func:`store_tags` inside a caller's transaction."""
     verdict = score_fields(tags)
-    conn.execute(_SET_SCORE, {"article": article_id, "is_relevant": verdict["relevant"],
-                              "score_value": verdict["score"], "reason_list": verdict["reasons"]})
+    conn.execute(
+        _SET_SCORE,
+        {
+            "article": article_id,
+            "is_relevant": verdict["relevant"],
+            "score_value": verdict["score"],
+            "reason_list": verdict["reasons"],
+        },
+    )
     conn.execute(_DROP_REGIONS, {"id": article_id})
     conn.execute(_DROP_DIMENSIONS, {"id": article_id})
     write_tag_rows(conn, article_id, tags)
@@ -79,9 +84,7 @@ def read_tags(session: Session, article_ids: Iterable[int]) -> dict[int, dict[st
         key = "provinces" if row.type == "provinsi" else "regions"
         result[row.article_id][key].append({"code": row.code, "name": row.name, "type": row.type})
     for row in session.execute(
-        select(ArticleDimension)
-        .where(ArticleDimension.article_id.in_(ids))
-        .order_by(ArticleDimension.dimension)
+        select(ArticleDimension).where(ArticleDimension.article_id.in_(ids)).order_by(ArticleDimension.dimension)
     ).scalars():
         result[row.article_id]["dimensions"].append(row.dimension)
     return result
@@ -101,7 +104,7 @@ def _unique_areas(areas: Iterable[Mapping[str, Any]]) -> list[dict[str, str]]:
     return list(seen.values())
 
 
-def tag_stats(engine: Engine, tz: tzinfo = timezone.utc) -> dict[str, Any]:
+def tag_stats(engine: Engine, tz: tzinfo = UTC) -> dict[str, Any]:
     """Counts of visible articles per region, province, dimension and month (in ``tz``)."""
     shown = select(Article.id).where(visible())
     with Session(engine) as session:

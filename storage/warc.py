@@ -17,12 +17,13 @@ import re
 import socket
 import threading
 import zlib
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from http import HTTPStatus
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Iterator, Mapping
+from typing import Any
 from urllib.parse import urlsplit
 
 from warcio.archiveiterator import ArchiveIterator
@@ -68,7 +69,7 @@ class WarcPointer:
         return asdict(self)
 
     @classmethod
-    def from_value(cls, value: "WarcPointer | Mapping[str, Any]") -> "WarcPointer":
+    def from_value(cls, value: WarcPointer | Mapping[str, Any]) -> WarcPointer:
         """A pointer from itself or its dict form; anything malformed is a StorageError."""
         if isinstance(value, WarcPointer):
             pointer = value
@@ -208,7 +209,7 @@ class WarcWriter:
             self._closed = True
             self._close_file()
 
-    def __enter__(self) -> "WarcWriter":
+    def __enter__(self) -> WarcWriter:
         return self
 
     def __exit__(
@@ -238,11 +239,9 @@ class WarcWriter:
         if fetched_at.tzinfo is None:
             raise ValueError("fetched_at must be timezone-aware")
         body = bytes(body)
-        date = datetime_to_iso_date(fetched_at.astimezone(timezone.utc).replace(tzinfo=None), use_micros=True)
+        date = datetime_to_iso_date(fetched_at.astimezone(UTC).replace(tzinfo=None), use_micros=True)
         reason = reason or _reason(status)
-        http_response = StatusAndHeaders(
-            f"{status} {reason}", _clean_headers(headers, len(body)), protocol="HTTP/1.1"
-        )
+        http_response = StatusAndHeaders(f"{status} {reason}", _clean_headers(headers, len(body)), protocol="HTTP/1.1")
         response_headers = {"WARC-Date": date}
         if ip_address:
             response_headers["WARC-IP-Address"] = ip_address
@@ -313,7 +312,7 @@ class WarcWriter:
         self._write_all(self._warcinfo(path.name), 0)
 
     def _next_name(self) -> str:
-        stamp = datetime.now(timezone.utc).strftime("%Y%m%d%H%M%S")
+        stamp = datetime.now(UTC).strftime("%Y%m%d%H%M%S")
         with _serials_lock:
             serial = next(_serials)
         return f"{self.prefix}-{stamp}-{_hostname()}-{os.getpid()}-{serial % 100000:05d}{SUFFIX}"
@@ -369,9 +368,7 @@ def read_response(pointer: WarcPointer | Mapping[str, Any]) -> WarcResponse:
     except OSError as exc:
         raise StorageError(f"cannot read WARC file {pointer.file}: {exc.strerror or exc}") from None
     if len(data) < pointer.length:
-        raise StorageError(
-            f"bad WARC pointer {pointer}: the file has only {pointer.offset + len(data)} bytes"
-        )
+        raise StorageError(f"bad WARC pointer {pointer}: the file has only {pointer.offset + len(data)} bytes")
     try:
         decompressor = zlib.decompressobj(zlib.MAX_WBITS + 16)
         decompressor.decompress(data)
@@ -439,7 +436,9 @@ def _members(handle: io.BufferedReader, path: Path) -> Iterator[tuple[int, bytes
                 if not pending:
                     logger.warning(
                         "%s: truncated record at offset %d (%d bytes); stopping there",
-                        path, offset, len(member),
+                        path,
+                        offset,
+                        len(member),
                     )
                     return
         except zlib.error as exc:

@@ -16,9 +16,7 @@ import pytest
 
 from tests.support.articles import ARTICLES
 
-PG_ADMIN_URL = os.environ.get(
-    "KABAR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres"
-)
+PG_ADMIN_URL = os.environ.get("KABAR_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 BACKENDS = ("sqlite", "postgresql")
 
 

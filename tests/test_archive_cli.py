@@ -33,7 +33,9 @@ def test_export_points_at_the_warc_record_of_each_article(crawled):
 def test_syndicated_copies_are_one_story_in_search_and_show(crawled):
     runner, _ = crawled
     grouped = json.loads(runner("search", "masterplan smart city OKI", "--format", "json", "--limit", "50").stdout)
-    every = json.loads(runner("search", "masterplan smart city OKI", "--format", "json", "--limit", "50", "--all-copies").stdout)
+    every = json.loads(
+        runner("search", "masterplan smart city OKI", "--format", "json", "--limit", "50", "--all-copies").stdout
+    )
     assert len(every) > len(grouped)
     assert len({h["story_id"] for h in grouped}) == len(grouped)
     shared = next(h for h in grouped if h["also_in"])

@@ -39,14 +39,34 @@ CASES = {
     "db-scheme": (None, ["search", "kota", "--db", "mysql2://x/y"], "unsupported database"),
     "db-not-a-url": (None, ["search", "kota", "--db", "kabar.db"], "not a database URL"),
     "db-unreachable": (None, ["search", "kota", "--db", "postgresql://nobody@127.0.0.1:9/x"], "cannot open database"),
-    "db-directory-impossible": (None, ["db", "upgrade", "--db", "sqlite:////proc/kabar/x.db"], "cannot create the directory"),
-    "db-mistyped-search": (None, ["search", "kota", "--db", "sqlite:///typo.db"], "no archive at typo.db; run kabar crawl"),
+    "db-directory-impossible": (
+        None,
+        ["db", "upgrade", "--db", "sqlite:////proc/kabar/x.db"],
+        "cannot create the directory",
+    ),
+    "db-mistyped-search": (
+        None,
+        ["search", "kota", "--db", "sqlite:///typo.db"],
+        "no archive at typo.db; run kabar crawl",
+    ),
     "db-mistyped-stats": (None, ["--db", "sqlite:///typo.db", "stats"], "no archive at typo.db"),
-    "db-mistyped-serve": (None, ["serve", "--db", "sqlite:////nonexistent/dir/x.db"], "no archive at /nonexistent/dir/x.db"),
-    "db-mistyped-copy": (None, ["db", "copy", "--from", "sqlite:///typo.db", "--to", "sqlite:///new.db"], "no archive at typo.db"),
+    "db-mistyped-serve": (
+        None,
+        ["serve", "--db", "sqlite:////nonexistent/dir/x.db"],
+        "no archive at /nonexistent/dir/x.db",
+    ),
+    "db-mistyped-copy": (
+        None,
+        ["db", "copy", "--from", "sqlite:///typo.db", "--to", "sqlite:///new.db"],
+        "no archive at typo.db",
+    ),
     "data-dir-is-a-file": (None, ["crawl", "--data-dir", "afile/data"], "afile"),
     "since-not-a-date": (None, ["search", "kota", "--since", "2024-13-45"], "'2024-13-45' is not a date"),
-    "since-after-until": (None, ["search", "kota", "--since", "2024-05-01", "--until", "2024-01-01"], "--since must be before --until"),
+    "since-after-until": (
+        None,
+        ["search", "kota", "--since", "2024-05-01", "--until", "2024-01-01"],
+        "--since must be before --until",
+    ),
     "since-without-backfill": (None, ["crawl", "--since", "2024-01-01"], "--since goes with --backfill"),
     "bad-dimension": (None, ["search", "kota", "--dimension", "ekonomi"], "invalid choice: 'ekonomi'"),
     "bad-limit": (None, ["search", "kota", "--limit", "0"], "must be at least 1"),
@@ -81,8 +101,14 @@ def test_bad_input_is_one_clear_line_and_a_non_zero_exit(case, tmp_path: Path, r
     extra += [] if "--db" in args else ["--db", f"sqlite:///{tmp_path / 'kabar.db'}"]
     if "--db" not in args:  # reading commands refuse a database that holds no archive
         open_archive(f"sqlite:///{tmp_path / 'kabar.db'}").dispose()
-    result = subprocess.run([sys.executable, "-m", "jobs.cli", *args, *extra], cwd=tmp_path, env=env,
-                            capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "jobs.cli", *args, *extra],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert "Traceback" not in result.stderr, result.stderr[-2000:]
     assert result.returncode == 2, (result.returncode, result.stderr[-2000:])

@@ -22,8 +22,11 @@ def test_profile_areas_and_processes(tmp_path: Path):
     profile = parse(path)
     assert profile.samples == 14
     assert profile.processes == {"crawl process": 7, "extraction workers": 7}
-    assert profile.areas == {"SQLAlchemy and the database driver": 7, "trafilatura": 5,
-                             "kabar extraction rules and page typing": 2}
+    assert profile.areas == {
+        "SQLAlchemy and the database driver": 7,
+        "trafilatura": 5,
+        "kabar extraction rules and page typing": 2,
+    }
     assert profile.functions.most_common(1)[0] == ("`execute` (sqlalchemy/engine/base.py)", 7)
 
 
@@ -33,9 +36,11 @@ def test_every_area_has_a_note():
 
 
 def test_peak_memory_of_a_process_tree(tmp_path: Path):
-    code = ("import subprocess, sys, time\n"
-            "child = subprocess.Popen([sys.executable, '-c', 'x = bytearray(80_000_000); import time; time.sleep(1.5)'])\n"
-            "y = bytearray(40_000_000); time.sleep(1.5); child.wait()\n")
+    code = (
+        "import subprocess, sys, time\n"
+        "child = subprocess.Popen([sys.executable, '-c', 'x = bytearray(80_000_000); import time; time.sleep(1.5)'])\n"
+        "y = bytearray(40_000_000); time.sleep(1.5); child.wait()\n"
+    )
     measured = run_measured([sys.executable, "-c", code], env=dict(os.environ), cwd=tmp_path)
     assert measured.returncode == 0
     assert measured.peak.processes == 2
@@ -56,8 +61,11 @@ def test_generated_site_of_5000_articles_serves_every_page_under_its_own_url(tmp
 
 def test_cpu_of_the_whole_tree_is_counted(tmp_path: Path):
     spin = "import time\nt = time.process_time()\nwhile time.process_time() - t < 1.0: pass\n"
-    code = ("import subprocess, sys\n"
-            f"child = subprocess.Popen([sys.executable, '-c', {spin!r}], start_new_session=True)\n"
-            + spin + "child.wait()\n")
+    code = (
+        "import subprocess, sys\n"
+        f"child = subprocess.Popen([sys.executable, '-c', {spin!r}], start_new_session=True)\n"
+        + spin
+        + "child.wait()\n"
+    )
     measured = run_measured([sys.executable, "-c", code], env=dict(os.environ), cwd=tmp_path)
     assert measured.peak.cpu_tree >= 1.6  # both processes' second, less the last sample's gap

@@ -21,11 +21,29 @@ from tests.support import ROOT
 
 # The arguments each command needs besides the global options; every command must be here.
 MINIMAL_ARGS = {
-    "crawl": [], "daemon": [], "cluster": [], "cluster deploy": [], "cluster nodes": [],
-    "status": [], "sources": [], "sources add": ["http://127.0.0.1:9/"], "sources check": [],
-    "demo": [], "search": ["kota"], "show": ["1"], "export": [], "runs": [], "stats": [],
-    "extract": ["page.html"], "classify": [], "reextract": [], "hide": ["1", "--reason", "x"],
-    "unhide": ["1"], "serve": [], "db": [], "db upgrade": [],
+    "crawl": [],
+    "daemon": [],
+    "cluster": [],
+    "cluster deploy": [],
+    "cluster nodes": [],
+    "status": [],
+    "sources": [],
+    "sources add": ["http://127.0.0.1:9/"],
+    "sources check": [],
+    "demo": [],
+    "search": ["kota"],
+    "show": ["1"],
+    "export": [],
+    "runs": [],
+    "stats": [],
+    "extract": ["page.html"],
+    "classify": [],
+    "reextract": [],
+    "hide": ["1", "--reason", "x"],
+    "unhide": ["1"],
+    "serve": [],
+    "db": [],
+    "db upgrade": [],
     "db copy": ["--from", "sqlite:///a.db", "--to", "sqlite:///b.db"],
 }
 GLOBALS = ["--db", "sqlite:///other.db", "--config", "other.toml", "--data-dir", "otherdata", "--log-json", "-v"]
@@ -53,7 +71,12 @@ def test_global_options_work_before_and_after_every_command(command):
     for argv in ([*GLOBALS, *words], [*words, *GLOBALS]):
         args = parse_args(argv)
         assert (args.db, args.config, args.data_dir, args.log_json, args.verbose) == (
-            "sqlite:///other.db", "other.toml", "otherdata", True, 1), argv
+            "sqlite:///other.db",
+            "other.toml",
+            "otherdata",
+            True,
+            1,
+        ), argv
     plain = parse_args(words)
     assert (plain.db, plain.config, plain.data_dir, plain.log_json, plain.verbose) == (None, None, None, False, 0)
 
@@ -68,8 +91,11 @@ def test_every_command_and_option_says_what_it_does_with_an_example(command):
     parser = command_parsers(build_parser())[command]
     assert parser.description, command
     assert parser.epilog and parser.epilog.startswith("examples:") and f"kabar {command}" in parser.epilog
-    undocumented = [action.option_strings or action.dest for action in parser._actions
-                    if not action.help and not isinstance(action, argparse._SubParsersAction)]
+    undocumented = [
+        action.option_strings or action.dest
+        for action in parser._actions
+        if not action.help and not isinstance(action, argparse._SubParsersAction)
+    ]
     assert not undocumented, (command, undocumented)
     assert set(EXAMPLES) == set(MINIMAL_ARGS)
 
@@ -77,8 +103,9 @@ def test_every_command_and_option_says_what_it_does_with_an_example(command):
 def run(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
     env["PYTHONPATH"] = str(ROOT)
-    return subprocess.run([sys.executable, "-m", "jobs.cli", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=120)
+    return subprocess.run(
+        [sys.executable, "-m", "jobs.cli", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=120
+    )
 
 
 def copy_sqlite(source_url: str, target: Path) -> None:
@@ -132,8 +159,10 @@ def web(crawled):
     engine.dispose()
 
 
-@pytest.mark.parametrize("query, region", [("smart city", "Muba"), ("smart city", "Musi Banyuasin"),
-                                           ("smart city", "16.06"), ("kota", "Kota Palembang")])
+@pytest.mark.parametrize(
+    "query, region",
+    [("smart city", "Muba"), ("smart city", "Musi Banyuasin"), ("smart city", "16.06"), ("kota", "Kota Palembang")],
+)
 def test_web_and_cli_read_regions_through_the_gazetteer_alike(web, query, region):
     runner, client = web
     cli = runner("search", query, "--region", region, "--all-copies", "--limit", "100", "--format", "json")
@@ -146,15 +175,18 @@ def test_web_and_cli_read_regions_through_the_gazetteer_alike(web, query, region
     assert api.json()["total"] > 0
 
 
-@pytest.mark.parametrize("name, value, cli_flag, message", [
-    ("region", "Atlantis", "--region", "unknown kabupaten/kota 'Atlantis'"),
-    ("province", "Narnia", "--province", "unknown province 'Narnia'"),
-    ("min_score", "nan", "--min-score", "'nan' is not a finite number"),
-    ("min_score", "inf", "--min-score", "'inf' is not a finite number"),
-    ("since", "0001-01-01", "--since", "out of range (years 1900-2999)"),
-    ("until", "9999-12-31", "--until", "out of range (years 1900-2999)"),
-    ("dimension", "ekonomi", "--dimension", "ekonomi"),
-])
+@pytest.mark.parametrize(
+    "name, value, cli_flag, message",
+    [
+        ("region", "Atlantis", "--region", "unknown kabupaten/kota 'Atlantis'"),
+        ("province", "Narnia", "--province", "unknown province 'Narnia'"),
+        ("min_score", "nan", "--min-score", "'nan' is not a finite number"),
+        ("min_score", "inf", "--min-score", "'inf' is not a finite number"),
+        ("since", "0001-01-01", "--since", "out of range (years 1900-2999)"),
+        ("until", "9999-12-31", "--until", "out of range (years 1900-2999)"),
+        ("dimension", "ekonomi", "--dimension", "ekonomi"),
+    ],
+)
 def test_web_and_cli_refuse_the_same_filters(web, name, value, cli_flag, message):
     runner, client = web
     api = client.get("/api/search", params={"q": "kota", name: value})

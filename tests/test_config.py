@@ -139,7 +139,7 @@ def _toml_block(doc: str, after: str) -> dict:
     import tomllib
 
     text = (Path(__file__).resolve().parent.parent / doc).read_text(encoding="utf-8")
-    block = text[text.index(after):].split("```toml\n", 1)[1].split("```", 1)[0]
+    block = text[text.index(after) :].split("```toml\n", 1)[1].split("```", 1)[0]
     return tomllib.loads(block)
 
 
@@ -157,8 +157,10 @@ def test_the_documented_keys_and_defaults_are_the_schema(tmp_path):
     # "these are the defaults"
     defaults = Config(path=None)
     assert (config.warc_max_mb, config.story_threshold) == (defaults.warc_max_mb, defaults.story_threshold)
-    assert all(getattr(config.crawl, name) == getattr(CrawlConfig(), name)
-               for name in documented["crawl"] - {"extract_workers"})
+    assert all(
+        getattr(config.crawl, name) == getattr(CrawlConfig(), name)
+        for name in documented["crawl"] - {"extract_workers"}
+    )
     daemon = _toml_block("docs/operations.md", "## The daemon")  # "all optional; these are the defaults"
     assert set(daemon["daemon"]) == toml_keys(DaemonConfig)
     assert parse_config(daemon).daemon == DaemonConfig()

@@ -104,9 +104,13 @@ def test_search_stems_indonesian_affixes(crawled):
 
 def test_search_filters_and_formats(crawled):
     runner, _ = crawled
-    hits = json.loads(runner("search", "smart city", "--source", "infodaerah", "--format", "json", "--limit", "50").stdout)
+    hits = json.loads(
+        runner("search", "smart city", "--source", "infodaerah", "--format", "json", "--limit", "50").stdout
+    )
     assert hits and {h["source"] for h in hits} == {"infodaerah"}
-    old = json.loads(runner("search", "smart city", "--until", "2018-12-31", "--format", "json", "--limit", "50").stdout)
+    old = json.loads(
+        runner("search", "smart city", "--until", "2018-12-31", "--format", "json", "--limit", "50").stdout
+    )
     assert old and all(h["published"] < "2019-01-01" for h in old)
     assert all(h["published"].endswith("+07:00") for h in old)
     table = runner("search", "smart city", "--limit", "3")
@@ -147,7 +151,18 @@ def test_runs_are_recorded(crawled, sites):
     runs = json.loads(runner("runs", "--format", "json").stdout)
     assert {r["source"] for r in runs} == set(sites.sites)
     for run in runs:
-        assert {"source", "trigger", "status", "started", "finished", "pages", "new", "duplicates", "errors", "error_samples"} <= set(run)
+        assert {
+            "source",
+            "trigger",
+            "status",
+            "started",
+            "finished",
+            "pages",
+            "new",
+            "duplicates",
+            "errors",
+            "error_samples",
+        } <= set(run)
         assert run["pages"] > 0 and run["trigger"] == "cli"
 
 
@@ -167,8 +182,7 @@ def test_unreachable_source_fails_alone(kabar, sites, tmp_path):
         dead_port = sock.getsockname()[1]
     config = tmp_path / "with-dead.toml"
     config.write_text(
-        sites.sources_toml()
-        + f'\n[[sources]]\nname = "mati"\nurl = "http://127.0.0.1:{dead_port}/"\n'
+        sites.sources_toml() + f'\n[[sources]]\nname = "mati"\nurl = "http://127.0.0.1:{dead_port}/"\n'
         f'feeds = ["http://127.0.0.1:{dead_port}/feed/"]\n'
     )
     result = kabar("crawl", "--config", str(config), "--source", "mati", "--source", "infodaerah")
@@ -191,7 +205,11 @@ def test_scrapy_crawl_from_the_repo_root(tmp_path, sites):
     env.update(KABAR_CONFIG=str(config), KABAR_DATABASE_URL=f"sqlite:///{tmp_path / 'k.db'}")
     result = subprocess.run(
         [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "source=jurnalsilampari", "-s", "DOWNLOAD_DELAY=0"],
-        cwd=root, env=env, capture_output=True, text=True, timeout=300,
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     assert result.returncode == 0, result.stderr[-2000:]
     with sqlite3.connect(tmp_path / "k.db") as con:

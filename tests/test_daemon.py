@@ -16,11 +16,13 @@ from tests.support.daemon import DaemonProcess, command_line, config_for, finish
 
 
 def test_runs_on_schedule_records_and_stops_cleanly(kabar, sites, tmp_path):
-    config = config_for(sites, tmp_path, ["infodaerah", "jurnalsilampari"], "3s",
-                        '[daemon]\ngrace = "10s"\n')
+    config = config_for(sites, tmp_path, ["infodaerah", "jurnalsilampari"], "3s", '[daemon]\ngrace = "10s"\n')
     daemon = DaemonProcess(kabar, config).start()
-    daemon.wait_for(lambda: all(len(finished(daemon.runs(s))) >= 3 for s in ("infodaerah", "jurnalsilampari")),
-                    150, "three runs of each source")
+    daemon.wait_for(
+        lambda: all(len(finished(daemon.runs(s))) >= 3 for s in ("infodaerah", "jurnalsilampari")),
+        150,
+        "three runs of each source",
+    )
     status = json.loads(kabar("status", "--config", str(config), "--format", "json").stdout)
     assert {s["source"] for s in status} == {"infodaerah", "jurnalsilampari"}
     assert all(s["next_run"] and s["last_status"] for s in status)
@@ -58,9 +60,14 @@ def test_restart_catches_up_a_missed_run_once(kabar, sites, tmp_path):
 
 
 def test_hung_crawl_is_killed_and_the_next_run_happens(kabar, sites, tmp_path, silent_server):
-    config = config_for(sites, tmp_path, ["infodaerah"], "5s",
-                        '[daemon]\ncrawl_timeout = "4s"\n\n[[sources]]\nname = "diam"\n'
-                        f'url = "{silent_server}"\nfeeds = ["{silent_server}feed/"]\nschedule = {{ every = "5s" }}\n')
+    config = config_for(
+        sites,
+        tmp_path,
+        ["infodaerah"],
+        "5s",
+        '[daemon]\ncrawl_timeout = "4s"\n\n[[sources]]\nname = "diam"\n'
+        f'url = "{silent_server}"\nfeeds = ["{silent_server}feed/"]\nschedule = {{ every = "5s" }}\n',
+    )
     daemon = DaemonProcess(kabar, config).start()
     daemon.wait_for(lambda: len(finished(daemon.runs("diam"))) >= 2, 120, "two runs of the hung source")
     daemon.wait_for(lambda: len(finished(daemon.runs("infodaerah"))) >= 2, 60, "the other source going on")
@@ -105,4 +112,4 @@ def test_systemd_unit_and_crontab_line_name_real_commands():
 
     parser = build_parser()
     parser.parse_args(exec_start.group(2).split())
-    parser.parse_args(fields[6:fields.index(">>")] if ">>" in fields else fields[6:])
+    parser.parse_args(fields[6 : fields.index(">>")] if ">>" in fields else fields[6:])

@@ -11,7 +11,9 @@ def test_copy_sqlite_to_postgresql_and_back(crawled, pg_database_url, tmp_path):
     assert copied.returncode == 0, copied.stderr
     assert "counts and hashes of every table match" in copied.stderr
     original = json.loads(runner("search", "smart city", "--format", "json", "--limit", "100").stdout)
-    moved = json.loads(runner("search", "smart city", "--format", "json", "--limit", "100", "--db", pg_database_url).stdout)
+    moved = json.loads(
+        runner("search", "smart city", "--format", "json", "--limit", "100", "--db", pg_database_url).stdout
+    )
     assert {h["story_id"] for h in moved} == {h["story_id"] for h in original}
     export_original = runner("export", "--format", "jsonl").stdout.splitlines()
     export_moved = runner("export", "--format", "jsonl", "--db", pg_database_url).stdout.splitlines()

@@ -37,7 +37,11 @@ def test_demo_crawls_the_example_sites_and_searches(tmp_path):
     env = clean_env(tmp_path) | {"PATH": "/usr/bin:/bin"}
     result = subprocess.run(
         [".venv/bin/kabar", "demo"],
-        cwd=tmp_path, env=env, capture_output=True, text=True, timeout=600,
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Crawl summary" in result.stderr
@@ -47,7 +51,9 @@ def test_demo_crawls_the_example_sites_and_searches(tmp_path):
     assert demo_sources == set(SITES)
     with sqlite3.connect(tmp_path / "data" / "kabar.db") as db:
         stored = {canonicalize(u) for (u,) in db.execute("select url from articles union select url from article_urls")}
-    missing = [g["url"] for g in gold_copies({s["name"]: s["url"] for s in sources}) if canonicalize(g["url"]) not in stored]
+    missing = [
+        g["url"] for g in gold_copies({s["name"]: s["url"] for s in sources}) if canonicalize(g["url"]) not in stored
+    ]
     assert not missing, f"{len(missing)} example articles not archived, e.g. {missing[:3]}"
 
     hints = result.stderr.split("Try (on the demo's archive and sources):\n", 1)[1].splitlines()
@@ -66,8 +72,15 @@ def test_demo_crawls_the_example_sites_and_searches(tmp_path):
         ran = subprocess.run(command, shell=True, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
         assert ran.returncode == 0, (command, ran.stderr[-2000:])
         if " status " in command:  # the demo's sources, not ./sources.toml's real ones
-            as_json = subprocess.run(command + " --format json", shell=True, cwd=tmp_path, env=env,
-                                     capture_output=True, text=True, timeout=120)
+            as_json = subprocess.run(
+                command + " --format json",
+                shell=True,
+                cwd=tmp_path,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=120,
+            )
             assert {s["source"] for s in json.loads(as_json.stdout)} == demo_sources
             assert all(s["last_status"] for s in json.loads(as_json.stdout))
         if " search " in command:
@@ -77,7 +90,10 @@ def test_demo_crawls_the_example_sites_and_searches(tmp_path):
 def test_serve_only_prints_a_config_that_points_at_live_sites(tmp_path):
     proc = subprocess.Popen(
         [sys.executable, "-m", "jobs.cli", "demo", "--serve-only", "--port", "0"],
-        cwd=tmp_path, env=clean_env(tmp_path), stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        cwd=tmp_path,
+        env=clean_env(tmp_path),
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
     )
     try:
         line = proc.stderr.readline().decode()

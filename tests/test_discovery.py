@@ -2,7 +2,7 @@
 
 import gzip
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from crawler.discovery import filter_since, parse_feed, parse_listing, parse_sitemap
 
@@ -49,7 +49,7 @@ def test_rss_items_with_dates_and_relative_links():
     assert found.error is None
     assert found.articles[0] == (
         "https://sumselpos.id/2022/12/27/muba-raih/",
-        datetime(2022, 12, 27, 6, 32, tzinfo=timezone.utc),
+        datetime(2022, 12, 27, 6, 32, tzinfo=UTC),
     )
     assert found.articles[1] == ("https://sumselpos.id/2023/01/02/banjir-palembang/", None)
 
@@ -69,8 +69,11 @@ def test_sitemap_index_and_news_sitemap():
     # taxonomy and static-page sitemaps are not followed: they list no articles
     assert index.sitemaps == ["https://sumselpos.id/post-sitemap.xml", "https://sumselpos.id/news-sitemap.xml"]
     news = parse_sitemap(gzip.compress(NEWS_SITEMAP), "https://warta.id/sitemap-news.xml.gz")
-    assert [u for u, _ in news.articles] == ["https://warta.id/berita/101/muba-cerdas", "https://warta.id/berita/102/banjir"]
-    since = datetime(2020, 1, 1, tzinfo=timezone.utc)
+    assert [u for u, _ in news.articles] == [
+        "https://warta.id/berita/101/muba-cerdas",
+        "https://warta.id/berita/102/banjir",
+    ]
+    since = datetime(2020, 1, 1, tzinfo=UTC)
     assert filter_since(news.articles, since) == ["https://warta.id/berita/101/muba-cerdas"]
 
 

@@ -55,6 +55,7 @@ def _code(function) -> ast.Module:
 def _digest(function) -> str:
     return hashlib.sha256(ast.unparse(_code(function)).encode()).hexdigest()[:16]
 
+
 SPIDER = """
 import json, sys
 import scrapy
@@ -122,8 +123,9 @@ def _crawl(downloader: str, pages: int = PAGES, delay: float = 0) -> tuple[int, 
     try:
         script = SPIDER.format(pages=pages, base=f"http://127.0.0.1:{server.server_address[1]}", delay=delay)
         started = time.monotonic()
-        result = subprocess.run([sys.executable, "-c", script, downloader], cwd=ROOT, capture_output=True,
-                                text=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-c", script, downloader], cwd=ROOT, capture_output=True, text=True, timeout=120
+        )
         elapsed = time.monotonic() - started
     finally:
         server.shutdown()
@@ -164,9 +166,11 @@ def test_the_crawl_uses_it():
 
 
 def test_the_scrapy_code_the_override_relies_on_is_unchanged():
-    changed = [f"{cls.__name__}.{name} (now {_digest(getattr(cls, name))})"
-               for (cls, name), digest in SCRAPY_CODE_RELIED_ON.items()
-               if not hasattr(cls, name) or _digest(getattr(cls, name)) != digest]
+    changed = [
+        f"{cls.__name__}.{name} (now {_digest(getattr(cls, name))})"
+        for (cls, name), digest in SCRAPY_CODE_RELIED_ON.items()
+        if not hasattr(cls, name) or _digest(getattr(cls, name)) != digest
+    ]
     assert not changed, RECHECK.format(version=scrapy.__version__, changed=", ".join(changed))
 
 
@@ -174,8 +178,11 @@ def test_the_override_is_scrapys_method_plus_one_line():
     """Compared with the Scrapy installed, not a recorded copy: a difference means the copy
     was edited, or Scrapy changed the method."""
     ours = _code(SlotLimitedDownloader._process_queue)
-    added = [node for node in ast.walk(ours) if isinstance(node, ast.Expr)
-             and ast.unparse(node) == "slot.transferring.add(request)"]
+    added = [
+        node
+        for node in ast.walk(ours)
+        if isinstance(node, ast.Expr) and ast.unparse(node) == "slot.transferring.add(request)"
+    ]
     assert len(added) == 1, "the line SlotLimitedDownloader._process_queue adds to Scrapy's is gone"
     for parent in ast.walk(ours):
         if added[0] in getattr(parent, "body", ()):
@@ -191,17 +198,29 @@ def _private_scrapy_uses(module) -> set[str]:
     """The private Scrapy names a module imports, and the private members of Scrapy base
     classes its classes override or use."""
     tree = ast.parse(Path(module.__file__).read_text(encoding="utf-8"))
-    uses = {f"import {alias.name}" for node in ast.walk(tree)
-            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("scrapy")
-            for alias in node.names if alias.name.startswith("_")}
+    uses = {
+        f"import {alias.name}"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("scrapy")
+        for alias in node.names
+        if alias.name.startswith("_")
+    }
     for cls in vars(module).values():
         if not inspect.isclass(cls) or cls.__module__ != module.__name__:
             continue
-        private = {name for base in cls.__mro__[1:] if base.__module__.startswith("scrapy.")
-                   for name in vars(base) if name.startswith("_") and not name.startswith("__")}
+        private = {
+            name
+            for base in cls.__mro__[1:]
+            if base.__module__.startswith("scrapy.")
+            for name in vars(base)
+            if name.startswith("_") and not name.startswith("__")
+        }
         uses |= {f"{cls.__name__}.{name} (override)" for name in private & set(vars(cls))}
-        uses |= {f"{cls.__name__} uses .{node.attr}" for node in ast.walk(_code(cls))
-                 if isinstance(node, ast.Attribute) and node.attr in private}
+        uses |= {
+            f"{cls.__name__} uses .{node.attr}"
+            for node in ast.walk(_code(cls))
+            if isinstance(node, ast.Attribute) and node.attr in private
+        }
     return uses
 
 

@@ -38,12 +38,23 @@ def test_scrapy_crawl_from_the_repo_root_honours_the_download_timeout(tmp_path: 
     config = tmp_path / "sources.toml"
     config.write_text(f'[[sources]]\nname = "diam"\nurl = "{silent_server}"\n')
     env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
-    env.update(KABAR_CONFIG=str(config), KABAR_DATABASE_URL=f"sqlite:///{tmp_path / 'k.db'}",
-               KABAR_DATA_DIR=str(tmp_path / "data"), KABAR_DOWNLOAD_TIMEOUT="1", KABAR_RETRY_BACKOFF="0.1")
+    env.update(
+        KABAR_CONFIG=str(config),
+        KABAR_DATABASE_URL=f"sqlite:///{tmp_path / 'k.db'}",
+        KABAR_DATA_DIR=str(tmp_path / "data"),
+        KABAR_DOWNLOAD_TIMEOUT="1",
+        KABAR_RETRY_BACKOFF="0.1",
+    )
     # With the default timeout (30 s a request, robots.txt and the page each tried three times)
     # this crawl would take minutes.
-    result = subprocess.run([sys.executable, "-m", "scrapy", "crawl", "news", "-a", "source=diam"],
-                            cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+    result = subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "source=diam"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     with sqlite3.connect(tmp_path / "k.db") as con:
         started, finished, errors = con.execute("select started_at, finished_at, errors from crawl_runs").fetchone()
@@ -58,5 +69,6 @@ def test_a_variable_that_is_not_a_number_is_one_clear_line(tmp_path: Path, silen
     result = kabar("crawl", env={"KABAR_RETRY_BACKOFF": "soon"}, timeout=60)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1] == (
-        "kabar: error: KABAR_RETRY_BACKOFF: expected a number of seconds, not 'soon'")
+        "kabar: error: KABAR_RETRY_BACKOFF: expected a number of seconds, not 'soon'"
+    )
     assert "Traceback" not in result.stderr

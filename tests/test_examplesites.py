@@ -13,8 +13,8 @@ import sys
 import tomllib
 import urllib.error
 import urllib.request
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
@@ -40,11 +40,19 @@ SITE_KEYS = list(SITES)
 # Throwaway stories
 # ----------------------------------------------------------------------------------------
 CITIES = ["SEKAYU", "MUARA ENIM", "BANYUASIN", "PALEMBANG", "LUBUKLINGGAU", "MUSI RAWAS"]
-REGIONS = ["Kabupaten Musi Banyuasin", "Kabupaten Muara Enim", "Kabupaten Banyuasin", "Kota Palembang",
-           "Kota Lubuklinggau", "Kabupaten Musi Rawas"]
+REGIONS = [
+    "Kabupaten Musi Banyuasin",
+    "Kabupaten Muara Enim",
+    "Kabupaten Banyuasin",
+    "Kota Palembang",
+    "Kota Lubuklinggau",
+    "Kabupaten Musi Rawas",
+]
 TOPICS = ["smart-city", "pemerintahan", "banjir", "ekonomi", "politik", "kesehatan"]
-WORDS = ("program layanan publik digital kabupaten pemerintah daerah aplikasi warga inovasi "
-         "data terpadu kota cerdas anggaran dinas komunikasi informatika pelayanan masyarakat").split()
+WORDS = (
+    "program layanan publik digital kabupaten pemerintah daerah aplikasi warga inovasi "
+    "data terpadu kota cerdas anggaran dinas komunikasi informatika pelayanan masyarakat"
+).split()
 
 
 def _q(s: str) -> str:
@@ -60,7 +68,9 @@ def sample_story_toml(i: int) -> str:
     for j in range(n_par):
         words = " ".join(WORDS[(i + j + k) % len(WORDS)] for k in range(18))
         if j % 3 == 1:
-            paras.append(f"“Kami terus berbenah – café dan UMKM ikut terlibat,” kata Kepala Dinas nomor {i}-{j}, {words}.")
+            paras.append(
+                f"“Kami terus berbenah – café dan UMKM ikut terlibat,” kata Kepala Dinas nomor {i}-{j}, {words}."
+            )
         else:
             paras.append(f"Paragraf {j + 1} berita {i}: Pemkab {REGIONS[i % 6]} {words}.")
     day, month = 1 + (i * 7) % 27, 1 + (i * 5) % 12
@@ -196,16 +206,19 @@ def _write(tmp_path: Path, name: str, text: str) -> Path:
     return d
 
 
-@pytest.mark.parametrize("mutate, key", [
-    (lambda t: t.replace('topic = "', 'colour = "red"\ntopic = "', 1), "colour"),
-    (lambda t: t.replace('site = "wartanusantara"', 'site = "kompas"', 1), "copies[0].site"),
-    (lambda t: re.sub(r'published = "([^"]+)\+0[78]:00"', r'published = "\1"', t, count=1), "published"),
-    (lambda t: re.sub(r"^summary = .*$", "", t, count=1, flags=re.M), "summary"),
-    (lambda t: t + "drop = [99]\n", "copies[4].drop[0]"),
-    (lambda t: t.replace('author = "Redaksi"', 'author = "Redaksi"\nlayout = "wide"'), "copies[1].layout"),
-    (lambda t: t.replace('dateline = "SEKAYU"', 'dateline = "Sekayu"'), "dateline"),
-    (lambda t: t.replace('slug = "berita-uji-00"', 'slug = "lain"'), "slug"),
-])
+@pytest.mark.parametrize(
+    "mutate, key",
+    [
+        (lambda t: t.replace('topic = "', 'colour = "red"\ntopic = "', 1), "colour"),
+        (lambda t: t.replace('site = "wartanusantara"', 'site = "kompas"', 1), "copies[0].site"),
+        (lambda t: re.sub(r'published = "([^"]+)\+0[78]:00"', r'published = "\1"', t, count=1), "published"),
+        (lambda t: re.sub(r"^summary = .*$", "", t, count=1, flags=re.M), "summary"),
+        (lambda t: t + "drop = [99]\n", "copies[4].drop[0]"),
+        (lambda t: t.replace('author = "Redaksi"', 'author = "Redaksi"\nlayout = "wide"'), "copies[1].layout"),
+        (lambda t: t.replace('dateline = "SEKAYU"', 'dateline = "Sekayu"'), "dateline"),
+        (lambda t: t.replace('slug = "berita-uji-00"', 'slug = "lain"'), "slug"),
+    ],
+)
 def test_invalid_story_names_file_and_key(tmp_path, mutate, key):
     d = _write(tmp_path, "000-berita-uji-00.toml", mutate(sample_story_toml(0)))
     with pytest.raises(StoryError) as err:
@@ -238,8 +251,19 @@ def test_copies_apply_overrides(sample_dir):
 def test_gold_fields(sample_dir):
     golds = gold_copies(stories_dir=sample_dir)
     assert len(golds) == 16 * 5
-    keys = {"site", "path", "title", "published", "published_has_time", "author", "dateline", "text",
-            "smart_city", "regions", "pages"}
+    keys = {
+        "site",
+        "path",
+        "title",
+        "published",
+        "published_has_time",
+        "author",
+        "dateline",
+        "text",
+        "smart_city",
+        "regions",
+        "pages",
+    }
     for g in golds:
         assert keys <= set(g)
         assert datetime.fromisoformat(g["published"]).utcoffset() is not None
@@ -247,9 +271,12 @@ def test_gold_fields(sample_dir):
         assert "\n\n\n" not in g["text"] and g["text"] == g["text"].strip()
         assert g["pages"] == 1 or g["site"] == "palembangkini"
     styles = {
-        "wartanusantara": "WARTANUSANTARA.ID, {C} - ", "sumselpos": "{C}– ",
-        "sumaterakabar": "Sumaterakabar.co.id, {C}— ", "infodaerah": "{T}, InfoDaerah - ",
-        "jurnalsilampari": "{T}, JS – ", "palembangkini": "PALEMBANGKINI.COM, {C} - ",
+        "wartanusantara": "WARTANUSANTARA.ID, {C} - ",
+        "sumselpos": "{C}– ",
+        "sumaterakabar": "Sumaterakabar.co.id, {C}— ",
+        "infodaerah": "{T}, InfoDaerah - ",
+        "jurnalsilampari": "{T}, JS – ",
+        "palembangkini": "PALEMBANGKINI.COM, {C} - ",
     }
     for g in golds:
         prefix = styles[g["site"]].format(C=g["dateline"], T=g["dateline"].title())
@@ -260,8 +287,13 @@ def test_gold_fields(sample_dir):
 
 def test_gold_cli_writes_one_json_per_copy(sample_dir, tmp_path):
     out = tmp_path / "gold"
-    proc = subprocess.run([sys.executable, "-m", "tests.support.gold", "--stories", str(sample_dir), str(out)],
-                          cwd=ROOT, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "tests.support.gold", "--stories", str(sample_dir), str(out)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 0, proc.stderr
     files = sorted(out.glob("*/*.json"))
     golds = gold_copies(stories_dir=sample_dir)
@@ -334,7 +366,7 @@ def test_feed_has_newest_ten(corpus, site):
     assert [e.link for e in feed.entries] == expected
     for e, g in zip(feed.entries, site_gold(golds, site)):
         assert e.title == g["title"]
-        published = datetime(*e.published_parsed[:6], tzinfo=timezone.utc)
+        published = datetime(*e.published_parsed[:6], tzinfo=UTC)
         assert published == datetime.fromisoformat(g["published"])
 
 
@@ -414,8 +446,11 @@ def test_tracking_parameters_on_two_sites(corpus):
     tracked_sites = set()
     for site in SITE_KEYS:
         home = fetch(sites.url(site))
-        tracked = [h for h in links(home) if re.search(r"[?&](utm_\w+|ref)=", h)
-                   and re.search(SITES[site].article_pattern, urlsplit(h).path)]
+        tracked = [
+            h
+            for h in links(home)
+            if re.search(r"[?&](utm_\w+|ref)=", h) and re.search(SITES[site].article_pattern, urlsplit(h).path)
+        ]
         if tracked:
             tracked_sites.add(site)
             assert fetch(tracked[0]).body == fetch(clean(tracked[0])).body
@@ -518,7 +553,7 @@ def test_conditional_get(corpus, site):
         assert fetch(url, {"If-None-Match": etag}).status == 304
         assert fetch(url, {"If-None-Match": '"other"'}).status == 200
         assert fetch(url, {"If-Modified-Since": modified}).status == 304
-        earlier = format_datetime(datetime(2000, 1, 1, tzinfo=timezone.utc), usegmt=True)
+        earlier = format_datetime(datetime(2000, 1, 1, tzinfo=UTC), usegmt=True)
         assert fetch(url, {"If-Modified-Since": earlier}).status == 200
         again = fetch(url)
         assert again.body == first.body and again.headers["ETag"] == etag

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import FrozenInstanceError
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -16,16 +16,44 @@ from crawler.extract.lines import match_credit, match_rule
 
 FIXTURES = Path(__file__).parent / "fixtures" / "extract"
 NAMES = sorted(p.stem for p in FIXTURES.glob("*.html"))
-FETCHED = datetime(2024, 1, 1, tzinfo=timezone.utc)
+FETCHED = datetime(2024, 1, 1, tzinfo=UTC)
 
 # Boilerplate strings from the seeds and issue 3: none may survive in any body.
 BOILERPLATE = (
-    "Baca Juga", "BACA JUGA", "Klik di Sini", "Advertisement", "Berita Lainnya", "Berita Terkait",
-    "Terpopuler", "TINGGALKAN KOMENTAR", "Silakan masukkan", "Tinggalkan Balasan",
-    "Alamat email Anda", "Artikulli", "Back to top", "No More Posts", "No more pages", "Dibaca",
-    "Redaktur:", "Penulis:", "Laporan", "Posting", "Artikel ini telah tayang", "Grup Telegram",
-    "Google News", "Simak breaking news", "Halaman 1", "2 Selanjutnya", "Related Articles", "Foto:",
-    "Facebook", "WhatsApp", "Tags", "Topik", "photo", "Copyright",
+    "Baca Juga",
+    "BACA JUGA",
+    "Klik di Sini",
+    "Advertisement",
+    "Berita Lainnya",
+    "Berita Terkait",
+    "Terpopuler",
+    "TINGGALKAN KOMENTAR",
+    "Silakan masukkan",
+    "Tinggalkan Balasan",
+    "Alamat email Anda",
+    "Artikulli",
+    "Back to top",
+    "No More Posts",
+    "No more pages",
+    "Dibaca",
+    "Redaktur:",
+    "Penulis:",
+    "Laporan",
+    "Posting",
+    "Artikel ini telah tayang",
+    "Grup Telegram",
+    "Google News",
+    "Simak breaking news",
+    "Halaman 1",
+    "2 Selanjutnya",
+    "Related Articles",
+    "Foto:",
+    "Facebook",
+    "WhatsApp",
+    "Tags",
+    "Topik",
+    "photo",
+    "Copyright",
 )
 
 
@@ -60,8 +88,18 @@ def test_metadata(name):
     html, expected = load(name)
     article = extract(html, expected["url"], fetched_at=FETCHED)
     got = article.to_dict()
-    for key in ("canonical_url", "title", "author", "published", "language", "site_name", "dateline",
-                "image", "description", "page_urls"):
+    for key in (
+        "canonical_url",
+        "title",
+        "author",
+        "published",
+        "language",
+        "site_name",
+        "dateline",
+        "image",
+        "description",
+        "page_urls",
+    ):
         if key in expected:
             assert got[key] == expected[key], key
     assert article.published is not None and article.published.tzinfo is not None
@@ -70,7 +108,8 @@ def test_metadata(name):
 def test_str_and_bytes_give_the_same_article():
     html, expected = load("republika")
     assert extract(html, expected["url"], fetched_at=FETCHED) == extract(
-        html.decode("utf-8"), expected["url"], fetched_at=FETCHED)
+        html.decode("utf-8"), expected["url"], fetched_at=FETCHED
+    )
 
 
 def test_windows_1252_page_declared_utf8_keeps_its_quotes():
@@ -83,9 +122,17 @@ def test_windows_1252_page_declared_utf8_keeps_its_quotes():
 
 @pytest.mark.parametrize(
     "junk",
-    [b"", b"   ", "", b"\x00\x01\x02\xff\xfe" * 200, b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20,
-     "<html><body><p>unclosed <div><<<>>>", "<?xml version='1.0' encoding='utf-8'?><rss></rss>",
-     "<html><head><title>Kosong</title></head><body></body></html>", None],
+    [
+        b"",
+        b"   ",
+        "",
+        b"\x00\x01\x02\xff\xfe" * 200,
+        b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 20,
+        "<html><body><p>unclosed <div><<<>>>",
+        "<?xml version='1.0' encoding='utf-8'?><rss></rss>",
+        "<html><head><title>Kosong</title></head><body></body></html>",
+        None,
+    ],
 )
 def test_never_raises_on_junk(junk):
     article = extract(junk, "https://x.test/berita/1")
@@ -101,19 +148,27 @@ def test_empty_input_gives_empty_text():
 def test_never_empty_when_the_page_has_an_article():
     # every container of the story carries a class our pruning would take ("related", "share",
     # "komentar"); the less strict pass must still return the story
-    para = ("Pemerintah Kabupaten Banyuasin terus mengembangkan layanan publik berbasis aplikasi "
-            "agar warga bisa mengurus dokumen kependudukan tanpa harus datang ke kantor dinas. ")
-    html = ("<html><body><div class='share-wrap'><div class='related komentar'>"
-            + "".join(f"<p>{para}{i}</p>" for i in range(6)) + "</div></div></body></html>")
+    para = (
+        "Pemerintah Kabupaten Banyuasin terus mengembangkan layanan publik berbasis aplikasi "
+        "agar warga bisa mengurus dokumen kependudukan tanpa harus datang ke kantor dinas. "
+    )
+    html = (
+        "<html><body><div class='share-wrap'><div class='related komentar'>"
+        + "".join(f"<p>{para}{i}</p>" for i in range(6))
+        + "</div></div></body></html>"
+    )
     article = extract(html, "https://x.test/a")
     assert "Pemerintah Kabupaten Banyuasin" in article.text
 
 
 def test_no_date_after_fetch_time():
-    html = ("<html><head><meta property='article:published_time' content='2030-01-01T10:00:00+07:00'></head>"
-            "<body><h1>Judul</h1><p>Selasa, 9 Mei 2017 | 06:17 WIB</p><p>" + "Isi berita yang cukup panjang. " * 20
-            + "</p></body></html>")
-    article = extract(html, "https://x.test/a", fetched_at=datetime(2020, 1, 1, tzinfo=timezone.utc))
+    html = (
+        "<html><head><meta property='article:published_time' content='2030-01-01T10:00:00+07:00'></head>"
+        "<body><h1>Judul</h1><p>Selasa, 9 Mei 2017 | 06:17 WIB</p><p>"
+        + "Isi berita yang cukup panjang. " * 20
+        + "</p></body></html>"
+    )
+    article = extract(html, "https://x.test/a", fetched_at=datetime(2020, 1, 1, tzinfo=UTC))
     assert article.published == datetime(2017, 5, 9, 6, 17, tzinfo=timezone(timedelta(hours=7)))
 
 

@@ -19,8 +19,22 @@ from tests.support.quality import MIN_F1, f1, junk_lines
 
 ROOT = Path(__file__).resolve().parent.parent
 #: Keys every record carries (issue 3), error records included.
-FIELDS = {"path", "url", "title", "author", "published", "language", "text", "site_name", "description",
-          "image", "dateline", "canonical_url", "page_urls", "extractor_version"}
+FIELDS = {
+    "path",
+    "url",
+    "title",
+    "author",
+    "published",
+    "language",
+    "text",
+    "site_name",
+    "description",
+    "image",
+    "dateline",
+    "canonical_url",
+    "page_urls",
+    "extractor_version",
+}
 
 
 def kabar_extract(*args: str) -> subprocess.CompletedProcess:
@@ -28,8 +42,14 @@ def kabar_extract(*args: str) -> subprocess.CompletedProcess:
     env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
     env["PYTHONPATH"] = str(ROOT)
     with tempfile.TemporaryDirectory() as cwd:
-        return subprocess.run([sys.executable, "-m", "jobs.cli", "extract", *args], cwd=cwd, env=env,
-                              capture_output=True, text=True, timeout=300)
+        return subprocess.run(
+            [sys.executable, "-m", "jobs.cli", "extract", *args],
+            cwd=cwd,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
 
 
 @pytest.fixture(scope="module")
@@ -144,7 +164,12 @@ def test_binary_and_empty_files_give_error_records_not_tracebacks(saved, tmp_pat
     assert "Traceback" not in result.stderr
     records = json.loads(result.stdout) if fmt == "json" else [json.loads(x) for x in result.stdout.splitlines()]
     assert [Path(r["path"]).name for r in records] == [
-        "a-kosong.html", "b-spasi.html", "c-gambar.html", "d-rusak.html.gz", "e-berita.html"]
+        "a-kosong.html",
+        "b-spasi.html",
+        "c-gambar.html",
+        "d-rusak.html.gz",
+        "e-berita.html",
+    ]
     for record in records[:4]:
         assert FIELDS <= set(record)
         assert record["error"] and record["text"] == "" and record["title"] == ""

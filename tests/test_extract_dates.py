@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -10,7 +10,7 @@ from crawler.extract import datewords
 from crawler.extract.dates import find_dates, parse_date, strip_weekdays
 
 WIB, WITA, WIT = (timezone(timedelta(hours=h)) for h in (7, 8, 9))
-NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
+NOW = datetime(2024, 1, 1, tzinfo=UTC)
 
 
 @pytest.mark.parametrize(
@@ -27,7 +27,7 @@ NOW = datetime(2024, 1, 1, tzinfo=timezone.utc)
         ("1 Des 2020 23:59", datetime(2020, 12, 1, 23, 59, tzinfo=WIB), True),
         ("Jum'at, 09/02/2018", datetime(2018, 2, 9, tzinfo=WIB), False),
         ("2022-12-27T13:32:00+07:00", datetime(2022, 12, 27, 13, 32, tzinfo=WIB), True),
-        ("2022-12-27T06:32:00Z", datetime(2022, 12, 27, 6, 32, tzinfo=timezone.utc), True),
+        ("2022-12-27T06:32:00Z", datetime(2022, 12, 27, 6, 32, tzinfo=UTC), True),
         ("2017-05-09 06:17:00", datetime(2017, 5, 9, 6, 17, tzinfo=WIB), True),
         ("Tue, 27 Dec 2022 13:32:00 +0700", datetime(2022, 12, 27, 13, 32, tzinfo=WIB), True),
         ("December 27, 2022 1:32 pm", datetime(2022, 12, 27, 13, 32, tzinfo=WIB), True),

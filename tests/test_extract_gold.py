@@ -23,16 +23,35 @@ from tests.support.quality import BOILERPLATE, MIN_F1, f1, junk_lines, problems
 
 #: Junk lines, at least one for each pattern (so that a pattern that stops matching cannot pass silently).
 JUNK_SAMPLES = (
-    "Baca juga: Pemkab Muba Luncurkan Aplikasi", "BACA JUGA  Judul lain",
+    "Baca juga: Pemkab Muba Luncurkan Aplikasi",
+    "BACA JUGA  Judul lain",
     "BACA JUGA: Update Berita-Berita Politik Perspektif Wartanusantara.id, Klik di Sini",
-    "Advertisement", "- Advertisement -", "Berita Lainnya", "Berita Terkait", "Related Articles",
-    "Terpopuler", "TINGGALKAN KOMENTAR", "Silakan masukkan komentar anda!", "Tinggalkan Balasan",
-    "Alamat email Anda tidak akan dipublikasikan.", "Artikulli paraprak", "Back to top button",
-    "No More Posts Available.", "No more pages to load.", "oleh Rizky-1.576 Dibaca",
-    "Redaktur: Eka - 324", "Artikel ini telah tayang di Sripoku.com dengan judul X",
-    "Dapatkan update berita pilihan di Grup Telegram", "Ikuti kami di Google News",
-    "Penulis: Rizky | Editor: Sari", "Laporan  : Herwanto", "Posting  : Imam", "Halaman 1 2 Selanjutnya",
-    "Tampilkan Semua", "Laporan Wartawan PalembangKini.com, Rizky", "(Foto: Sumsel Pos)",
+    "Advertisement",
+    "- Advertisement -",
+    "Berita Lainnya",
+    "Berita Terkait",
+    "Related Articles",
+    "Terpopuler",
+    "TINGGALKAN KOMENTAR",
+    "Silakan masukkan komentar anda!",
+    "Tinggalkan Balasan",
+    "Alamat email Anda tidak akan dipublikasikan.",
+    "Artikulli paraprak",
+    "Back to top button",
+    "No More Posts Available.",
+    "No more pages to load.",
+    "oleh Rizky-1.576 Dibaca",
+    "Redaktur: Eka - 324",
+    "Artikel ini telah tayang di Sripoku.com dengan judul X",
+    "Dapatkan update berita pilihan di Grup Telegram",
+    "Ikuti kami di Google News",
+    "Penulis: Rizky | Editor: Sari",
+    "Laporan  : Herwanto",
+    "Posting  : Imam",
+    "Halaman 1 2 Selanjutnya",
+    "Tampilkan Semua",
+    "Laporan Wartawan PalembangKini.com, Rizky",
+    "(Foto: Sumsel Pos)",
     "Simak breaking news dan berita pilihan kami langsung di ponselmu",
 )
 
@@ -45,7 +64,13 @@ def _report(failures: dict[str, list[str]]) -> str:
 def gold(sites):
     copies = gold_copies(sites)
     assert len(copies) >= 60 and {g["site"] for g in copies} >= {
-        "wartanusantara", "sumselpos", "sumaterakabar", "infodaerah", "jurnalsilampari", "palembangkini"}
+        "wartanusantara",
+        "sumselpos",
+        "sumaterakabar",
+        "infodaerah",
+        "jurnalsilampari",
+        "palembangkini",
+    }
     return copies
 
 
@@ -55,6 +80,7 @@ def _fetch(url: str) -> bytes:
 
 
 # ---- the patterns themselves ---------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("line", JUNK_SAMPLES)
 def test_boilerplate_patterns_catch_the_junk(line):
@@ -72,6 +98,7 @@ def test_boilerplate_patterns_spare_every_gold_body(gold):
 
 
 # ---- extraction alone ----------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def extracted(gold):
@@ -102,7 +129,9 @@ def test_authors_carry_no_view_counter(gold, extracted):
     assert counted
     wrong = {g["url"]: extracted[g["url"]].author for g in counted if extracted[g["url"]].author != g["author"]}
     assert not wrong, wrong
-    counters = [a.author for a in extracted.values() if re.search(r"(?i)\d\s*(?:kali\s+)?(?:dibaca|dilihat|views?)", a.author)]
+    counters = [
+        a.author for a in extracted.values() if re.search(r"(?i)\d\s*(?:kali\s+)?(?:dibaca|dilihat|views?)", a.author)
+    ]
     assert not counters, counters
 
 
@@ -123,6 +152,7 @@ def test_split_article_pages_point_at_page_one(gold):
 
 
 # ---- the whole pipeline --------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def exported(crawled):
@@ -165,8 +195,11 @@ def test_pipeline_stores_split_articles_once_under_page_one(gold, exported):
     assert split
     for g in split:
         first = canonicalize(g["url"])
-        holders = [r for r in exported if any(
-            canonicalize(u).split("?")[0] == first.split("?")[0] for u in [r["url"], *(r.get("aliases") or [])])]
+        holders = [
+            r
+            for r in exported
+            if any(canonicalize(u).split("?")[0] == first.split("?")[0] for u in [r["url"], *(r.get("aliases") or [])])
+        ]
         assert len(holders) == 1, (g["url"], [r["url"] for r in holders])
         record = holders[0]
         assert canonicalize(record["url"]) == first

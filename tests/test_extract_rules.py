@@ -20,7 +20,7 @@ DROPPED = [
     ("read-also", "Baca Juga"),
     ("read-also", "Simak juga: Video Peresmian Command Center"),
     ("read-also", "Lihat Juga: Daftar 25 Kota Pintar"),
-    ("read-also", "Tonton juga video \"Smart City di Banyuasin\""),
+    ("read-also", 'Tonton juga video "Smart City di Banyuasin"'),
     ("read-also", "BACA JUGA: Update Berita-Berita Politik Perspektif Republika.co.id, Klik di Sini"),
     ("read-colon", "Baca: Wali Kota Resmikan Ruang Kendali"),
     ("read-more", "Baca selengkapnya di aplikasi kami"),
@@ -51,7 +51,10 @@ DROPPED = [
     ("views-label", "Dibaca: 1.204 kali"),
     ("syndication", "Artikel ini telah tayang di Sripoku.com dengan judul Palembang Siapkan Command Center, https://x"),
     ("syndication", "Berita ini telah terbit di Tribunsumsel.com"),
-    ("promotion", "Dapatkan update berita pilihan dan breaking news setiap hari dari Palembangkini.com. Mari bergabung di Grup Telegram"),
+    (
+        "promotion",
+        "Dapatkan update berita pilihan dan breaking news setiap hari dari Palembangkini.com. Mari bergabung di Grup Telegram",
+    ),
     ("promotion", "Ikuti kami di Google News"),
     ("promotion", "Ikuti berita terkini dari Sumsel Pos di Google News"),
     ("promotion", "Simak breaking news dan berita pilihan kami langsung di ponselmu."),
@@ -111,8 +114,11 @@ def test_long_lines_are_never_dropped_by_patterns():
         ("Editor: Sari Wulandari", "credit-editor", ""),
         ("Oleh Rizky Pratama", "credit-oleh", "Rizky Pratama"),
         ("Oleh: Tim Redaksi", "credit-oleh", "Tim Redaksi"),
-        ("Oleh MC Kabupaten Banyuasin, Selasa, 9 Mei 2017 | 06:17 WIB - Redaktur: Eka Yonavilbia - 324",
-         "credit-byline-date", "MC Kabupaten Banyuasin"),
+        (
+            "Oleh MC Kabupaten Banyuasin, Selasa, 9 Mei 2017 | 06:17 WIB - Redaktur: Eka Yonavilbia - 324",
+            "credit-byline-date",
+            "MC Kabupaten Banyuasin",
+        ),
         ("Laporan wartawan Sripoku.com, Ahmad Farozi", "credit-laporan", "Ahmad Farozi"),
         ("Foto: Pemkab Muba", "credit-editor", ""),
     ],
@@ -125,23 +131,32 @@ def test_credit_lines_go_to_author_not_body(line, rule, name):
 
 
 def test_related_list_heading_and_its_titles_are_dropped_until_prose():
-    lines = ["Paragraf berita pertama yang selesai.", "Berita Lainnya", "Banyuasin Gelar Rapat Evaluasi",
-             "Lahat Raih Penghargaan Keterbukaan Informasi", "Paragraf cerita yang kembali berlanjut di sini."]
+    lines = [
+        "Paragraf berita pertama yang selesai.",
+        "Berita Lainnya",
+        "Banyuasin Gelar Rapat Evaluasi",
+        "Lahat Raih Penghargaan Keterbukaan Informasi",
+        "Paragraf cerita yang kembali berlanjut di sini.",
+    ]
     result = clean_lines(lines)
     assert result.lines == [lines[0], lines[4]]
     assert [r for r, _ in result.removed] == ["related-heading", "related-list", "related-list"]
 
 
-@pytest.mark.parametrize("heading", ["Berita Terkait", "Terpopuler", "Related Articles", "Berita Terkait:", "Rekomendasi"])
+@pytest.mark.parametrize(
+    "heading", ["Berita Terkait", "Terpopuler", "Related Articles", "Berita Terkait:", "Rekomendasi"]
+)
 def test_related_headings(heading):
     assert clean_lines([heading, "Judul Lain"]).lines == []
 
 
 def test_repeated_captions_are_dropped():
     caption = "Muba raih nilai tertinggi di Sumsel dalam penilaian kota cerdas dengan skor 3,17. Foto: Pemkab Muba"
-    lines = ["Muba raih nilai tertinggi di Sumsel dalam penilaian kota cerdas dengan skor 3,17",
-             "Muba raih nilai tertinggi di Sumsel dalam penilaian kota cerdas dengan skor 3,17. - (Pemkab Muba)",
-             "REPUBLIKA.CO.ID, SEKAYU - Pemkab Musi Banyuasin terus berbenah."]
+    lines = [
+        "Muba raih nilai tertinggi di Sumsel dalam penilaian kota cerdas dengan skor 3,17",
+        "Muba raih nilai tertinggi di Sumsel dalam penilaian kota cerdas dengan skor 3,17. - (Pemkab Muba)",
+        "REPUBLIKA.CO.ID, SEKAYU - Pemkab Musi Banyuasin terus berbenah.",
+    ]
     result = clean_lines(lines, captions=(caption,))
     assert result.lines == [lines[2]]
     assert {r for r, _ in result.removed} == {"repeated-caption"}
@@ -180,8 +195,17 @@ def test_pruning_marks_boilerplate_by_class_and_structure():
     tree = fromstring(PAGE)
     marked = {(rule, el.get("class")) for rule, el in mark_boilerplate(tree)}
     rules = {rule for rule, _ in marked}
-    assert {"class:baca-juga", "class:lihatjg", "class:linksisip", "class:share", "class:iklan",
-            "class:berita-terkait", "class:comments", "read-also-block", "forms"} <= rules
+    assert {
+        "class:baca-juga",
+        "class:lihatjg",
+        "class:linksisip",
+        "class:share",
+        "class:iklan",
+        "class:berita-terkait",
+        "class:comments",
+        "read-also-block",
+        "forms",
+    } <= rules
     # the container of the story, its ancestors and inline tag links are never marked
     for el in tree.iter("article", "body", "html"):
         assert el.get(MARK) is None
@@ -190,15 +214,19 @@ def test_pruning_marks_boilerplate_by_class_and_structure():
 
 
 def test_read_also_blocks_need_a_link_and_must_be_short():
-    tree = fromstring("<html><body><p>Baca juga pernyataan bupati berikut ini tanpa tautan.</p>"
-                      "<p>Baca juga: <a href='/a'>Judul</a></p>"
-                      "<p>Baca juga " + "kalimat panjang " * 30 + "<a href='/b'>x</a></p></body></html>")
+    tree = fromstring(
+        "<html><body><p>Baca juga pernyataan bupati berikut ini tanpa tautan.</p>"
+        "<p>Baca juga: <a href='/a'>Judul</a></p>"
+        "<p>Baca juga " + "kalimat panjang " * 30 + "<a href='/b'>x</a></p></body></html>"
+    )
     assert [" ".join(el.text_content().split()) for el in read_also_blocks(tree)] == ["Baca juga: Judul"]
 
 
 def test_big_containers_are_not_pruned_even_with_a_boilerplate_class():
     para = "<p>" + "Kalimat berita yang panjang dan penting bagi pembaca. " * 5 + "</p>"
-    tree = fromstring(f"<html><body><div class='content-with-sidebar-wrp'>{para * 5}</div><div class='sidebar'>x</div></body></html>")
+    tree = fromstring(
+        f"<html><body><div class='content-with-sidebar-wrp'>{para * 5}</div><div class='sidebar'>x</div></body></html>"
+    )
     mark_boilerplate(tree)
     assert tree.xpath("//div[@class='content-with-sidebar-wrp']")[0].get(MARK) is None
     assert main_container(tree).get("class") == "content-with-sidebar-wrp"
@@ -206,16 +234,27 @@ def test_big_containers_are_not_pruned_even_with_a_boilerplate_class():
 
 # ---- titles, datelines, pages ------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("raw", "site", "host", "h1", "expected"),
     [
         ("Judul Berita | Warta Nusantara", "Warta Nusantara", "wartanusantara.test", "", "Judul Berita"),
         ("Judul Berita - Sumsel Pos", "Sumsel Pos", "sumselpos.test", "", "Judul Berita"),
-        ("Dukung Good Goverment, Kabupaten Musi Rawas – Jurnal Silampari", "Jurnal Silampari", "x.test", "",
-         "Dukung Good Goverment, Kabupaten Musi Rawas"),
+        (
+            "Dukung Good Goverment, Kabupaten Musi Rawas – Jurnal Silampari",
+            "Jurnal Silampari",
+            "x.test",
+            "",
+            "Dukung Good Goverment, Kabupaten Musi Rawas",
+        ),
         ("Warta Nusantara - Judul Berita", "Warta Nusantara", "", "", "Judul Berita"),
-        ("Pemkot - Pemprov Sepakat Bangun Jalan | Kabar", "Kabar", "", "Pemkot - Pemprov Sepakat Bangun Jalan",
-         "Pemkot - Pemprov Sepakat Bangun Jalan"),
+        (
+            "Pemkot - Pemprov Sepakat Bangun Jalan | Kabar",
+            "Kabar",
+            "",
+            "Pemkot - Pemprov Sepakat Bangun Jalan",
+            "Pemkot - Pemprov Sepakat Bangun Jalan",
+        ),
     ],
 )
 def test_clean_title(raw, site, host, h1, expected):
@@ -271,8 +310,13 @@ def test_indonesian_zone_on_the_page(html, host, expected):
 
 @pytest.mark.parametrize(
     ("data", "reason"),
-    [(b"", "empty file"), (b" \n\t", "empty file"), (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data, not an HTML page"),
-     ("<html>é</html>".encode("utf-16"), None), (b"<html><body>x</body></html>", None)],
+    [
+        (b"", "empty file"),
+        (b" \n\t", "empty file"),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "binary data, not an HTML page"),
+        ("<html>é</html>".encode("utf-16"), None),
+        (b"<html><body>x</body></html>", None),
+    ],
 )
 def test_not_html(data, reason):
     assert not_html(data) == reason
@@ -302,7 +346,9 @@ def _links(*hrefs):
 
 def test_page_urls_in_order_without_the_current_page():
     base = "https://x.test/2023/03/07/judul"
-    tree = _links(f"{base}?page=3", f"{base}?page=2", base, f"{base}?page=2", "/other?page=2", "/kategori/berita?page=2")
+    tree = _links(
+        f"{base}?page=3", f"{base}?page=2", base, f"{base}?page=2", "/other?page=2", "/kategori/berita?page=2"
+    )
     assert page_urls(tree, base) == (f"{base}?page=2", f"{base}?page=3")
     assert page_urls(tree, f"{base}?page=2") == (base, f"{base}?page=3")
 
@@ -355,7 +401,9 @@ def test_author_from_structured_data_then_credit_lines_then_byline():
     tree = fromstring(META_PAGE)
     page = read_page(tree, "https://sumselpos.example/berita/muba")
     assert author_of(page, ["Dewi Anggraini"], tree, "sumselpos.example") == "Rahmat Hidayat"
-    bare = read_page(fromstring(META_PAGE.replace('"Rahmat Hidayat"', '"admin"')), "https://sumselpos.example/berita/muba")
+    bare = read_page(
+        fromstring(META_PAGE.replace('"Rahmat Hidayat"', '"admin"')), "https://sumselpos.example/berita/muba"
+    )
     assert bare.authors == ()
     assert author_of(bare, ["Sumsel Pos", "Dewi Anggraini"], tree, "sumselpos.example") == "Dewi Anggraini"
     assert author_of(bare, ["redaktur"], tree, "sumselpos.example") == "Eka Putri"  # the byline element

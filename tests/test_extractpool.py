@@ -55,7 +55,7 @@ def test_pool_gives_what_in_process_extraction_gives(sites):
 
 
 def test_dead_worker_fails_one_page_and_the_pool_recovers(sites):
-    (body, url), = _pages(sites, 1)
+    ((body, url),) = _pages(sites, 1)
     pool = ExtractorPool(1)
 
     async def scenario():
@@ -118,7 +118,7 @@ def test_closing_the_pool_cancels_pages_not_yet_sent_and_starts_no_new_workers(s
 
 
 def test_in_process_mode_starts_no_pool(sites):
-    (body, url), = _pages(sites, 1)
+    ((body, url),) = _pages(sites, 1)
     pool = ExtractorPool(0)
     result = asyncio.run(pool.analyse(body, url))
     assert result.article.text and not pool.started
@@ -189,8 +189,14 @@ def test_workers_exit_when_the_crawl_process_is_killed(tmp_path: Path):
     import sys
     import time
 
-    result = subprocess.run([sys.executable, "-c", KILLED_OWNER], capture_output=True, text=True, timeout=60,
-                            cwd=tmp_path, env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)})
+    result = subprocess.run(
+        [sys.executable, "-c", KILLED_OWNER],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)},
+    )
     assert result.returncode == -signal.SIGKILL, result.stderr
     workers = [int(p) for p in result.stdout.split()]
     assert workers  # started on demand: one page, one worker

@@ -15,8 +15,14 @@ from tests.support.deferreds import fired
 def _articles(archive, n: int, *, start: int = 0) -> list[NewArticle]:
     source = archive.ensure_source("warta", "https://warta.example/")
     return [
-        NewArticle({"source_id": source, "url": f"https://warta.example/berita/{i}",
-                    "title": f"Berita nomor {i}", "text": f"Isi berita nomor {i} tentang kota cerdas di Muba."})
+        NewArticle(
+            {
+                "source_id": source,
+                "url": f"https://warta.example/berita/{i}",
+                "title": f"Berita nomor {i}",
+                "text": f"Isi berita nomor {i} tentang kota cerdas di Muba.",
+            }
+        )
         for i in range(start, start + n)
     ]
 
@@ -59,8 +65,10 @@ def test_a_bad_article_fails_alone(archive, engine) -> None:
     clock = Clock()
     store = GroupedStore(archive, size=10, delay=0.05, clock=clock)
     good = _articles(archive, 2)
-    bad = NewArticle({**good[0].fields, "url": "https://warta.example/rusak", "text": "Lain."},
-                     fetch={"url": "https://warta.example/rusak", "kind": "video"})
+    bad = NewArticle(
+        {**good[0].fields, "url": "https://warta.example/rusak", "text": "Lain."},
+        fetch={"url": "https://warta.example/rusak", "kind": "video"},
+    )
     results = fired([store.add(good[0]), store.add(bad), store.add(good[1])])
     clock.advance(0.05)
     assert results[0][1] is True and results[2][1] is True

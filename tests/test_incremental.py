@@ -73,8 +73,13 @@ def test_second_crawl_answers_304_and_parses_nothing(kabar, sites):
 def test_revisit_keeps_corrections_and_flags_removed_articles(kabar, tmp_path):
     now = datetime.now(timezone(timedelta(hours=7))).replace(microsecond=0)
     stories = tmp_path / "stories"
-    write_story(stories, "muba-perluas-smart-city", "Muba Perluas Layanan Smart City",
-                "Warga kini dapat mengurus dokumen kependudukan secara daring.", now - timedelta(hours=3))
+    write_story(
+        stories,
+        "muba-perluas-smart-city",
+        "Muba Perluas Layanan Smart City",
+        "Warga kini dapat mengurus dokumen kependudukan secara daring.",
+        now - timedelta(hours=3),
+    )
     base = free_base_port()
     config = tmp_path / "young.toml"
     with ExampleSites(base_port=base, stories_dir=stories) as served:
@@ -85,9 +90,13 @@ def test_revisit_keeps_corrections_and_flags_removed_articles(kabar, tmp_path):
     assert len(articles) == 1
     article = articles[0]
 
-    write_story(stories, "muba-perluas-smart-city", "Muba Perluas Layanan Smart City",
-                "Ralat: warga kini dapat mengurus dokumen kependudukan dan izin usaha secara daring.",
-                now - timedelta(hours=3))
+    write_story(
+        stories,
+        "muba-perluas-smart-city",
+        "Muba Perluas Layanan Smart City",
+        "Ralat: warga kini dapat mengurus dokumen kependudukan dan izin usaha secara daring.",
+        now - timedelta(hours=3),
+    )
     with ExampleSites(base_port=base, stories_dir=stories):
         second = kabar("crawl", "--config", str(config), "--source", "infodaerah")
         assert second.returncode == 0, second.stderr
@@ -99,8 +108,13 @@ def test_revisit_keeps_corrections_and_flags_removed_articles(kabar, tmp_path):
 
     for path in stories.glob("*.toml"):
         path.unlink()
-    write_story(stories, "berita-lain-smart-city", "Berita Lain Smart City Muba",
-                "Paragraf lain tentang layanan daring.", now - timedelta(days=30))
+    write_story(
+        stories,
+        "berita-lain-smart-city",
+        "Berita Lain Smart City Muba",
+        "Paragraf lain tentang layanan daring.",
+        now - timedelta(days=30),
+    )
     with ExampleSites(base_port=base, stories_dir=stories):
         third = kabar("crawl", "--config", str(config), "--source", "infodaerah")
         assert third.returncode == 0, third.stderr

@@ -61,7 +61,8 @@ def _imports(tree: ast.AST, typing_only: bool = False):
 
 def _is_type_checking(test: ast.expr) -> bool:
     return (isinstance(test, ast.Name) and test.id == "TYPE_CHECKING") or (
-        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING")
+        isinstance(test, ast.Attribute) and test.attr == "TYPE_CHECKING"
+    )
 
 
 def _targets(node: ast.Import | ast.ImportFrom, importer: str, is_package: bool, modules: dict[str, Path]):
@@ -155,8 +156,13 @@ def test_no_module_of_ours_imports_itself_through_others(graph):
 
 @pytest.mark.parametrize("layer", sorted(FORBIDDEN))
 def test_lower_layers_do_not_import_higher_ones(graph, layer):
-    wrong = sorted(f"{name} -> {target}" for name, edges in graph.items() if name.split(".")[0] == layer
-                   for target in edges if target.split(".")[0] in FORBIDDEN[layer])
+    wrong = sorted(
+        f"{name} -> {target}"
+        for name, edges in graph.items()
+        if name.split(".")[0] == layer
+        for target in edges
+        if target.split(".")[0] in FORBIDDEN[layer]
+    )
     assert wrong == []
 
 
@@ -164,8 +170,13 @@ def test_the_product_does_not_import_the_tests():
     """What only tests need lives in tests/ (tests/support/), which ``pip install .`` leaves out."""
     made = import_graph(ROOT, (*PACKAGES, "tests"))
     assert any(t.startswith("tests.support.") for t in made["tests.test_examplesites"])  # tests are in the graph
-    wrong = sorted(f"{name} -> {target}" for name, edges in made.items() if name.split(".")[0] in PACKAGES
-                   for target in edges if target.split(".")[0] == "tests")
+    wrong = sorted(
+        f"{name} -> {target}"
+        for name, edges in made.items()
+        if name.split(".")[0] in PACKAGES
+        for target in edges
+        if target.split(".")[0] == "tests"
+    )
     assert wrong == []
 
 
@@ -182,7 +193,7 @@ def test_a_cycle_through_a_function_level_import_is_found(tmp_path):
         "jobs/cli/parser.py": "import argparse\n",
         "jobs/cli/commands.py": "from .parser import ArgumentParser\ndef run():\n    from jobs.demo import go\n",
         "jobs/demo.py": "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n    from jobs import lock\n"
-                        "def go():\n    import jobs.cli.commands\n",
+        "def go():\n    import jobs.cli.commands\n",
         "jobs/lock.py": "from jobs.demo import go\n",
     }.items():
         (tmp_path / name).write_text(text)

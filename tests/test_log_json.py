@@ -28,9 +28,13 @@ def json_lines(stderr: str) -> list[dict]:
 
 def test_daemon_log_json_writes_only_json_lines_with_its_start_and_stop(kabar, sites, tmp_path):
     config = config_for(sites, tmp_path, ["infodaerah", "jurnalsilampari"], "3s", '[daemon]\ngrace = "10s"\n')
-    daemon = subprocess.Popen([sys.executable, "-m", "jobs.cli", "daemon", "--log-json"],
-                              env=kabar_env(tmp_path, kabar.database_url, config),
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    daemon = subprocess.Popen(
+        [sys.executable, "-m", "jobs.cli", "daemon", "--log-json"],
+        env=kabar_env(tmp_path, kabar.database_url, config),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
@@ -83,8 +87,14 @@ with _new_executor(1) as pool:
 
 
 def test_extraction_workers_log_json_like_the_crawl():
-    result = subprocess.run([sys.executable, "-c", WORKER_SCRIPT], cwd=ROOT, capture_output=True, text=True,
-                            timeout=120, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    result = subprocess.run(
+        [sys.executable, "-c", WORKER_SCRIPT],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     assert result.returncode == 0, result.stderr[-2000:]
     (record,) = json_lines(result.stderr)
     assert record["logger"] == "crawler.extract.core" and record["message"] == "a warning in an extraction worker"

@@ -29,9 +29,14 @@ def partner_site(sites):
             served.append(self.path)
             base = f"http://127.0.0.2:{self.server.server_address[1]}"
             if self.path == "/feed/":
-                items = "".join(f"<item><title>t</title><link>{url}</link></item>"
-                                for url in (f"{base}/2024/01/berita-sendiri.html", other_gold["url"]))
-                body, kind = f'<?xml version="1.0"?><rss version="2.0"><channel><title>Mitra</title>{items}</channel></rss>'.encode(), "application/rss+xml"
+                items = "".join(
+                    f"<item><title>t</title><link>{url}</link></item>"
+                    for url in (f"{base}/2024/01/berita-sendiri.html", other_gold["url"])
+                )
+                body, kind = (
+                    f'<?xml version="1.0"?><rss version="2.0"><channel><title>Mitra</title>{items}</channel></rss>'.encode(),
+                    "application/rss+xml",
+                )
             elif self.path == "/2024/01/berita-sendiri.html":
                 body, kind = page, "text/html; charset=utf-8"
             else:
@@ -57,8 +62,10 @@ def partner_site(sites):
 def test_a_feed_item_on_another_host_is_counted_not_fetched(tmp_path, partner_site):
     base, offsite_url, served = partner_site
     config = tmp_path / "sources.toml"
-    config.write_text(f'[relevance]\nmin_score = 0\n\n[[sources]]\nname = "mitra"\nurl = "{base}"\n'
-                      f'feeds = ["{base}feed/"]\n', encoding="utf-8")
+    config.write_text(
+        f'[relevance]\nmin_score = 0\n\n[[sources]]\nname = "mitra"\nurl = "{base}"\nfeeds = ["{base}feed/"]\n',
+        encoding="utf-8",
+    )
     runner = make_runner(tmp_path, f"sqlite:///{tmp_path / 'kabar.db'}", config)
     result = runner("crawl")
     assert result.returncode == 0, result.stderr[-3000:]

@@ -9,7 +9,7 @@ import os
 import sqlite3
 import subprocess
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from jobs.orphans import process_alive
 from storage.archive import Archive
@@ -47,8 +47,11 @@ def kill_9(process: subprocess.Popen) -> None:
 
 def test_a_crawl_killed_with_sigkill_has_its_runs_closed_as_killed_by_the_next_crawl(tmp_path, sites, silent_server):
     config = write_config(sites, tmp_path)
-    config.write_text(config.read_text() + f'\n[[sources]]\nname = "diam"\nurl = "{silent_server}"\n'
-                      f'feeds = ["{silent_server}feed/"]\n', encoding="utf-8")
+    config.write_text(
+        config.read_text() + f'\n[[sources]]\nname = "diam"\nurl = "{silent_server}"\n'
+        f'feeds = ["{silent_server}feed/"]\n',
+        encoding="utf-8",
+    )
     names = [line.split('"')[1] for line in config.read_text().splitlines() if line.startswith("name = ")]
     examples = [n for n in names if n != "diam"]
     runner = make_runner(tmp_path, f"sqlite:///{tmp_path / 'kabar.db'}", config)
@@ -96,9 +99,9 @@ def test_a_crawl_killed_with_sigkill_has_its_runs_closed_as_killed_by_the_next_c
 def test_a_reused_pid_or_a_zombie_is_not_the_process_that_owned_a_run():
     me = os.getpid()
     assert process_alive(me)
-    assert process_alive(me, datetime.now(timezone.utc))
+    assert process_alive(me, datetime.now(UTC))
     # this process started long after a run started an hour ago: a reused pid
-    assert not process_alive(me, datetime.now(timezone.utc) - timedelta(hours=1))
+    assert not process_alive(me, datetime.now(UTC) - timedelta(hours=1))
     child = subprocess.Popen(["true"])
     deadline = time.monotonic() + 10
     while time.monotonic() < deadline and not _zombie(child.pid):

@@ -7,7 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 
@@ -39,10 +39,17 @@ def test_csv_cells_that_a_spreadsheet_would_run_get_a_quote(value):
 
 def test_csv_writes_lists_and_objects_as_json_snippets_plain_and_times_with_offset():
     record = {
-        "id": 7, "score": -1.5, "title": "Kota [cerdas] Palembang", "snippet": "… [Smart] [city] -[Palembang] …",
-        "published": datetime(2024, 6, 1, 2, 0, tzinfo=timezone.utc),
-        "regions": [PALEMBANG], "provinces": [SUMSEL], "dimensions": ["governance", "living"],
-        "aliases": ["https://a.example/1?amp=1"], "also_in": [], "warc": {"file": "/w.warc.gz", "offset": 0},
+        "id": 7,
+        "score": -1.5,
+        "title": "Kota [cerdas] Palembang",
+        "snippet": "… [Smart] [city] -[Palembang] …",
+        "published": datetime(2024, 6, 1, 2, 0, tzinfo=UTC),
+        "regions": [PALEMBANG],
+        "provinces": [SUMSEL],
+        "dimensions": ["governance", "living"],
+        "aliases": ["https://a.example/1?amp=1"],
+        "also_in": [],
+        "warc": {"file": "/w.warc.gz", "offset": 0},
         "reasons": [{"term": "smart city", "where": "title", "weight": 2.0}],
     }
     columns = list(record)
@@ -59,8 +66,11 @@ def test_csv_writes_lists_and_objects_as_json_snippets_plain_and_times_with_offs
 
 def test_tables_show_markup_literally_and_bold_only_the_snippet_matches():
     out = io.StringIO()
-    output.write_table([{"title": MARKUP_TITLE, "error": ERRNO, "snippet": "kota [MERAH] :smile:"}],
-                       [("title", "Title"), ("error", "Error"), ("snippet", "Snippet")], out=out)
+    output.write_table(
+        [{"title": MARKUP_TITLE, "error": ERRNO, "snippet": "kota [MERAH] :smile:"}],
+        [("title", "Title"), ("error", "Error"), ("snippet", "Snippet")],
+        out=out,
+    )
     text = out.getvalue()
     assert MARKUP_TITLE in text and ERRNO in text
     assert "kota MERAH :smile:" in text
@@ -81,14 +91,28 @@ def hostile_archive(kabar):
     archive = Archive(engine)
     source = archive.ensure_source("infodaerah", "https://infodaerah.example/")
     for n, title in enumerate((FORMULA_TITLE, ARITHMETIC_TITLE, MARKUP_TITLE)):
-        article, _ = archive.add_article({
-            "url": f"https://infodaerah.example/berita/{n}", "source_id": source, "title": title,
-            "text": f"-{n} MERAH: pemerintah kota Palembang meluncurkan layanan smart city nomor {n}.",
-            "published_at": datetime(2024, 6, 1 + n, 9, 0, tzinfo=WIB), "language": "id",
-        })
-        store_tags(engine, article, {"relevant": True, "score": 2.0, "dimensions": ["governance"],
-                                     "regions": [PALEMBANG], "provinces": [SUMSEL],
-                                     "reasons": [{"term": "smart city", "where": "body", "weight": 2.0}]})
+        article, _ = archive.add_article(
+            {
+                "url": f"https://infodaerah.example/berita/{n}",
+                "source_id": source,
+                "title": title,
+                "text": f"-{n} MERAH: pemerintah kota Palembang meluncurkan layanan smart city nomor {n}.",
+                "published_at": datetime(2024, 6, 1 + n, 9, 0, tzinfo=WIB),
+                "language": "id",
+            }
+        )
+        store_tags(
+            engine,
+            article,
+            {
+                "relevant": True,
+                "score": 2.0,
+                "dimensions": ["governance"],
+                "regions": [PALEMBANG],
+                "provinces": [SUMSEL],
+                "reasons": [{"term": "smart city", "where": "body", "weight": 2.0}],
+            },
+        )
     run = archive.start_run("infodaerah", "cli")
     archive.finish_run(run, status="failed", pages=1, errors=1, error_samples=[ERRNO])
     engine.dispose()
@@ -101,8 +125,10 @@ def test_search_and_export_csv_are_safe_for_spreadsheets(hostile_archive):
     assert search.returncode == 0, search.stderr
     hits = read_csv(search.stdout)
     assert {h["title"] for h in hits} == {"'" + FORMULA_TITLE, "'" + ARITHMETIC_TITLE, MARKUP_TITLE}
-    assert all(h["snippet"].endswith(" MERAH: pemerintah kota Palembang meluncurkan layanan smart city nomor "
-                                     f"{h['url'][-1]}.") for h in hits)  # no [MERAH] markers
+    assert all(
+        h["snippet"].endswith(f" MERAH: pemerintah kota Palembang meluncurkan layanan smart city nomor {h['url'][-1]}.")
+        for h in hits
+    )  # no [MERAH] markers
     assert all(json.loads(h["also_in"]) == [] for h in hits)
     export = kabar("export", "--format", "csv")
     assert export.returncode == 0, export.stderr

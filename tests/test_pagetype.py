@@ -93,8 +93,23 @@ def test_text_start_reads_as_text_content_does():
     from crawler.pagetype import _text_start
 
     rng = random.Random(7)
-    bits = ["<p>", "</p>", "<b>", "</b>", "<span>", "</span>", "a", "bb ", " c", "  ", "\n", "dd\t",
-            "\u00a0y", "x" * 30, "<!-- komentar -->"]
+    bits = [
+        "<p>",
+        "</p>",
+        "<b>",
+        "</b>",
+        "<span>",
+        "</span>",
+        "a",
+        "bb ",
+        " c",
+        "  ",
+        "\n",
+        "dd\t",
+        "\u00a0y",
+        "x" * 30,
+        "<!-- komentar -->",
+    ]
     for _ in range(500):
         tree = lxml.html.fromstring("<div>" + "".join(rng.choice(bits) for _ in range(rng.randint(1, 40))) + "</div>")
         for element in tree.iter(lxml.etree.Element):
@@ -137,11 +152,12 @@ def _cards_without_early_answer(tree, text: str, host: str) -> bool:
         return False
     by_start = {}
     for element in tree.iter(*pt.TEXT_TAGS):
-        by_start.setdefault(" ".join(element.text_content().split())[:pt.CARD_KEY_CHARS], element)
+        by_start.setdefault(" ".join(element.text_content().split())[: pt.CARD_KEY_CHARS], element)
     in_cards = sum(
-        1 for p in paragraphs
-        if p[:pt.CARD_KEY_CHARS] in by_start
-        and pt._has_headline_link_near(by_start[p[:pt.CARD_KEY_CHARS]], host, len(p), {})
+        1
+        for p in paragraphs
+        if p[: pt.CARD_KEY_CHARS] in by_start
+        and pt._has_headline_link_near(by_start[p[: pt.CARD_KEY_CHARS]], host, len(p), {})
     )
     return in_cards >= needed and in_cards / len(paragraphs) >= pt.CARD_SHARE
 
@@ -165,8 +181,11 @@ def test_teaser_cards_answers_early_as_the_plain_rule_does():
             kind = rng.random()
             if kind < 0.4:
                 i = rng.randrange(len(teasers))
-                blocks.append(CARD.format(i=i).replace(f"Teaser singkat artikel nomor {i} tentang banjir di kota.",
-                                                       teasers[i] + "."))
+                blocks.append(
+                    CARD.format(i=i).replace(
+                        f"Teaser singkat artikel nomor {i} tentang banjir di kota.", teasers[i] + "."
+                    )
+                )
                 lines.append(teasers[i] + ".")
             elif kind < 0.8:
                 line = rng.choice(bodies) + " tambahan" * rng.randint(0, 40)

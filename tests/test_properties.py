@@ -3,7 +3,7 @@ the query parser and the SQLite search. Nothing escapes but QueryError."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -15,8 +15,30 @@ from storage.querylang import parse_query
 
 SETTINGS = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
-TAGS = ["html", "head", "body", "article", "div", "p", "h1", "script", "style", "meta", "a", "table",
-        "tr", "td", "br", "time", "span", "!--", "![CDATA[", "?xml", "noscript", "template"]
+TAGS = [
+    "html",
+    "head",
+    "body",
+    "article",
+    "div",
+    "p",
+    "h1",
+    "script",
+    "style",
+    "meta",
+    "a",
+    "table",
+    "tr",
+    "td",
+    "br",
+    "time",
+    "span",
+    "!--",
+    "![CDATA[",
+    "?xml",
+    "noscript",
+    "template",
+]
 TEXT = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=40)
 
 
@@ -28,9 +50,20 @@ def broken_html(draw) -> str:
         kind = draw(st.integers(0, 5))
         tag = draw(st.sampled_from(TAGS))
         if kind == 0:
-            attrs = draw(st.sampled_from(['', ' charset="x-unknown"', ' content="text/html; charset=utf-16"',
-                                          ' property="article:published_time" content="Selasa, 31 Februari"',
-                                          ' class="baca-juga"', ' href="javascript:"', " a=b=c", ' "']))
+            attrs = draw(
+                st.sampled_from(
+                    [
+                        "",
+                        ' charset="x-unknown"',
+                        ' content="text/html; charset=utf-16"',
+                        ' property="article:published_time" content="Selasa, 31 Februari"',
+                        ' class="baca-juga"',
+                        ' href="javascript:"',
+                        " a=b=c",
+                        ' "',
+                    ]
+                )
+            )
             parts.append(f"<{tag}{attrs}>")
         elif kind == 1:
             parts.append(f"</{tag}>")
@@ -41,7 +74,7 @@ def broken_html(draw) -> str:
     return "".join(parts)
 
 
-FETCHED = datetime(2024, 5, 13, tzinfo=timezone.utc)
+FETCHED = datetime(2024, 5, 13, tzinfo=UTC)
 
 
 @SETTINGS
@@ -59,7 +92,9 @@ def test_extract_never_raises_on_broken_html(html, encoding):
         assert isinstance(article, Article) and isinstance(article.text, str)
 
 
-QUERY_TEXT = st.text(alphabet=st.sampled_from(list('ab kota"()-OR AND NOT*^:~\'\\{}[]é–\x00\t')), max_size=40) | st.text(max_size=40)
+QUERY_TEXT = st.text(
+    alphabet=st.sampled_from(list("ab kota\"()-OR AND NOT*^:~'\\{}[]é–\x00\t")), max_size=40
+) | st.text(max_size=40)
 
 
 @SETTINGS

@@ -56,7 +56,13 @@ def test_stats_counts_regions_dimensions_months(crawled):
     data = json.loads(runner("stats", "--format", "json").stdout)
     assert data["articles"] > 0
     assert {d["dimension"] for d in data["dimensions"]} == {
-        "governance", "branding", "economy", "society", "living", "environment"}
+        "governance",
+        "branding",
+        "economy",
+        "society",
+        "living",
+        "environment",
+    }
     assert data["months"] and data["months"][0]["month"] < data["months"][-1]["month"]
     assert any(p["code"] == "16" for p in data["provinces"])
     assert runner("stats").returncode == 0
@@ -95,8 +101,15 @@ def test_classify_seeds(kabar):
 def test_classify_text_and_bad_input(kabar, tmp_path):
     one = json.loads(kabar("classify", "--text", "Lomba cerdas cermat antarsekolah di Lubuklinggau").stdout)
     assert one["relevant"] is False and one["score"] < 1
-    yes = json.loads(kabar("classify", "--title", "Diskominfo Muba Terapkan SPBE",
-                           "--text", "Pemkab Musi Banyuasin menerapkan smart city dan SPBE.").stdout)
+    yes = json.loads(
+        kabar(
+            "classify",
+            "--title",
+            "Diskominfo Muba Terapkan SPBE",
+            "--text",
+            "Pemkab Musi Banyuasin menerapkan smart city dan SPBE.",
+        ).stdout
+    )
     assert yes["relevant"] and "governance" in yes["dimensions"]
     assert kabar("classify").returncode == 2
     bad = tmp_path / "vocab.toml"

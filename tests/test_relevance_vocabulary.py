@@ -21,32 +21,38 @@ def test_stemming_joins_affixed_forms():
     assert stems("E-Government") == stems("e government")
 
 
-@pytest.mark.parametrize("title,text", [
-    (None, "Pemkot menyiapkan program smart city tahun depan."),
-    (None, "Kabupaten itu menuju kota cerdas."),
-    (None, "Indeks SPBE kabupaten naik."),
-    (None, "Pemkab menerapkan e-budgeting dalam penyusunan APBD."),
-    (None, "Operator di command center memantau kota."),
-    (None, "Diskominfo memaparkan quick wins di depan evaluator."),
-    (None, "Dinas menggelar pelatihan literasi digital bagi warga."),
-    (None, "Puskesmas melayani telemedicine bagi warga desa."),
-    ("Gerakan Menuju 100 Smart City", "Daerah itu terpilih."),
-])
+@pytest.mark.parametrize(
+    "title,text",
+    [
+        (None, "Pemkot menyiapkan program smart city tahun depan."),
+        (None, "Kabupaten itu menuju kota cerdas."),
+        (None, "Indeks SPBE kabupaten naik."),
+        (None, "Pemkab menerapkan e-budgeting dalam penyusunan APBD."),
+        (None, "Operator di command center memantau kota."),
+        (None, "Diskominfo memaparkan quick wins di depan evaluator."),
+        (None, "Dinas menggelar pelatihan literasi digital bagi warga."),
+        (None, "Puskesmas melayani telemedicine bagi warga desa."),
+        ("Gerakan Menuju 100 Smart City", "Daerah itu terpilih."),
+    ],
+)
 def test_field_terms_make_a_story_relevant(title, text):
     assert classify(title, text).relevant
 
 
-@pytest.mark.parametrize("title,text", [
-    ("Beasiswa untuk siswa cerdas", "Pemkab menyalurkan beasiswa kepada siswa cerdas di kota itu."),
-    ("Lomba cerdas cermat tingkat kota", "Pelajar mengikuti lomba cerdas cermat tingkat kota cerdas cermat."),
-    ("Cerdas FC juara", "Cerdas FC menang di final."),
-    ("Kota ramai saat libur", "Kota itu ramai. Kota tua dipenuhi wisatawan dari kota lain."),
-    ("Tepat aplikasi pupuk", "Penyuluh dinas mengajak petani tepat aplikasi pupuk."),
-    ("Terekam CCTV, pencuri gasak ponsel", "Aksi pencuri terekam CCTV toko. Rekaman CCTV diserahkan ke polisi."),
-    ("Tera ulang timbangan digital", "Dinas menera timbangan digital pedagang pasar."),
-    ("Jaring nelayan rusak", "Jaring dan jaringan nelayan rusak tersangkut ponton."),
-    ("Antrean panjang di RSUD", "Pasien mengeluhkan pelayanan lambat dan antrean panjang."),
-])
+@pytest.mark.parametrize(
+    "title,text",
+    [
+        ("Beasiswa untuk siswa cerdas", "Pemkab menyalurkan beasiswa kepada siswa cerdas di kota itu."),
+        ("Lomba cerdas cermat tingkat kota", "Pelajar mengikuti lomba cerdas cermat tingkat kota cerdas cermat."),
+        ("Cerdas FC juara", "Cerdas FC menang di final."),
+        ("Kota ramai saat libur", "Kota itu ramai. Kota tua dipenuhi wisatawan dari kota lain."),
+        ("Tepat aplikasi pupuk", "Penyuluh dinas mengajak petani tepat aplikasi pupuk."),
+        ("Terekam CCTV, pencuri gasak ponsel", "Aksi pencuri terekam CCTV toko. Rekaman CCTV diserahkan ke polisi."),
+        ("Tera ulang timbangan digital", "Dinas menera timbangan digital pedagang pasar."),
+        ("Jaring nelayan rusak", "Jaring dan jaringan nelayan rusak tersangkut ponton."),
+        ("Antrean panjang di RSUD", "Pasien mengeluhkan pelayanan lambat dan antrean panjang."),
+    ],
+)
 def test_look_alikes_do_not_trigger(title, text):
     assert not classify(title, text).relevant
 
@@ -100,11 +106,13 @@ def test_to_dict_is_json_ready():
 def test_extension_file_adds_terms_negatives_and_overrides(tmp_path):
     extra = tmp_path / "extra.toml"
     extra.write_text(
-        '[scoring]\ntitle = 3.0\n\n'
+        "[scoring]\ntitle = 3.0\n\n"
         '[[group]]\nname = "ours"\nweight = 1.0\ndimensions = ["living"]\nterms = ["kampung wifi", "smart city"]\n\n'
         '[negatives]\nphrases = ["kota cerdas cermat"]\n\n'
         '[remove]\nterms = ["spbe"]\n\n'
-        '[dimensions.living]\nterms = { "kampung" = 0.5 }\n', encoding="utf-8")
+        '[dimensions.living]\nterms = { "kampung" = 0.5 }\n',
+        encoding="utf-8",
+    )
     vocab = load_vocabulary(extra)
     assert classify(None, "Desa membangun kampung wifi.", vocabulary=vocab).relevant
     assert classify("Smart city", "", vocabulary=vocab).score == pytest.approx(3.0)  # weight 1.0 x title 3.0
@@ -112,12 +120,15 @@ def test_extension_file_adds_terms_negatives_and_overrides(tmp_path):
     assert classify(None, "Penilaian SPBE naik.").relevant  # the shipped vocabulary is untouched
 
 
-@pytest.mark.parametrize("content,message", [
-    ("[[group]]\nweight = 1\n", "needs `terms`"),
-    ("[oops]\n", "unknown key 'oops'"),
-    ("[[group]]\nterms = ['x']\ndimensions = ['smart']\n", "unknown dimension"),
-    ("not toml [", "not valid TOML"),
-])
+@pytest.mark.parametrize(
+    "content,message",
+    [
+        ("[[group]]\nweight = 1\n", "needs `terms`"),
+        ("[oops]\n", "unknown key 'oops'"),
+        ("[[group]]\nterms = ['x']\ndimensions = ['smart']\n", "unknown dimension"),
+        ("not toml [", "not valid TOML"),
+    ],
+)
 def test_extension_file_errors_are_one_clear_line(tmp_path, content, message):
     extra = tmp_path / "bad.toml"
     extra.write_text(content, encoding="utf-8")

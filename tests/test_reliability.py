@@ -58,7 +58,11 @@ def fault_crawl(tmp_path_factory, faultsite):
     db = sqlite3.connect(workdir / "kabar.db")
     db.row_factory = sqlite3.Row
     crawl = SimpleNamespace(
-        runner=runner, result=result, elapsed=elapsed, db=db, site=faultsite,
+        runner=runner,
+        result=result,
+        elapsed=elapsed,
+        db=db,
+        site=faultsite,
         hits=faultsite.hits(),  # a snapshot: later tests reset the server's log
         max_rss_kb=resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss,
         articles={r["url"]: r for r in db.execute("select * from articles")},
@@ -168,16 +172,21 @@ def test_redirect_loops_and_long_chains_are_recorded(fault_crawl):
 
 def test_no_ssrf_through_redirects(fault_crawl):
     assert hits(fault_crawl, server="internal") == []
-    for path, kind in (("/x/to-metadata", "link-local"), ("/x/to-private", "private"),
-                       ("/x/to-internal", "loopback"), ("/x/to-localhost", "loopback")):
+    for path, kind in (
+        ("/x/to-metadata", "link-local"),
+        ("/x/to-private", "private"),
+        ("/x/to-internal", "loopback"),
+        ("/x/to-localhost", "loopback"),
+    ):
         assert_recorded(fault_crawl, path, error=f"{kind} address, not one of the source's own hosts")
 
 
 def test_public_host_redirecting_to_private_addresses_is_refused(tmp_path, faultsite):
     """The same pages under a public-looking host (this server as an HTTP proxy)."""
     faultsite.reset()
-    runner, result, _ = _crawl(tmp_path, faultsite.public_sources_toml(PUBLIC_HOST),
-                               env={"http_proxy": faultsite.proxy_url, "no_proxy": ""})
+    runner, result, _ = _crawl(
+        tmp_path, faultsite.public_sources_toml(PUBLIC_HOST), env={"http_proxy": faultsite.proxy_url, "no_proxy": ""}
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     assert "Traceback" not in result.stderr
     hosts = {h.host for h in faultsite.hits()}
@@ -203,10 +212,20 @@ def test_own_hosts_without_a_port_count_for_http_and_https():
 
 @pytest.mark.parametrize(
     ("host", "kind"),
-    [("127.0.0.1", "loopback"), ("2130706433", "loopback"), ("0x7f.1", "loopback"), ("::1", "loopback"),
-     ("::ffff:10.0.0.1", "private"), ("169.254.169.254", "link-local"), ("fe80::1", "link-local"),
-     ("192.168.1.10", "private"), ("0.0.0.0", "unspecified"), ("100.64.0.1", "non-public"),
-     ("8.8.8.8", None), ("berita.example", None)],
+    [
+        ("127.0.0.1", "loopback"),
+        ("2130706433", "loopback"),
+        ("0x7f.1", "loopback"),
+        ("::1", "loopback"),
+        ("::ffff:10.0.0.1", "private"),
+        ("169.254.169.254", "link-local"),
+        ("fe80::1", "link-local"),
+        ("192.168.1.10", "private"),
+        ("0.0.0.0", "unspecified"),
+        ("100.64.0.1", "non-public"),
+        ("8.8.8.8", None),
+        ("berita.example", None),
+    ],
 )
 def test_address_classification(host, kind):
     address = literal_address(host)

@@ -46,10 +46,12 @@ def check_archive(workdir: Path) -> dict[int, tuple[str, str]]:
             assert not tables, f"schema half-built without a version: {sorted(tables)}"
             return {}
         assert db.execute("select version_num from alembic_version").fetchone()[0] == head_revision()
-        rows = db.execute("select id, url, title, text, text_hash, warc_file, warc_offset, warc_length "
-                          "from articles").fetchall()
-        pointers = db.execute("select warc_file, warc_offset, warc_length from fetched_urls "
-                              "where warc_file is not null").fetchall()
+        rows = db.execute(
+            "select id, url, title, text, text_hash, warc_file, warc_offset, warc_length from articles"
+        ).fetchall()
+        pointers = db.execute(
+            "select warc_file, warc_offset, warc_length from fetched_urls where warc_file is not null"
+        ).fetchall()
     articles = {}
     for id_, url, title, text, hash_, *pointer in rows:
         assert title and text and hash_ == text_hash(text), f"article {id_} is not whole"
@@ -192,8 +194,10 @@ def small_disk(tmp_path):
     """``tmp_path/data/warc`` on a 96 kB tmpfs, or None where mounting is not allowed."""
     warc = tmp_path / "data" / "warc"
     warc.mkdir(parents=True)
-    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(warc)],
-                             capture_output=True).returncode == 0
+    mounted = (
+        subprocess.run(["mount", "-t", "tmpfs", "-o", "size=96k", "tmpfs", str(warc)], capture_output=True).returncode
+        == 0
+    )
     yield warc if mounted else None
     if mounted:
         subprocess.run(["umount", "-l", str(warc)], check=False)
@@ -205,8 +209,14 @@ def test_disk_full_under_the_warc_files(tmp_path, sites, small_disk):
     args = ["crawl", "--source", "sumselpos", "--source", "infodaerah"]
     if small_disk is None:  # no tmpfs here: the same failure, raised at the write call
         env = kabar_env(tmp_path, runner.database_url, config) | {"KABAR_TEST_DISK_BYTES": "98304"}
-        result = subprocess.run([sys.executable, "-m", "tests.support.faults.diskfull", *args], cwd=tmp_path,
-                                env=env, capture_output=True, text=True, timeout=300)
+        result = subprocess.run(
+            [sys.executable, "-m", "tests.support.faults.diskfull", *args],
+            cwd=tmp_path,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=300,
+        )
     else:
         result = runner(*args)
     assert "Traceback" not in result.stderr

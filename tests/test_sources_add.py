@@ -44,8 +44,13 @@ def test_each_example_site_is_discovered_from_its_homepage(sites, gold_paths, ke
     pattern = re.compile(found.pattern)
     missed = [p for p in gold_paths[key] if not pattern.search(p)]
     assert not missed, f"{found.pattern} misses {missed[:3]}"
-    not_articles = ["/", site.listing, listing_page_path(site.listing, site, 2).split("?")[0],
-                    *(site.section.format(topic=t) for t in ("smart-city", "banjir")), *site.static_pages]
+    not_articles = [
+        "/",
+        site.listing,
+        listing_page_path(site.listing, site, 2).split("?")[0],
+        *(site.section.format(topic=t) for t in ("smart-city", "banjir")),
+        *site.static_pages,
+    ]
     assert not [p for p in not_articles if pattern.search(p)], found.pattern
 
     articles = [s for s in found.samples if s.is_article]
@@ -70,7 +75,9 @@ def test_advertised_feeds_leave_comment_feeds_out():
       <link rel="stylesheet" type="text/css" href="/style.css">
     </head></html>"""
     assert advertised_feeds(html, "https://situs.example/") == [
-        "https://situs.example/feed/", "https://situs.example/feed.atom"]
+        "https://situs.example/feed/",
+        "https://situs.example/feed.atom",
+    ]
 
 
 def test_listing_candidates_put_navigation_first_and_skip_articles_feeds_and_search():
@@ -82,23 +89,41 @@ def test_listing_candidates_put_navigation_first_and_skip_articles_feeds_and_sea
       <a href="https://lain.example/category/x/">Lain</a><a href="/images/a.png">Foto</a>
     </body></html>"""
     assert listing_candidates(html, "https://situs.example/") == [
-        "https://situs.example/category/daerah/", "https://situs.example/redaksi/"]
+        "https://situs.example/category/daerah/",
+        "https://situs.example/redaksi/",
+    ]
 
 
-@pytest.mark.parametrize("articles, others, expected", [
-    (["https://a.example/read/2024/05/12/123456/pemkab-muba-raih-penghargaan",
-      "https://a.example/read/2023/11/02/98765/banjir-rendam-kota"],
-     ["https://a.example/read/", "https://a.example/kanal/daerah"],
-     r"^/read/\d{4}/\d{2}/\d{2}/\d+/[a-z0-9-]+$"),
-    (["/berita/12345-pemkab-oki-teken-masterplan", "/berita/678-sensor-banjir-lahat"], ["/berita/"],
-     r"^/berita/\d+-[a-z0-9-]+$"),
-    (["/2021/04/desa-internet-muratara.html", "/2019/11/kontingen-musi-rawas.html"], [],
-     r"^/\d{4}/\d{2}/[a-z0-9-]+\.html$"),
-    (["/news/kota-cerdas-palembang/", "/news/banjir-sekanak"], [], r"^/news/[a-z0-9-]+/?$"),
-    # a one-word section at the same depth forces slugs of two words or more
-    (["/daerah/muba-raih-nilai-tertinggi", "/daerah/pali-luncurkan-sipali"], ["/daerah/terkini"],
-     r"^/daerah/[a-z0-9]+(?:-[a-z0-9]+)+$"),
-])
+@pytest.mark.parametrize(
+    "articles, others, expected",
+    [
+        (
+            [
+                "https://a.example/read/2024/05/12/123456/pemkab-muba-raih-penghargaan",
+                "https://a.example/read/2023/11/02/98765/banjir-rendam-kota",
+            ],
+            ["https://a.example/read/", "https://a.example/kanal/daerah"],
+            r"^/read/\d{4}/\d{2}/\d{2}/\d+/[a-z0-9-]+$",
+        ),
+        (
+            ["/berita/12345-pemkab-oki-teken-masterplan", "/berita/678-sensor-banjir-lahat"],
+            ["/berita/"],
+            r"^/berita/\d+-[a-z0-9-]+$",
+        ),
+        (
+            ["/2021/04/desa-internet-muratara.html", "/2019/11/kontingen-musi-rawas.html"],
+            [],
+            r"^/\d{4}/\d{2}/[a-z0-9-]+\.html$",
+        ),
+        (["/news/kota-cerdas-palembang/", "/news/banjir-sekanak"], [], r"^/news/[a-z0-9-]+/?$"),
+        # a one-word section at the same depth forces slugs of two words or more
+        (
+            ["/daerah/muba-raih-nilai-tertinggi", "/daerah/pali-luncurkan-sipali"],
+            ["/daerah/terkini"],
+            r"^/daerah/[a-z0-9]+(?:-[a-z0-9]+)+$",
+        ),
+    ],
+)
 def test_infer_pattern(articles, others, expected):
     assert infer_pattern(articles, others) == expected
     regex = re.compile(expected)
@@ -152,7 +177,7 @@ def test_write_keeps_the_file_and_refuses_duplicates(kabar, sites, tmp_path):
     assert result.returncode == 0, result.stderr
     text = config.read_text(encoding="utf-8")
     assert text.startswith(COMMENTED)  # every byte of the file as it was, comments included
-    assert "[[sources]]" in text[len(COMMENTED):]
+    assert "[[sources]]" in text[len(COMMENTED) :]
     loaded = load_config(config)
     assert [s.name for s in loaded.sources] == ["lama", "jurnalsilampari"]  # name from the site
     assert loaded.sources[1].feeds == (url + "feed",) and loaded.sources[1].article_pattern
@@ -248,9 +273,12 @@ def two_hosts():
         article = internal.url + "/berita/1-rahasia-kota-cerdas.html"
         internal.route("/robots.txt", "text/plain", b"User-agent: *\nAllow: /\n")
         internal.route("/feed.xml", INTERNAL_FEED, rss([article] * 3))
-        internal.route("/sitemap.xml", "application/xml",
-                       f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{article}'
-                       "</loc></url></urlset>".encode())
+        internal.route(
+            "/sitemap.xml",
+            "application/xml",
+            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9"><url><loc>{article}'
+            "</loc></url></urlset>".encode(),
+        )
         internal.route("/berita/1-rahasia-kota-cerdas.html", "text/html", article_html(1).encode())
         internal.route("/", "text/html", HOME % b"")
         site.route("/robots.txt", "text/plain", b"User-agent: *\nAllow: /\n")
@@ -265,8 +293,9 @@ def test_add_refuses_a_redirect_to_another_private_host(kabar, two_hosts, hops):
     site.redirect("/" if hops == 1 else f"/pindah/{hops - 1}", internal.url + "/")
     with Fetcher() as fetcher, pytest.raises(SourceError) as raised:
         discover(site.url + "/", fetcher)
-    assert str(raised.value) == (f"{site.url}/: refused: redirects to {internal.url}/, "
-                                 "a loopback address outside the source's own hosts")
+    assert str(raised.value) == (
+        f"{site.url}/: refused: redirects to {internal.url}/, a loopback address outside the source's own hosts"
+    )
     result = kabar("sources", "add", site.url + "/")
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.strip().splitlines() == [f"kabar: error: {raised.value}"]
@@ -275,8 +304,10 @@ def test_add_refuses_a_redirect_to_another_private_host(kabar, two_hosts, hops):
 
 def test_add_never_requests_private_hosts_it_discovers(two_hosts):
     site, internal = two_hosts
-    advertised = (f'<link rel="alternate" type="{INTERNAL_FEED}" href="{internal.url}/feed.xml">'
-                  f'<link rel="alternate" type="{INTERNAL_FEED}" href="/feed.xml">').encode()
+    advertised = (
+        f'<link rel="alternate" type="{INTERNAL_FEED}" href="{internal.url}/feed.xml">'
+        f'<link rel="alternate" type="{INTERNAL_FEED}" href="/feed.xml">'
+    ).encode()
     site.route("/", "text/html", HOME % advertised)
     site.route("/robots.txt", "text/plain", f"User-agent: *\nAllow: /\nSitemap: {internal.url}/sitemap.xml\n".encode())
     site.redirect("/feed.xml", internal.url + "/feed.xml")
@@ -285,7 +316,9 @@ def test_add_never_requests_private_hosts_it_discovers(two_hosts):
     assert internal.hits == []
     assert found.url == site.url + "/" and not found.feeds and not found.sitemaps and not found.samples
     assert set(found.refused) == {internal.url + "/feed.xml", site.url + "/feed.xml", internal.url + "/sitemap.xml"}
-    assert found.refused[site.url + "/feed.xml"].startswith(f"refused: redirects to {internal.url}/feed.xml, a loopback")
+    assert found.refused[site.url + "/feed.xml"].startswith(
+        f"refused: redirects to {internal.url}/feed.xml, a loopback"
+    )
     preview = "\n".join(describe(found))
     assert f"refused     {internal.url}/sitemap.xml: a loopback address outside the source's own hosts" in preview
 
@@ -296,15 +329,21 @@ def test_add_refuses_a_host_name_that_resolves_to_a_private_address(two_hosts):
     site.redirect("/", f"http://intranet.example:{port}/")
     with Fetcher(resolve=lambda host, port: ["127.0.0.3"]) as fetcher, pytest.raises(SourceError) as raised:
         discover(site.url + "/", fetcher)
-    assert "refused: redirects to http://intranet.example" in str(raised.value) and "a loopback address" in str(raised.value)
+    assert "refused: redirects to http://intranet.example" in str(raised.value) and "a loopback address" in str(
+        raised.value
+    )
     assert internal.hits == []
 
 
 def test_a_host_name_is_refused_when_any_of_its_addresses_is_not_public():
     from jobs.sources.netguard import AddressGuard, Blocked
 
-    answers = {"publik.example": ["8.8.8.8", "2001:4860:4860::8888"], "campur.example": ["8.8.8.8", "10.1.2.3"],
-               "kembar.example": ["8.8.4.4", "::1"], "meta.example": ["169.254.169.254"]}
+    answers = {
+        "publik.example": ["8.8.8.8", "2001:4860:4860::8888"],
+        "campur.example": ["8.8.8.8", "10.1.2.3"],
+        "kembar.example": ["8.8.4.4", "::1"],
+        "meta.example": ["169.254.169.254"],
+    }
     guard = AddressGuard(resolve=lambda host, port: answers[host])
     # the addresses the connection is made to are the ones checked (no second lookup)
     assert guard.addresses("publik.example", 80) == ["8.8.8.8", "2001:4860:4860::8888"]
@@ -331,17 +370,22 @@ def test_add_through_a_proxy_never_asks_for_the_metadata_address(monkeypatch):
         proxy.redirect("/", "http://169.254.169.254/latest/meta-data/")
         with Fetcher() as fetcher, pytest.raises(SourceError) as raised:
             discover("http://berita.example/", fetcher)
-        assert str(raised.value) == ("http://berita.example/: refused: redirects to "
-                                     "http://169.254.169.254/latest/meta-data/, a link-local address "
-                                     "outside the source's own hosts")
+        assert str(raised.value) == (
+            "http://berita.example/: refused: redirects to "
+            "http://169.254.169.254/latest/meta-data/, a link-local address "
+            "outside the source's own hosts"
+        )
 
         feed = b'<link rel="alternate" type="application/rss+xml" href="http://169.254.169.254/latest/meta-data/">'
         proxy.route("/", "text/html", HOME % feed)
         proxy.redirect("/berita/", "http://localhost:9/admin/")
         with Fetcher() as fetcher:
             found = discover("http://berita.example/", fetcher)
-        assert set(found.refused) == {"http://169.254.169.254/latest/meta-data/", "http://10.20.30.40/sitemap.xml",
-                                      "http://berita.example/berita/"}
+        assert set(found.refused) == {
+            "http://169.254.169.254/latest/meta-data/",
+            "http://10.20.30.40/sitemap.xml",
+            "http://berita.example/berita/",
+        }
         assert proxy.hits and all(hit.startswith("http://berita.example/") for hit in proxy.hits), proxy.hits
 
 
@@ -376,7 +420,8 @@ def test_add_stops_when_its_budget_is_spent():
         with Fetcher(timeout=2, budget=3.5) as fetcher, pytest.raises(SourceError) as raised:
             discover(site.url + "/", fetcher)
         elapsed = time.monotonic() - started
-    assert str(raised.value) == (f"{site.url}/: the site did not answer within 3.5 s in all "
-                                 "(the limit for one sources add)")
+    assert str(raised.value) == (
+        f"{site.url}/: the site did not answer within 3.5 s in all (the limit for one sources add)"
+    )
     assert 3.5 <= elapsed < 5, elapsed
     assert len(site.hits) < 8  # robots.txt, the homepage and a few of the feed paths

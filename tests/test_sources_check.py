@@ -22,8 +22,10 @@ from jobs.sources.fetch import Fetcher
 from storage.checks import latest_checks, record_check, source_activity
 from storage.models import utcnow
 
-REDESIGN = (b"<!doctype html><html><head><title>Sumsel Pos</title></head><body><div id='app'></div>"
-            b"<script src='/static/app.js'></script></body></html>")
+REDESIGN = (
+    b"<!doctype html><html><head><title>Sumsel Pos</title></head><body><div id='app'></div>"
+    b"<script src='/static/app.js'></script></body></html>"
+)
 
 
 class ChangingSite:
@@ -70,9 +72,14 @@ class ChangingSite:
 
     def source(self, name: str = "berubah") -> SourceConfig:
         base = self.url.rstrip("/")
-        return SourceConfig(name=name, url=self.url, feeds=(base + self.site.feed,),
-                            sitemaps=tuple(base + p for p in self.site.sitemaps),
-                            listings=(base + self.site.listing,), article_pattern=self.site.article_pattern)
+        return SourceConfig(
+            name=name,
+            url=self.url,
+            feeds=(base + self.site.feed,),
+            sitemaps=tuple(base + p for p in self.site.sitemaps),
+            listings=(base + self.site.listing,),
+            article_pattern=self.site.article_pattern,
+        )
 
     def close(self) -> None:
         self.server.shutdown()
@@ -124,7 +131,9 @@ def test_unreachable_source_fails_at_once():
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
-    result = _check(SourceConfig(name="mati", url=f"http://127.0.0.1:{port}/", feeds=(f"http://127.0.0.1:{port}/feed/",)))
+    result = _check(
+        SourceConfig(name="mati", url=f"http://127.0.0.1:{port}/", feeds=(f"http://127.0.0.1:{port}/feed/",))
+    )
     assert result["status"] == "failing" and result["reason"] == "homepage unreachable (connection refused)"
     assert result["reachable"] is False
 
@@ -147,9 +156,15 @@ def _history(archive, name: str, *, weekly: int, weeks: int, recent: int, last_r
     dates = [now - timedelta(days=8 + 7 * w + d) for w in range(weeks) for d in range(weekly)]
     dates += [now - timedelta(days=1, hours=i) for i in range(recent)]
     for i, published in enumerate(dates):
-        archive.add_article({"url": f"https://{name}.example/berita/{i}", "source_id": source,
-                             "title": f"Berita {i}", "text": f"Isi berita nomor {i} dari {name}.",
-                             "published_at": published})
+        archive.add_article(
+            {
+                "url": f"https://{name}.example/berita/{i}",
+                "source_id": source,
+                "title": f"Berita {i}",
+                "text": f"Isi berita nomor {i} dari {name}.",
+                "published_at": published,
+            }
+        )
     first = archive.start_run(name, "daemon")
     archive.finish_run(first, status="ok")
     archive.finish_run(archive.start_run(name, "daemon"), status="ok")
@@ -157,6 +172,7 @@ def _history(archive, name: str, *, weekly: int, weeks: int, recent: int, last_r
         failed = archive.start_run(name, "daemon")
         archive.finish_run(failed, status="failed", errors=1, error_samples=["DNS lookup failed"])
     from sqlalchemy import update
+
     from storage.models import CrawlRun
 
     with archive.engine.begin() as conn:  # the source has been crawled for 100 days
@@ -169,8 +185,12 @@ def test_activity_against_the_usual_rate(archive, engine):
     _history(archive, "diam", weekly=5, weeks=12, recent=0, last_run_ok=False)
     _history(archive, "baru", weekly=0, weeks=0, recent=2)
     activity = {a["source"]: a for a in source_activity(engine, ["rajin", "sepi", "diam", "baru", "kosong"])}
-    assert activity["rajin"]["articles_7d"] == 6 and activity["rajin"]["usual_per_week"] == pytest.approx(60 / (90 / 7), 0.01)
-    assert activity["sepi"]["articles_7d"] == 0 and activity["sepi"]["articles_30d"] == 16  # days 8-12, 15-19, 22-26, 29
+    assert activity["rajin"]["articles_7d"] == 6 and activity["rajin"]["usual_per_week"] == pytest.approx(
+        60 / (90 / 7), 0.01
+    )
+    assert (
+        activity["sepi"]["articles_7d"] == 0 and activity["sepi"]["articles_30d"] == 16
+    )  # days 8-12, 15-19, 22-26, 29
     assert activity["diam"]["last_status"] == "failed" and activity["diam"]["last_error"] == "DNS lookup failed"
     assert activity["diam"]["last_success"] is not None
     assert activity["kosong"]["usual_per_week"] is None and activity["kosong"]["last_run"] is None
@@ -215,7 +235,8 @@ def _config_for(changing: ChangingSite, sites, path: Path) -> Path:
         f"article_pattern = '{source.article_pattern}'\n\n"
         "[[sources]]\n"
         f'name = "infodaerah"\nurl = "{infodaerah}"\nfeeds = ["{infodaerah}feed.atom"]\n',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     return path
 
 
@@ -262,6 +283,7 @@ def test_the_daemon_checks_every_source_once_a_day(kabar, sites, tmp_path):
         assert daemon.stop()[0] == 0
         from sqlalchemy import func, select
         from sqlalchemy.orm import Session
+
         from storage.models import SourceCheck
 
         with Session(engine) as session:
@@ -283,7 +305,10 @@ def test_web_overview_lists_failing_and_quiet_sources(tmp_path):
     page = TestClient(create_app(engine)).get("/overview")
     assert page.status_code == 200
     assert "Sources failing or gone quiet" in page.text and "sumselpos" in page.text
-    assert "extract no title or text" in page.text and "infodaerah" not in page.text.split("Sources failing")[1].split("</table>")[0]
+    assert (
+        "extract no title or text" in page.text
+        and "infodaerah" not in page.text.split("Sources failing")[1].split("</table>")[0]
+    )
 
 
 # --- private addresses and deadlines ----------------------------------------------------------
@@ -306,8 +331,11 @@ def two_hosts():
             internal.route(path, "text/html", secret)
         site.route("/robots.txt", "text/plain", ALLOW_ALL)
         site.route("/", "text/html", HOME)
-        items = [internal.url + "/berita/1-rahasia-kota-cerdas.html", site.url + "/berita/2-pindah-kota-cerdas.html",
-                 site.url + "/berita/4-program-kota-cerdas.html"]
+        items = [
+            internal.url + "/berita/1-rahasia-kota-cerdas.html",
+            site.url + "/berita/2-pindah-kota-cerdas.html",
+            site.url + "/berita/4-program-kota-cerdas.html",
+        ]
         site.route("/feed.xml", "application/rss+xml", rss(items))
         site.redirect("/berita/2-pindah-kota-cerdas.html", internal.url + "/berita/3-rahasia-kota-cerdas.html")
         site.route("/berita/4-program-kota-cerdas.html", "text/html", article_html(4).encode())
@@ -325,8 +353,10 @@ def test_check_never_requests_private_hosts_its_feed_lists(two_hosts, engine):
     assert [r["url"] for r in result["refused"]] == [secret, moved]
     samples = {s["url"]: s for s in result["samples"]}
     assert samples[secret]["error"] == "refused: a loopback address outside the source's own hosts"
-    assert samples[moved]["error"] == (f"refused: redirects to {internal.url}/berita/3-rahasia-kota-cerdas.html, "
-                                       "a loopback address outside the source's own hosts")
+    assert samples[moved]["error"] == (
+        f"refused: redirects to {internal.url}/berita/3-rahasia-kota-cerdas.html, "
+        "a loopback address outside the source's own hosts"
+    )
     assert not samples[secret]["title"] and not samples[moved]["title"] and samples[good]["ok"]
     assert result["status"] == "warning"
     assert result["reason"] == f"refused {secret} and 1 more: non-public address outside the source's own hosts"
@@ -341,7 +371,11 @@ def test_check_through_a_proxy_never_asks_for_private_addresses(monkeypatch):
 
     for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
-    items = ["http://169.254.169.254/latest/meta-data/", "http://localhost:9/rahasia", "http://berita.example/berita/pindah"]
+    items = [
+        "http://169.254.169.254/latest/meta-data/",
+        "http://localhost:9/rahasia",
+        "http://berita.example/berita/pindah",
+    ]
     with TinySite("127.0.0.2") as proxy:
         monkeypatch.setenv("http_proxy", proxy.url)
         proxy.route("/robots.txt", "text/plain", ALLOW_ALL)
@@ -349,13 +383,17 @@ def test_check_through_a_proxy_never_asks_for_private_addresses(monkeypatch):
         proxy.route("/feed.xml", "application/rss+xml", rss(items))
         proxy.redirect("/berita/pindah", "http://169.254.169.254/latest/meta-data/iam/")
         with Fetcher() as fetcher:
-            result = check_source(SourceConfig(name="publik", url="http://berita.example/",
-                                               feeds=("http://berita.example/feed.xml",)), fetcher)
+            result = check_source(
+                SourceConfig(name="publik", url="http://berita.example/", feeds=("http://berita.example/feed.xml",)),
+                fetcher,
+            )
     assert proxy.hits and all(hit.startswith("http://berita.example/") for hit in proxy.hits), proxy.hits
     refused = {r["url"]: r["reason"] for r in result["refused"]}
     assert sorted(refused) == sorted(items)
-    assert refused[items[-1]] == ("refused: redirects to http://169.254.169.254/latest/meta-data/iam/, "
-                                  "a link-local address outside the source's own hosts")
+    assert refused[items[-1]] == (
+        "refused: redirects to http://169.254.169.254/latest/meta-data/iam/, "
+        "a link-local address outside the source's own hosts"
+    )
 
 
 def test_check_gives_up_on_a_homepage_that_drips_forever():
@@ -369,8 +407,9 @@ def test_check_gives_up_on_a_homepage_that_drips_forever():
         site.route("/", "text/html", DRIP)
         started = time.monotonic()
         with Fetcher(timeout=2) as fetcher:
-            result = check_source(SourceConfig(name="lambat", url=site.url + "/", feeds=(site.url + "/feed.xml",)),
-                                  fetcher)
+            result = check_source(
+                SourceConfig(name="lambat", url=site.url + "/", feeds=(site.url + "/feed.xml",)), fetcher
+            )
         elapsed = time.monotonic() - started
     assert result["status"] == "failing" and result["reason"] == "homepage did not answer within 2 s"
     assert 2 <= elapsed < 4, elapsed
@@ -387,8 +426,11 @@ def test_each_source_gets_its_own_time_budget():
     with TinySite("127.0.0.2", missing_delay=1.0) as site:
         site.route("/robots.txt", "text/plain", ALLOW_ALL)
         site.route("/", "text/html", HOME)
-        site.route("/lambat.xml", "application/rss+xml",
-                   rss([f"{site.url}/berita/{n}-hilang-kota-cerdas.html" for n in range(9)]))
+        site.route(
+            "/lambat.xml",
+            "application/rss+xml",
+            rss([f"{site.url}/berita/{n}-hilang-kota-cerdas.html" for n in range(9)]),
+        )
         site.route("/cepat.xml", "application/rss+xml", rss([f"{site.url}/berita/1-program-kota-cerdas.html"]))
         site.route("/berita/1-program-kota-cerdas.html", "text/html", article_html(1).encode())
         slow = SourceConfig(name="lambat", url=site.url + "/", feeds=(site.url + "/lambat.xml",))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select
@@ -14,7 +14,6 @@ from storage.query import get_article, list_runs
 from storage.textnorm import text_hash
 from tests.support.articles import ARTICLES
 from tests.support.workers import concurrent_writer
-
 
 
 def test_ensure_source_is_idempotent_and_follows_url_changes(archive, engine) -> None:
@@ -49,8 +48,14 @@ def test_store_article_writes_tags_story_and_fetch_in_one_transaction(archive, e
 
     source = archive.ensure_source("sumsel", "https://sumselupdate.example/")
     fields = dict(ARTICLES["muba_smart_city"], source_id=source)
-    tags = {"relevant": True, "score": 3.5, "reasons": [], "dimensions": ["governance"],
-            "regions": [{"code": "16.06", "name": "Musi Banyuasin", "type": "kabupaten"}], "provinces": []}
+    tags = {
+        "relevant": True,
+        "score": 3.5,
+        "reasons": [],
+        "dimensions": ["governance"],
+        "regions": [{"code": "16.06", "name": "Musi Banyuasin", "type": "kabupaten"}],
+        "provinces": [],
+    }
     fetch = {"url": fields["url"] + "?utm=x", "source_id": source, "run_id": None, "kind": "article", "status": 200}
     article_id, created = archive.store_article(fields, tags=tags, signature=signature(fields["text"]), fetch=fetch)
     assert created
@@ -60,7 +65,9 @@ def test_store_article_writes_tags_story_and_fetch_in_one_transaction(archive, e
         assert s.scalar(select(ArticleRegion.code).where(ArticleRegion.article_id == article_id)) == "16.06"
         assert s.scalar(select(FetchedUrl.article_id).where(FetchedUrl.url == fetch["url"])) == article_id
     # the same URL again: not created, tags and story untouched, the fetch still recorded
-    again = archive.store_article({**fields, "title": "Lain"}, tags={**tags, "score": 0.0}, fetch={**fetch, "url": "https://x.example/a"})
+    again = archive.store_article(
+        {**fields, "title": "Lain"}, tags={**tags, "score": 0.0}, fetch={**fetch, "url": "https://x.example/a"}
+    )
     assert again == (article_id, False)
     with Session(engine) as s:
         assert s.get(Article, article_id).score == 3.5
@@ -111,12 +118,14 @@ def test_store_articles_writes_several_in_one_transaction(archive, engine) -> No
 
     event.listen(engine, "commit", count)
     try:
-        results = archive.store_articles([
-            NewArticle(muba, fetch={**fetch, "url": muba["url"]}),
-            NewArticle(banjir, tags={"relevant": True, "score": 2.0, "reasons": []}),
-            NewArticle(copy, fetch={**fetch, "url": copy["url"]}),
-            NewArticle(again),
-        ])
+        results = archive.store_articles(
+            [
+                NewArticle(muba, fetch={**fetch, "url": muba["url"]}),
+                NewArticle(banjir, tags={"relevant": True, "score": 2.0, "reasons": []}),
+                NewArticle(copy, fetch={**fetch, "url": copy["url"]}),
+                NewArticle(again),
+            ]
+        )
     finally:
         event.remove(engine, "commit", count)
     assert len(commits) == 1
@@ -129,11 +138,19 @@ def test_store_articles_writes_several_in_one_transaction(archive, engine) -> No
         assert s.get(Article, muba_id).story_id is not None
         assert s.scalar(select(FetchedUrl.article_id).where(FetchedUrl.url == copy["url"])) == muba_id
     # one bad article rolls back the whole call
-    other = dict(ARTICLES["banjir_palembang"], source_id=source, url="https://x.example/b",
-                 text="Teks lain sama sekali.")
+    other = dict(
+        ARTICLES["banjir_palembang"], source_id=source, url="https://x.example/b", text="Teks lain sama sekali."
+    )
     with pytest.raises(ValueError, match="unknown fetch kind"):
-        archive.store_articles([NewArticle(other), NewArticle(dict(other, url="https://x.example/c", text="Lain lagi."),
-                                                              fetch={**fetch, "url": "u", "kind": "video"})])
+        archive.store_articles(
+            [
+                NewArticle(other),
+                NewArticle(
+                    dict(other, url="https://x.example/c", text="Lain lagi."),
+                    fetch={**fetch, "url": "u", "kind": "video"},
+                ),
+            ]
+        )
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Article)) == 2
 
@@ -159,7 +176,11 @@ def test_aliases(archive, engine, stored) -> None:
     assert archive.find_article_for(["https://nowhere.example/"]) is None
     assert archive.find_article_for([]) is None
     # several known: the first in sorted order wins, whatever order they come in
-    assert archive.find_article_for([amp, palpres]) == archive.find_article_for([palpres, amp]) == stored["banjir_palembang"]
+    assert (
+        archive.find_article_for([amp, palpres])
+        == archive.find_article_for([palpres, amp])
+        == stored["banjir_palembang"]
+    )
     # Adding an article under an alias URL returns the article it is an alias of.
     assert archive.add_article({"url": amp, "source_id": 1, "title": "AMP"}) == (muba, False)
     assert get_article(engine, muba)["aliases"] == [amp]
@@ -196,8 +217,12 @@ def test_update_and_delete_article(archive, engine, stored) -> None:
         assert article.updated_at >= article.created_at
     archive.add_alias(article_id, "https://palpres.example/amp/banjir")
     archive.record_fetch(
-        "https://palpres.example/2024/01/banjir-palembang", source_id=None, run_id=None,
-        kind="article", status=200, article_id=article_id,
+        "https://palpres.example/2024/01/banjir-palembang",
+        source_id=None,
+        run_id=None,
+        kind="article",
+        status=200,
+        article_id=article_id,
     )
     archive.delete_article(article_id)
     with Session(engine) as s:
@@ -213,14 +238,21 @@ def test_record_fetch_upserts_by_url(archive, engine) -> None:
     source = archive.ensure_source("sumsel", "https://sumselupdate.example/")
     run = archive.start_run("sumsel", "cli")
     feed = "https://sumselupdate.example/feed/"
-    archive.record_fetch(feed, source_id=source, run_id=run, kind="feed", status=200,
-                         etag='W/"abc"', last_modified="Tue, 14 May 2024 02:30:00 GMT")
+    archive.record_fetch(
+        feed,
+        source_id=source,
+        run_id=run,
+        kind="feed",
+        status=200,
+        etag='W/"abc"',
+        last_modified="Tue, 14 May 2024 02:30:00 GMT",
+    )
     archive.record_fetch(feed, source_id=source, run_id=run, kind="feed", status=304)
     info = archive.fetch_info(feed)
     assert info["status"] == 304
     assert info["etag"] == 'W/"abc"'  # a 304 keeps the validators
     assert info["last_modified"] == "Tue, 14 May 2024 02:30:00 GMT"
-    assert info["fetched_at"].tzinfo == timezone.utc
+    assert info["fetched_at"].tzinfo == UTC
     archive.record_fetch(feed, source_id=source, run_id=run, kind="feed", status=200, etag='"def"')
     assert archive.fetch_info(feed)["etag"] == '"def"'
     assert archive.fetch_info("https://nowhere.example/") is None
@@ -255,8 +287,15 @@ def test_fetched_urls_and_known_urls(archive, stored) -> None:
 def test_runs(archive, engine) -> None:
     first = archive.start_run("sumsel", "cli")
     second = archive.start_run("palpres", "daemon")
-    archive.finish_run(first, status="partial", pages=12, new=3, duplicates=2, errors=25,
-                       error_samples=[f"HTTP 500 https://x.example/{i}" for i in range(25)])
+    archive.finish_run(
+        first,
+        status="partial",
+        pages=12,
+        new=3,
+        duplicates=2,
+        errors=25,
+        error_samples=[f"HTTP 500 https://x.example/{i}" for i in range(25)],
+    )
     runs = list_runs(engine)
     assert [r["id"] for r in runs] == [second, first]
     assert runs[0]["status"] == "running" and runs[0]["finished"] is None
@@ -264,7 +303,7 @@ def test_runs(archive, engine) -> None:
     assert (done["source"], done["trigger"], done["status"]) == ("sumsel", "cli", "partial")
     assert (done["pages"], done["new"], done["duplicates"], done["errors"]) == (12, 3, 2, 25)
     assert len(done["error_samples"]) == 20 and done["error_samples"][0] == "HTTP 500 https://x.example/0"
-    assert done["started"] <= done["finished"] and done["finished"].tzinfo == timezone.utc
+    assert done["started"] <= done["finished"] and done["finished"].tzinfo == UTC
     assert [r["id"] for r in list_runs(engine, source="palpres")] == [second]
     assert len(list_runs(engine, limit=1)) == 1
     with pytest.raises(ValueError, match="unknown run status"):
@@ -278,8 +317,7 @@ def test_concurrent_writers_never_duplicate(database_url: str, engine) -> None:
     ctx = multiprocessing.get_context("spawn")
     start, queue = ctx.Event(), ctx.Queue()
     procs = [
-        ctx.Process(target=concurrent_writer, args=(database_url, w, start, rounds, queue))
-        for w in range(workers)
+        ctx.Process(target=concurrent_writer, args=(database_url, w, start, rounds, queue)) for w in range(workers)
     ]
     for p in procs:
         p.start()
@@ -309,10 +347,15 @@ def test_concurrent_writers_never_duplicate(database_url: str, engine) -> None:
 def test_published_at_can_be_missing(archive, engine) -> None:
     source = archive.ensure_source("sumsel", "https://sumselupdate.example/")
     article_id, _ = archive.add_article(
-        {"url": "https://x.example/tanpa-tanggal", "source_id": source, "title": "Tanpa tanggal",
-         "fetched_at": datetime(2024, 6, 1, tzinfo=timezone.utc), "meta": {"reasons": ["smart city"]}}
+        {
+            "url": "https://x.example/tanpa-tanggal",
+            "source_id": source,
+            "title": "Tanpa tanggal",
+            "fetched_at": datetime(2024, 6, 1, tzinfo=UTC),
+            "meta": {"reasons": ["smart city"]},
+        }
     )
     article = get_article(engine, article_id)
     assert article["published"] is None
-    assert article["fetched_at"] == datetime(2024, 6, 1, tzinfo=timezone.utc)
+    assert article["fetched_at"] == datetime(2024, 6, 1, tzinfo=UTC)
     assert article["meta"] == {"reasons": ["smart city"]}

@@ -3,7 +3,7 @@ PostgreSQL, and the one rule of what is visible, shared with search, counts and 
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from storage.browse import source_names, stories_per_month, visible_article, visible_story
 from storage.query import SearchRequest, count, get_article, search
@@ -19,11 +19,15 @@ def add_copy(archive, original: int, *, days: int = 1) -> tuple[int, int]:
     (copy id, story id)."""
     fields = ARTICLES["muba_smart_city"]
     source = archive.ensure_source("nasional", "https://kabarnasional.example/")
-    copy, created = archive.add_article({
-        **fields, "source_id": source, "url": "https://kabarnasional.example/2024/05/muba",
-        "published_at": fields["published_at"] + timedelta(days=days),
-        "text": fields["text"] + " Warga diminta memanfaatkan layanan daring tersebut.",
-    })
+    copy, created = archive.add_article(
+        {
+            **fields,
+            "source_id": source,
+            "url": "https://kabarnasional.example/2024/05/muba",
+            "published_at": fields["published_at"] + timedelta(days=days),
+            "text": fields["text"] + " Warga diminta memanfaatkan layanan daring tersebut.",
+        }
+    )
     assert created
     story = archive.assign_story(original)
     assert archive.assign_story(copy) == story
@@ -62,17 +66,29 @@ def test_stories_per_month_by_first_visible_publication_in_the_zone(engine, arch
     archive.hide(stored["muba_smart_city"], "permintaan narasumber")  # the story starts with the copy now
     assert stories_per_month(engine, WIB)["2024-06"] == 1 and "2024-05" not in stories_per_month(engine, WIB)
     source = archive.ensure_source("sumsel", "https://sumselupdate.example/")
-    archive.add_article({"url": "https://sumselupdate.example/tanpa-tanggal", "source_id": source,
-                         "title": "Tanpa tanggal", "text": "Berita tanpa tanggal terbit."})
+    archive.add_article(
+        {
+            "url": "https://sumselupdate.example/tanpa-tanggal",
+            "source_id": source,
+            "title": "Tanpa tanggal",
+            "text": "Berita tanpa tanggal terbit.",
+        }
+    )
     # 31 January 20:00 UTC is 1 February in WIB: the zone decides the month
-    archive.add_article({"url": "https://sumselupdate.example/akhir-januari", "source_id": source,
-                         "title": "Akhir Januari", "text": "Berita akhir Januari.",
-                         "published_at": datetime(2024, 1, 31, 20, 0, tzinfo=timezone.utc)})
-    in_wib, in_utc = stories_per_month(engine, WIB), stories_per_month(engine, timezone.utc)
+    archive.add_article(
+        {
+            "url": "https://sumselupdate.example/akhir-januari",
+            "source_id": source,
+            "title": "Akhir Januari",
+            "text": "Berita akhir Januari.",
+            "published_at": datetime(2024, 1, 31, 20, 0, tzinfo=UTC),
+        }
+    )
+    in_wib, in_utc = stories_per_month(engine, WIB), stories_per_month(engine, UTC)
     assert in_wib == {"2023-11": 1, "2024-01": 1, "2024-02": 1, "2024-03": 1, "2024-06": 1}
     assert in_utc["2024-01"] == 2 and "2024-02" not in in_utc
     assert list(in_wib) == sorted(in_wib)
-    assert sum(in_wib.values()) == count(engine, SearchRequest(since=datetime(1900, 1, 1, tzinfo=timezone.utc)))
+    assert sum(in_wib.values()) == count(engine, SearchRequest(since=datetime(1900, 1, 1, tzinfo=UTC)))
 
 
 def test_source_names_sorted(engine, archive, stored) -> None:
@@ -83,11 +99,18 @@ def test_source_names_sorted(engine, archive, stored) -> None:
 
 def test_tags_of_articles(engine, stored) -> None:
     muba = stored["muba_smart_city"]
-    store_tags(engine, muba, {
-        "relevant": True, "score": 3.0, "reasons": [], "dimensions": ["governance", "economy"],
-        "regions": [{"code": "16.06", "name": "Musi Banyuasin", "type": "kabupaten"}],
-        "provinces": [{"code": "16", "name": "Sumatera Selatan", "type": "provinsi"}],
-    })
+    store_tags(
+        engine,
+        muba,
+        {
+            "relevant": True,
+            "score": 3.0,
+            "reasons": [],
+            "dimensions": ["governance", "economy"],
+            "regions": [{"code": "16.06", "name": "Musi Banyuasin", "type": "kabupaten"}],
+            "provinces": [{"code": "16", "name": "Sumatera Selatan", "type": "provinsi"}],
+        },
+    )
     tags = tags_of(engine, [muba, stored["banjir_palembang"]])
     assert tags[muba] == {
         "dimensions": ["economy", "governance"],
@@ -100,8 +123,11 @@ def test_tags_of_articles(engine, stored) -> None:
 
 def test_one_rule_of_visible_for_search_counts_facets_and_pages(engine, archive, stored) -> None:
     muba = stored["muba_smart_city"]
-    store_tags(engine, muba, {"dimensions": ["governance"],
-                              "regions": [{"code": "16.06", "name": "Musi Banyuasin", "type": "kabupaten"}]})
+    store_tags(
+        engine,
+        muba,
+        {"dimensions": ["governance"], "regions": [{"code": "16.06", "name": "Musi Banyuasin", "type": "kabupaten"}]},
+    )
     archive.hide(muba, "permintaan narasumber")
     everything = SearchRequest(limit=None)
     assert muba not in {h.id for h in search(engine, everything)}

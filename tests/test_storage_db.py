@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
@@ -12,10 +12,10 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.orm import Session
 
 from storage.db import (
-    head_revision,
     create_engine_for,
     current_revision,
     default_database_url,
+    head_revision,
     open_archive,
     upgrade,
 )
@@ -23,10 +23,20 @@ from storage.errors import StorageError
 from storage.models import Article, CrawlRun, Source
 from tests.support.workers import concurrent_opener
 
-
 WIB = timezone(timedelta(hours=7))
-TABLES = {"sources", "articles", "article_urls", "fetched_urls", "crawl_runs", "alembic_version",
-          "stories", "article_bands", "article_versions", "article_regions", "article_dimensions"}
+TABLES = {
+    "sources",
+    "articles",
+    "article_urls",
+    "fetched_urls",
+    "crawl_runs",
+    "alembic_version",
+    "stories",
+    "article_bands",
+    "article_versions",
+    "article_regions",
+    "article_dimensions",
+}
 
 
 def test_migrates_an_empty_database_to_head(database_url: str) -> None:
@@ -46,12 +56,9 @@ def test_migrates_an_empty_database_to_head(database_url: str) -> None:
         else:
             with engine.connect() as conn:
                 names = set(
-                    conn.exec_driver_sql(
-                        "SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')"
-                    ).scalars()
+                    conn.exec_driver_sql("SELECT name FROM sqlite_master WHERE type IN ('table', 'trigger')").scalars()
                 )
-            assert {"article_fts", "articles_fts_insert", "articles_fts_update",
-                    "articles_fts_delete"} <= names
+            assert {"article_fts", "articles_fts_insert", "articles_fts_update", "articles_fts_delete"} <= names
     finally:
         engine.dispose()
 
@@ -93,27 +100,23 @@ def test_two_processes_opening_a_new_archive_at_once(database_url: str) -> None:
 def test_times_round_trip_as_aware_utc(engine, archive) -> None:
     source = archive.ensure_source("sumsel", "https://sumselupdate.example/")
     published = datetime(2024, 5, 14, 9, 30, 15, 123456, tzinfo=WIB)
-    article_id, _ = archive.add_article(
-        {"url": "https://x.example/a", "source_id": source, "published_at": published}
-    )
+    article_id, _ = archive.add_article({"url": "https://x.example/a", "source_id": source, "published_at": published})
     with Session(engine) as s:
         article = s.get(Article, article_id)
         assert article.published_at == published
-        assert article.published_at.tzinfo == timezone.utc
+        assert article.published_at.tzinfo == UTC
         assert article.published_at.hour == 2
-        assert article.created_at.tzinfo == timezone.utc
-        assert abs(article.created_at - datetime.now(timezone.utc)) < timedelta(minutes=5)
+        assert article.created_at.tzinfo == UTC
+        assert abs(article.created_at - datetime.now(UTC)) < timedelta(minutes=5)
     run_id = archive.start_run("sumsel", "cli")
     with Session(engine) as s:
-        assert s.get(CrawlRun, run_id).started_at.tzinfo == timezone.utc
+        assert s.get(CrawlRun, run_id).started_at.tzinfo == UTC
 
 
 def test_naive_datetimes_are_refused(archive) -> None:
     source = archive.ensure_source("sumsel", "https://sumselupdate.example/")
     with pytest.raises(StatementError, match="naive datetime"):
-        archive.add_article(
-            {"url": "https://x.example/a", "source_id": source, "published_at": datetime(2024, 1, 1)}
-        )
+        archive.add_article({"url": "https://x.example/a", "source_id": source, "published_at": datetime(2024, 1, 1)})
 
 
 def test_sqlite_engine_settings(tmp_path: Path) -> None:

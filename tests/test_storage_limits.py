@@ -8,8 +8,7 @@ import inspect
 import logging
 import sys
 import time
-from datetime import datetime, timezone
-from pathlib import Path
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -31,7 +30,7 @@ from tests.support.pipelines import item, pipeline_of
 from tests.support.runner import make_runner
 
 WORDS = "warga kota pemerintah jalan pelayanan sungai pasar dinas kabupaten program bupati rumah sekolah".split()
-NOW = datetime(2026, 12, 1, 3, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 12, 1, 3, 0, tzinfo=UTC)
 
 
 def paragraphs(chars: int, *, first: str = "banjir", last: str = "ujungteks") -> str:
@@ -48,14 +47,16 @@ def paragraphs(chars: int, *, first: str = "banjir", last: str = "ujungteks") ->
 
 def page(text: str) -> str:
     body = "".join(f"<p>{p}</p>\n" for p in text.split("\n\n"))
-    return (f"<html lang='id'><head><title>Laporan warga</title></head><body><article>"
-            f"<h1>Laporan warga</h1>{body}</article></body></html>")
+    return (
+        f"<html lang='id'><head><title>Laporan warga</title></head><body><article>"
+        f"<h1>Laporan warga</h1>{body}</article></body></html>"
+    )
 
 
 def assert_cut(stored: str, whole: str) -> None:
     """``stored`` is ``whole`` cut at a paragraph break within MAX_TEXT_CHARS."""
     assert MAX_TEXT_CHARS // 2 < len(stored) <= MAX_TEXT_CHARS
-    assert whole.startswith(stored) and whole[len(stored):].startswith("\n\n")
+    assert whole.startswith(stored) and whole[len(stored) :].startswith("\n\n")
 
 
 # -- where a text is cut ---------------------------------------------------------------------
@@ -86,8 +87,16 @@ def test_a_huge_text_stored_directly_is_cut_recorded_and_searched_quickly(archiv
     url = "https://warga.example/2026/12/laporan"
     with caplog.at_level(logging.WARNING, logger="storage.archive"):
         article_id, created = archive.store_article(
-            {"url": url, "source_id": source, "title": "Laporan warga", "text": huge,
-             "text_hash": text_hash(huge), "meta": {"page_warc": []}, "published_at": NOW})
+            {
+                "url": url,
+                "source_id": source,
+                "title": "Laporan warga",
+                "text": huge,
+                "text_hash": text_hash(huge),
+                "meta": {"page_warc": []},
+                "published_at": NOW,
+            }
+        )
     assert created
     assert any(url in r.getMessage() and f"{len(huge)}" in r.getMessage() for r in caplog.records)
     stored = get_article(engine, article_id)
@@ -106,8 +115,14 @@ def test_a_huge_text_stored_directly_is_cut_recorded_and_searched_quickly(archiv
 
 def test_a_new_text_replaces_the_record_of_the_cut(archive, engine) -> None:
     source = archive.ensure_source("warga", "https://warga.example/")
-    article_id, _ = archive.add_article({"url": "https://warga.example/1", "source_id": source,
-                                         "text": "Teks pendek.", "meta": {"page_warc": [{"file": "a"}]}})
+    article_id, _ = archive.add_article(
+        {
+            "url": "https://warga.example/1",
+            "source_id": source,
+            "text": "Teks pendek.",
+            "meta": {"page_warc": [{"file": "a"}]},
+        }
+    )
     huge = paragraphs(3 * MAX_TEXT_CHARS)
     archive.update_article(article_id, {"text": huge})
     stored = get_article(engine, article_id)
@@ -147,12 +162,25 @@ def test_reextract_cuts_a_huge_archived_page(archive, engine, database_url, tmp_
     whole = paragraphs(1_500_000)
     url = "https://warga.example/2026/12/laporan"
     with WarcWriter(tmp_path / "warc", prefix="huge") as writer:
-        pointer = writer.write(url, status=200, headers=[("Content-Type", "text/html; charset=utf-8")],
-                               body=page(whole).encode(), fetched_at=NOW)
+        pointer = writer.write(
+            url,
+            status=200,
+            headers=[("Content-Type", "text/html; charset=utf-8")],
+            body=page(whole).encode(),
+            fetched_at=NOW,
+        )
     source = archive.ensure_source("warga", "https://warga.example/")
-    article_id, _ = archive.add_article({
-        "url": url, "source_id": source, "text": "Teks lama.", "meta": {"page_warc": []},
-        "warc_file": pointer.file, "warc_offset": pointer.offset, "warc_length": pointer.length})
+    article_id, _ = archive.add_article(
+        {
+            "url": url,
+            "source_id": source,
+            "text": "Teks lama.",
+            "meta": {"page_warc": []},
+            "warc_file": pointer.file,
+            "warc_offset": pointer.offset,
+            "warc_length": pointer.length,
+        }
+    )
     paths = Paths(config=Config(path=None), database_url=database_url, data_dir=tmp_path)
     summary = reextract(paths, engine, sources=[], since=None, workers=0)
     assert (summary.changed, summary.errors) == (1, 0)
@@ -169,8 +197,14 @@ def test_kabar_show_and_the_article_page_tell_of_the_cut(tmp_path) -> None:
     engine = open_archive(database_url)
     archive = Archive(engine)
     huge = paragraphs(3 * MAX_TEXT_CHARS)
-    article_id, _ = archive.add_article({"url": "https://warga.example/1", "title": "Laporan warga", "text": huge,
-                                         "source_id": archive.ensure_source("warga", "https://warga.example/")})
+    article_id, _ = archive.add_article(
+        {
+            "url": "https://warga.example/1",
+            "title": "Laporan warga",
+            "text": huge,
+            "source_id": archive.ensure_source("warga", "https://warga.example/"),
+        }
+    )
     kept = len(get_article(engine, article_id)["text"])
     shown = make_runner(tmp_path, database_url, None)("show", str(article_id))
     assert shown.returncode == 0, shown.stderr
@@ -236,7 +270,9 @@ def test_long_queries_below_the_cap_work_and_above_it_are_refused(engine, stored
     assert {h.url.rsplit("/", 1)[1] for h in search(engine, SearchRequest(query=sixty))} == {"banjir-palembang"}
     many_or = " OR ".join(["cctv", "qr", *(f"y{i}" for i in range(58))])
     assert {h.url.rsplit("/", 1)[1] for h in search(engine, SearchRequest(query=many_or))} == {
-        "cctv-lubuklinggau", "pasar-digital-jakarta"}
+        "cctv-lubuklinggau",
+        "pasar-digital-jakarta",
+    }
     excluded = "pelayanan " + " ".join(f"-z{i}" for i in range(55)) + " -muba"
     assert {h.url.rsplit("/", 1)[1] for h in search(engine, SearchRequest(query=excluded))} == {"cctv-lubuklinggau"}
     with pytest.raises(QueryError, match="too many words"):
@@ -248,8 +284,12 @@ def test_long_queries_below_the_cap_work_and_above_it_are_refused(engine, stored
 def test_a_query_at_the_cap_is_built_without_deep_nesting(engine, stored) -> None:
     """Each word used to nest the SQL one call deeper: ~760 Python frames at 64 words, and a
     RecursionError (a 500) at about 90 on PostgreSQL. Now a few hundred frames are plenty."""
-    words = " ".join(["palembang", *(f"-w{i}" for i in range(20))]) + " (" + " OR ".join(
-        ["banjir", *(f"v{i}" for i in range(MAX_TERMS - 22))]) + ")"
+    words = (
+        " ".join(["palembang", *(f"-w{i}" for i in range(20))])
+        + " ("
+        + " OR ".join(["banjir", *(f"v{i}" for i in range(MAX_TERMS - 22))])
+        + ")"
+    )
     assert len(words.replace(" OR ", " ").split()) == MAX_TERMS
     search(engine, SearchRequest(query="palembang"))  # first use of the engine, at full depth
     limit = sys.getrecursionlimit()
@@ -261,12 +301,15 @@ def test_a_query_at_the_cap_is_built_without_deep_nesting(engine, stored) -> Non
     assert [h.url.rsplit("/", 1)[1] for h in hits] == ["banjir-palembang"]
 
 
-def test_too_many_words_are_one_clear_line_in_the_cli_and_a_400_in_the_api(database_url, engine, stored, tmp_path) -> None:
+def test_too_many_words_are_one_clear_line_in_the_cli_and_a_400_in_the_api(
+    database_url, engine, stored, tmp_path
+) -> None:
     query = " ".join(["a"] * 500)
     result = make_runner(tmp_path, database_url, None)("search", query)
     assert result.returncode == 2
     assert result.stderr.strip().splitlines() == [
-        f"kabar: error: too many words in the query: 500 (at most {MAX_TERMS} words or \"phrases\")"]
+        f'kabar: error: too many words in the query: 500 (at most {MAX_TERMS} words or "phrases")'
+    ]
     with TestClient(create_app(engine)) as client:
         api = client.get("/api/search", params={"q": query})
         assert api.status_code == 400 and "too many words in the query: 500" in api.json()["detail"]

@@ -96,8 +96,10 @@ def test_fts5_expression_is_stemmed_and_quoted() -> None:
 
 
 def test_snippet_marks_matches_in_the_original_text() -> None:
-    text = ("Palembang, 5 Januari 2024. Hujan deras membuat banjir merendam ratusan rumah. "
-            "Pemerintah kota menyiapkan pelayanan darurat bagi warga yang terdampak banjir.")
+    text = (
+        "Palembang, 5 Januari 2024. Hujan deras membuat banjir merendam ratusan rumah. "
+        "Pemerintah kota menyiapkan pelayanan darurat bagi warga yang terdampak banjir."
+    )
     snippet = make_snippet(text, {"banjir", "layan"}, size=12)
     assert "[banjir]" in snippet and snippet.endswith("…")
     assert make_snippet(text, {"layan"}, size=8).startswith("… ")

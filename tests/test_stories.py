@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 from collections import defaultdict
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -33,11 +33,15 @@ def store_gold(archive, copies: list[dict]) -> dict[tuple[str, str], int]:
         site = copy["site"]
         if site not in sources:
             sources[site] = archive.ensure_source(site, f"https://{site}.example/")
-        article_id, created = archive.add_article({
-            "url": f"https://{site}.example/{copy['slug']}", "source_id": sources[site],
-            "title": copy["title"], "text": copy["text"],
-            "published_at": datetime.fromisoformat(copy["published"]),
-        })
+        article_id, created = archive.add_article(
+            {
+                "url": f"https://{site}.example/{copy['slug']}",
+                "source_id": sources[site],
+                "title": copy["title"],
+                "text": copy["text"],
+                "published_at": datetime.fromisoformat(copy["published"]),
+            }
+        )
         assert created
         archive.assign_story(article_id)
         ids[(site, copy["slug"])] = article_id
@@ -112,8 +116,9 @@ def test_unknown_ids_and_bad_threshold(archive) -> None:
     with pytest.raises(ValueError, match="no article"):
         archive.unhide(999_999)
     source = archive.ensure_source("s", "https://s.example/")
-    article_id, _ = archive.add_article({"url": "https://s.example/a", "source_id": source,
-                                         "text": "teks yang cukup panjang " * 5})
+    article_id, _ = archive.add_article(
+        {"url": "https://s.example/a", "source_id": source, "text": "teks yang cukup panjang " * 5}
+    )
     with pytest.raises(ValueError, match="threshold"):
         archive.assign_story(article_id, threshold=0)
     with pytest.raises(ValueError, match="reason"):
@@ -125,8 +130,9 @@ def test_short_texts_stay_alone(archive, engine) -> None:
     source = archive.ensure_source("s", "https://s.example/")
     stories = set()
     for i in range(2):
-        article_id, _ = archive.add_article({"url": f"https://s.example/foto-{i}", "source_id": source,
-                                             "title": "Foto", "text": "Foto: Humas Pemkab"})
+        article_id, _ = archive.add_article(
+            {"url": f"https://s.example/foto-{i}", "source_id": source, "title": "Foto", "text": "Foto: Humas Pemkab"}
+        )
         stories.add(archive.assign_story(article_id))
     assert len(stories) == 2
     with Session(engine) as s:
@@ -151,8 +157,13 @@ def test_rebuild_and_delete_keep_stories_consistent(archive, engine, gold) -> No
     first, second, third = by_date
     story_id = get_article(engine, first)["story_id"]
     # Re-extraction found another text for the representative: it leaves the story.
-    archive.update_article(first, {"text": "Hujan deras membuat banjir merendam ratusan rumah warga "
-                                           "di kawasan Sekip Ujung Palembang sejak sore hari."})
+    archive.update_article(
+        first,
+        {
+            "text": "Hujan deras membuat banjir merendam ratusan rumah warga "
+            "di kawasan Sekip Ujung Palembang sejak sore hari."
+        },
+    )
     new_story = archive.rebuild_story(first)
     assert new_story != story_id
     with Session(engine) as s:
@@ -202,8 +213,9 @@ def test_search_shows_a_story_once_with_also_in(archive, engine, gold) -> None:
     assert [h.id for h in only if h.story_id == hit.story_id] == [spbe[other]]
     assert sorted(next(h.also_in for h in only if h.id == spbe[other])) == sorted(set(spbe) - {other})
     # Paging walks stories, not copies.
-    pages = [h.id for off in range(0, len(hits), 3)
-             for h in search(engine, SearchRequest(query="SPBE", limit=3, offset=off))]
+    pages = [
+        h.id for off in range(0, len(hits), 3) for h in search(engine, SearchRequest(query="SPBE", limit=3, offset=off))
+    ]
     assert pages == [h.id for h in hits]
     # Export carries every copy with its story.
     exported = list(iter_articles(engine, SearchRequest(query="SPBE", limit=None)))
@@ -288,11 +300,18 @@ def test_two_processes_assigning_near_duplicates_make_one_story(database_url, ar
     for i in range(rounds):
         release, copy = near_copy_pair(i)
         assert similarity(signature(release), signature(copy)) >= 0.6
-        when = datetime(2024, 1, 1, tzinfo=timezone.utc) + timedelta(days=i)
-        a, _ = archive.add_article({"url": f"https://a.example/{i}", "source_id": source,
-                                    "text": release, "published_at": when})
-        b, _ = archive.add_article({"url": f"https://b.example/{i}", "source_id": source,
-                                    "text": copy, "published_at": when + timedelta(hours=1)})
+        when = datetime(2024, 1, 1, tzinfo=UTC) + timedelta(days=i)
+        a, _ = archive.add_article(
+            {"url": f"https://a.example/{i}", "source_id": source, "text": release, "published_at": when}
+        )
+        b, _ = archive.add_article(
+            {
+                "url": f"https://b.example/{i}",
+                "source_id": source,
+                "text": copy,
+                "published_at": when + timedelta(hours=1),
+            }
+        )
         pairs.append((a, b))
     ctx = multiprocessing.get_context("spawn")
     barrier, queue = ctx.Barrier(2), ctx.Queue()

@@ -1,5 +1,7 @@
 """Canonical URLs and same-site checks (crawler.urls)."""
 
+from datetime import UTC
+
 import pytest
 
 from crawler.urls import TRACKING_PARAMS, canonicalize, same_site
@@ -74,15 +76,21 @@ def test_same_site(a, b, expected):
 
 
 def test_mobile_host_declaring_its_desktop_canonical_is_one_article():
-    from datetime import datetime, timezone
+    from datetime import datetime
     from types import SimpleNamespace
 
     from crawler.items import ArticlePage
     from crawler.pipelines.dedup import canonical_url
 
     def item(url: str, declared: str) -> ArticlePage:
-        return ArticlePage(url=url, status=200, body=b"", encoding="utf-8", fetched_at=datetime.now(timezone.utc),
-                           article=SimpleNamespace(canonical_url=declared))
+        return ArticlePage(
+            url=url,
+            status=200,
+            body=b"",
+            encoding="utf-8",
+            fetched_at=datetime.now(UTC),
+            article=SimpleNamespace(canonical_url=declared),
+        )
 
     mobile = item("https://m.sumselpos.id/2021/12/15/muba/?utm_source=wa", "https://www.sumselpos.id/2021/12/15/muba/")
     assert canonical_url(mobile) == "https://www.sumselpos.id/2021/12/15/muba/"

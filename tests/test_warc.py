@@ -30,10 +30,10 @@ WIB = timezone(timedelta(hours=7))
 FETCHED = datetime(2024, 5, 14, 9, 30, 15, 123456, tzinfo=WIB)
 
 HTML = (
-    "<html><head><title>Musi Banyuasin Perkuat Smart City</title></head><body>"
-    "<p>Pemerintah Kabupaten Musi Banyuasin terus memperkuat penerapan smart city.</p>"
-    "</body></html>"
-).encode("utf-8")
+    b"<html><head><title>Musi Banyuasin Perkuat Smart City</title></head><body>"
+    b"<p>Pemerintah Kabupaten Musi Banyuasin terus memperkuat penerapan smart city.</p>"
+    b"</body></html>"
+)
 
 
 def write_page(writer: WarcWriter, n: int = 0, body: bytes = HTML) -> WarcPointer:
@@ -487,9 +487,7 @@ def _exchange(url: str, status: int = 200, body: bytes = HTML):
 def _send(crawler, request, response):
     from scrapy import signals
 
-    crawler.signals.send_catch_log(
-        signals.response_received, response=response, request=request, spider=crawler.spider
-    )
+    crawler.signals.send_catch_log(signals.response_received, response=response, request=request, spider=crawler.spider)
 
 
 def test_extension_archives_and_sets_the_pointer(tmp_path):
@@ -516,7 +514,9 @@ def test_extension_archives_and_sets_the_pointer(tmp_path):
     with pytest.raises(StorageError, match="closed"):
         write_page(writer)
     assert [r.url for _, r in iter_responses(pointers[0]["file"])] == [
-        "http://127.0.0.1:8701/robots.txt", "http://127.0.0.1:8702/hilang", "http://127.0.0.1:8702/lagi",
+        "http://127.0.0.1:8701/robots.txt",
+        "http://127.0.0.1:8702/hilang",
+        "http://127.0.0.1:8702/lagi",
     ]
     check_file(Path(pointers[0]["file"]))
 

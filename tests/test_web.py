@@ -25,8 +25,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from jobs.errors import UsageError
-from jobs.web import create_app
-from jobs.web import timeline
+from jobs.web import create_app, timeline
 from jobs.web.feed import ATOM
 from jobs.web.original import ORIGINAL_CSP
 from jobs.web.serve import auth_settings
@@ -101,10 +100,16 @@ def test_search_page_shows_stories_with_outlets_dates_tags_and_marked_snippets(d
     also = [h for h in hits if h.cssselect(".also-in")]
     assert also, "a syndicated press release shows its other outlets"
     api = demo.get("/api/search", params={"q": "masterplan smart city OKI"}).json()
-    assert [int(h.cssselect("h2 a")[0].get("href").rsplit("/", 1)[1]) for h in hits] == [r["id"] for r in api["results"]]
+    assert [int(h.cssselect("h2 a")[0].get("href").rsplit("/", 1)[1]) for h in hits] == [
+        r["id"] for r in api["results"]
+    ]
     assert {r["story_id"] for r in api["results"]}.__len__() == len(api["results"])  # one hit per story
     assert any(r["regions"] for r in api["results"]) and any(r["dimensions"] for r in api["results"])
-    assert all(re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+07:00", r["published"]) for r in api["results"] if r["published"])
+    assert all(
+        re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?\+07:00", r["published"])
+        for r in api["results"]
+        if r["published"]
+    )
 
 
 def test_filters_use_the_cli_names_and_the_url_holds_the_whole_search(demo):
@@ -122,7 +127,11 @@ def test_filters_use_the_cli_names_and_the_url_holds_the_whole_search(demo):
     assert next_link  # two hits a page, as asked
     query = parse_qs(urlsplit(next_link[0].get("href")).query)
     assert {k: query[k] for k in ("q", "region", "dimension", "page")} == {
-        "q": ["smart"], "region": ["Musi Banyuasin"], "dimension": ["governance"], "page": ["2"]}, query
+        "q": ["smart"],
+        "region": ["Musi Banyuasin"],
+        "dimension": ["governance"],
+        "page": ["2"],
+    }, query
     second = demo.get("/api/search", params={**params, "page": 2}).json()
     assert not {h["id"] for h in first["results"]} & {h["id"] for h in second["results"]}
     # the same filter by BPS code and by province
@@ -173,7 +182,9 @@ def test_archived_original_is_served_sandboxed_from_the_warc_record(demo):
     response = demo.get(f"/article/{hit['id']}/original")
     assert response.status_code == 200
     assert response.headers["content-security-policy"] == ORIGINAL_CSP
-    assert response.headers["content-security-policy"].startswith("sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'")
+    assert response.headers["content-security-policy"].startswith(
+        "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+    )
     assert "Archived copy of" in response.text
     assert_inert(response.text)
     doc = lxml.html.document_fromstring(response.text)
@@ -216,8 +227,18 @@ def test_runs_page_highlights_failures(hostile, demo):
     ok = lxml.html.document_fromstring(demo.get("/runs").text)
     assert ok.cssselect("tr.ok") and not ok.cssselect("tr.failed")
     runs = demo.get("/api/runs", params={"limit": 3}).json()
-    assert len(runs) == 3 and {"source", "trigger", "status", "started", "finished", "pages", "new",
-                               "duplicates", "errors", "error_samples"} <= set(runs[0])
+    assert len(runs) == 3 and {
+        "source",
+        "trigger",
+        "status",
+        "started",
+        "finished",
+        "pages",
+        "new",
+        "duplicates",
+        "errors",
+        "error_samples",
+    } <= set(runs[0])
     assert hostile.get("/api/runs", params={"failed": "true"}).json()[0]["status"] == "failed"
 
 
@@ -245,8 +266,15 @@ def test_atom_feed_of_a_search_is_valid(demo):
 
 def test_openapi_schema_is_served(demo):
     schema = demo.get("/openapi.json").json()
-    assert {"/api/search", "/api/article/{article_id}", "/api/story/{story_id}", "/api/regions",
-            "/api/stats", "/api/runs", "/feed.atom"} <= set(schema["paths"])
+    assert {
+        "/api/search",
+        "/api/article/{article_id}",
+        "/api/story/{story_id}",
+        "/api/regions",
+        "/api/stats",
+        "/api/runs",
+        "/feed.atom",
+    } <= set(schema["paths"])
     names = {p["name"] for p in schema["paths"]["/api/search"]["get"]["parameters"]}
     assert names >= {"q", "region", "province", "dimension", "source", "since", "until", "min_score", "page"}
 
@@ -316,7 +344,8 @@ def test_absolute_links_follow_the_host_header_unless_a_base_url_is_set(hostile)
     hostile_id = hostile.ids["hostile"]
     # no base_url: the request's own scheme and host, as before
     assert hostile.get(f"/api/article/{hostile_id}", headers=EVIL_HOST).json()["original"] == (
-        f"http://evil.example/article/{hostile_id}/original")
+        f"http://evil.example/article/{hostile_id}/original"
+    )
     with TestClient(create_app(hostile.engine, base_url=PUBLIC)) as client:
         article = client.get(f"/api/article/{hostile_id}", headers=EVIL_HOST).json()
         assert article["original"] == f"{PUBLIC}article/{hostile_id}/original"
@@ -371,8 +400,14 @@ def kabar_serve(workdir: Path, *args: str) -> Iterator[int]:
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
     env.update(KABAR_DATABASE_URL=f"sqlite:///{workdir / 'kabar.db'}", PYTHONPATH=str(ROOT))
-    server = subprocess.Popen([sys.executable, "-m", "jobs.cli", "serve", "--port", str(port), *args],
-                              cwd=workdir, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jobs.cli", "serve", "--port", str(port), *args],
+        cwd=workdir,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         deadline = time.monotonic() + 30
         while True:
@@ -454,13 +489,15 @@ def test_hidden_articles_never_appear(hostile):
     ):
         assert response.status_code == 200
         assert f"Smart city {HIDDEN_WORD}" not in response.text and "hostile.example/berita/2" not in response.text
-        assert f"/article/{hidden}\"" not in response.text and f"/article/{hidden}<" not in response.text
+        assert f'/article/{hidden}"' not in response.text and f"/article/{hidden}<" not in response.text
     assert hostile.get("/api/search", params={"q": HIDDEN_WORD}).json()["total"] == 0
     assert hostile.get(f"/article/{hidden}").status_code == 404
     assert hostile.get(f"/article/{hidden}/original").status_code == 404
     assert hostile.get(f"/api/article/{hidden}").status_code == 404
     counts = hostile.get("/api/stats").json()
-    assert sum(m for m in counts["stories_per_month"].values()) == len(hostile.get("/api/search", params={"per_page": 100}).json()["results"])
+    assert sum(m for m in counts["stories_per_month"].values()) == len(
+        hostile.get("/api/search", params={"per_page": 100}).json()["results"]
+    )
 
 
 # -- malformed queries --------------------------------------------------------------------
@@ -487,9 +524,29 @@ BAD = [
     ({"dimension": "<script>"}, "dimension"),
     ({"q": ["a", "b"]}, "once"),
 ]
-ODD = ['NEAR(smart city)', 'smart AND OR city', 'smart NOT', '-smart', 'title:smart', '^smart', 'smart*',
-       '"" smart', "'; DROP TABLE articles; --", '((((((((((((smart))))))))))))', "smart OR OR", "\x00",
-       "kota\u200bcerdas", "🙂 smart", "NOT", "OR", "AND", "-", '"-"', "{smart}", "smart:city"]
+ODD = [
+    "NEAR(smart city)",
+    "smart AND OR city",
+    "smart NOT",
+    "-smart",
+    "title:smart",
+    "^smart",
+    "smart*",
+    '"" smart',
+    "'; DROP TABLE articles; --",
+    "((((((((((((smart))))))))))))",
+    "smart OR OR",
+    "\x00",
+    "kota\u200bcerdas",
+    "🙂 smart",
+    "NOT",
+    "OR",
+    "AND",
+    "-",
+    '"-"',
+    "{smart}",
+    "smart:city",
+]
 
 
 @pytest.mark.parametrize("params,says", BAD)
@@ -540,7 +597,10 @@ def test_binding_beyond_loopback_needs_a_password_or_no_auth():
     with pytest.raises(UsageError):
         auth_settings("192.168.1.5", False, {})
     assert auth_settings("0.0.0.0", True, {}) == (None, "kabar")
-    assert auth_settings("0.0.0.0", False, {"KABAR_WEB_PASSWORD": "s3cret", "KABAR_WEB_USER": "redaksi"}) == ("s3cret", "redaksi")
+    assert auth_settings("0.0.0.0", False, {"KABAR_WEB_PASSWORD": "s3cret", "KABAR_WEB_USER": "redaksi"}) == (
+        "s3cret",
+        "redaksi",
+    )
 
 
 def test_basic_auth_when_a_password_is_set(tmp_path):
@@ -572,5 +632,7 @@ def test_kabar_serve_refuses_an_open_address_without_a_password(kabar):
     assert taken.returncode == 2 and "cannot listen" in taken.stderr
     assert kabar("serve", "--port", "70000").returncode == 2
     bad = kabar("serve", "--base-url", "kabar.example.id", timeout=30)
-    assert bad.returncode == 2 and bad.stderr.startswith("kabar: error: --base-url: 'kabar.example.id' is not an http(s) URL")
+    assert bad.returncode == 2 and bad.stderr.startswith(
+        "kabar: error: --base-url: 'kabar.example.id' is not an http(s) URL"
+    )
     assert len(bad.stderr.strip().splitlines()) == 1

@@ -26,8 +26,14 @@ from tests.support import ROOT
 from tests.support.hostile import XSS_TITLE, add_hostile
 
 CHROMIUM = os.environ.get("KABAR_CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 STEP_TIMEOUT_MS = 15_000
 
 
@@ -71,8 +77,13 @@ def served(crawled, tmp_path_factory):
     env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
     env.update(KABAR_DATABASE_URL=f"sqlite:///{copy}", KABAR_DATA_DIR=str(workdir / "data"), PYTHONPATH=str(ROOT))
     log = open(workdir / "serve.log", "w+")
-    server = subprocess.Popen([sys.executable, "-m", "jobs.cli", "serve", "--port", str(port)],
-                              cwd=workdir, env=env, stdout=log, stderr=subprocess.STDOUT)
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jobs.cli", "serve", "--port", str(port)],
+        cwd=workdir,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -180,7 +191,8 @@ def test_search_filter_story_original_and_timeline_in_chromium(browser_page, ser
         page.wait_for_url("**/article/*")
         assert page.url != first_article
         assert first_article.rsplit("/", 1)[1] in {
-            href.rsplit("/", 1)[1] for href in page.locator("#story a.story-member").evaluate_all("els => els.map(e => e.href)")
+            href.rsplit("/", 1)[1]
+            for href in page.locator("#story a.story-member").evaluate_all("els => els.map(e => e.href)")
         }
         assert set(page.locator("#story li .outlet").all_inner_texts()) == set(outlets)
 
@@ -191,7 +203,8 @@ def test_search_filter_story_original_and_timeline_in_chromium(browser_page, ser
         response = navigation.value
         assert response.status == 200
         assert response.headers["content-security-policy"].startswith(
-            "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'")
+            "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'"
+        )
         assert "Archived copy of" in page.inner_text("body")
         assert len(page.inner_text("body")) > 500
         assert [u for u in page.requests[before:] if not u.startswith(base)] == []

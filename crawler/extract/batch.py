@@ -69,7 +69,9 @@ def _error_record(path: Path, url: str | None, error: str) -> dict[str, Any]:
     return record
 
 
-def extract_file(path: str | os.PathLike[str], url: str | None = None, fetched_at: datetime | None = None) -> dict[str, Any]:
+def extract_file(
+    path: str | os.PathLike[str], url: str | None = None, fetched_at: datetime | None = None
+) -> dict[str, Any]:
     """Extract one file into a dict (``published`` as ISO 8601); never raises for bad files.
 
     A file that cannot be read, is empty or is binary gives the same keys, empty, and ``error``.

@@ -20,46 +20,159 @@ import re
 
 #: "read also" link boxes inside the story (Indonesian portals' inline related links).
 READ_ALSO_TOKENS: tuple[str, ...] = (
-    "baca", "bacajuga", "baca juga", "bacajg", "lihatjg", "lihatjuga", "lihat juga", "simakjuga",
-    "simak juga", "linksisip", "link sisip", "sisip", "inline related", "related inline",
-    "readalso", "read also", "also read", "alsoread", "baca lainnya", "bacalainnya",
+    "baca",
+    "bacajuga",
+    "baca juga",
+    "bacajg",
+    "lihatjg",
+    "lihatjuga",
+    "lihat juga",
+    "simakjuga",
+    "simak juga",
+    "linksisip",
+    "link sisip",
+    "sisip",
+    "inline related",
+    "related inline",
+    "readalso",
+    "read also",
+    "also read",
+    "alsoread",
+    "baca lainnya",
+    "bacalainnya",
 )
 
 #: related / more-news lists around the story.
 RELATED_TOKENS: tuple[str, ...] = (
-    "terkait", "beritaterkait", "berita terkait", "related", "relatedposts", "related posts",
-    "rekomendasi", "recommended", "recommendation", "populer", "terpopuler", "popular",
-    "most popular", "mostpopular", "terkini", "lainnya", "beritalainnya", "more stories",
-    "yarpp", "jp relatedposts", "crp related", "td related", "post nav", "post navigation",
-    "nav links", "navigation", "prev next", "next prev", "pagination next", "previous post",
-    "next post", "jeg postblock", "also like", "you may like", "outbrain", "taboola", "mgid",
+    "terkait",
+    "beritaterkait",
+    "berita terkait",
+    "related",
+    "relatedposts",
+    "related posts",
+    "rekomendasi",
+    "recommended",
+    "recommendation",
+    "populer",
+    "terpopuler",
+    "popular",
+    "most popular",
+    "mostpopular",
+    "terkini",
+    "lainnya",
+    "beritalainnya",
+    "more stories",
+    "yarpp",
+    "jp relatedposts",
+    "crp related",
+    "td related",
+    "post nav",
+    "post navigation",
+    "nav links",
+    "navigation",
+    "prev next",
+    "next prev",
+    "pagination next",
+    "previous post",
+    "next post",
+    "jeg postblock",
+    "also like",
+    "you may like",
+    "outbrain",
+    "taboola",
+    "mgid",
 )
 
 #: share bars and social follow boxes.
 SHARE_TOKENS: tuple[str, ...] = (
-    "share", "shares", "sharing", "sharedaddy", "sharethis", "addtoany", "a2a", "social",
-    "socmed", "sosmed", "bagikan", "follow", "followus", "follow us", "whatsapp", "telegram",
+    "share",
+    "shares",
+    "sharing",
+    "sharedaddy",
+    "sharethis",
+    "addtoany",
+    "a2a",
+    "social",
+    "socmed",
+    "sosmed",
+    "bagikan",
+    "follow",
+    "followus",
+    "follow us",
+    "whatsapp",
+    "telegram",
 )
 
 #: comments and comment forms.
 COMMENT_TOKENS: tuple[str, ...] = (
-    "comment", "comments", "komentar", "respond", "comment respond", "reply", "disqus",
-    "fb comments", "comment form", "commentform",
+    "comment",
+    "comments",
+    "komentar",
+    "respond",
+    "comment respond",
+    "reply",
+    "disqus",
+    "fb comments",
+    "comment form",
+    "commentform",
 )
 
 #: advertising slots.
 AD_TOKENS: tuple[str, ...] = (
-    "ads", "ad", "adsbygoogle", "advertisement", "advert", "adv", "iklan", "banner", "dfp",
-    "gpt", "sponsor", "sponsored", "promo", "ad slot", "ad container", "parallax",
+    "ads",
+    "ad",
+    "adsbygoogle",
+    "advertisement",
+    "advert",
+    "adv",
+    "iklan",
+    "banner",
+    "dfp",
+    "gpt",
+    "sponsor",
+    "sponsored",
+    "promo",
+    "ad slot",
+    "ad container",
+    "parallax",
 )
 
 #: tags, topic chips, author boxes and other article furniture.
 FURNITURE_TOKENS: tuple[str, ...] = (
-    "tags", "tag", "tagcloud", "topik", "topic", "author box", "authorbox", "author bio",
-    "about author", "penulis box", "breadcrumb", "breadcrumbs", "newsletter", "subscribe",
-    "widget", "sidebar", "back top", "backtotop", "go top", "totop", "scroll top",
-    "load more", "loadmore", "infinite", "print", "rating", "reaction", "reactions",
-    "emoji", "polling", "video related", "google news", "gnews", "telegram channel",
+    "tags",
+    "tag",
+    "tagcloud",
+    "topik",
+    "topic",
+    "author box",
+    "authorbox",
+    "author bio",
+    "about author",
+    "penulis box",
+    "breadcrumb",
+    "breadcrumbs",
+    "newsletter",
+    "subscribe",
+    "widget",
+    "sidebar",
+    "back top",
+    "backtotop",
+    "go top",
+    "totop",
+    "scroll top",
+    "load more",
+    "loadmore",
+    "infinite",
+    "print",
+    "rating",
+    "reaction",
+    "reactions",
+    "emoji",
+    "polling",
+    "video related",
+    "google news",
+    "gnews",
+    "telegram channel",
 )
 
 BOILERPLATE_TOKENS: tuple[str, ...] = (
@@ -78,16 +191,51 @@ PROTECTED_TAGS: tuple[str, ...] = ("html", "body", "main", "article")
 #: class/id tokens of story bodies on common templates (WordPress, tagDiv, Jannah, JNews,
 #: Tribun/Kompas/Detik-like portals). Tokens, as above.
 BODY_TOKENS: tuple[str, ...] = (
-    "entry content", "post content", "article content", "article body", "articlebody",
-    "td post content", "story body", "content detail", "detail content",
-    "detail text", "detail body", "read content", "txt article", "news content", "isi berita",
-    "post body", "single content", "the content", "main content", "maincontent",
-    "articlecontent", "article text", "post text", "itp content", "body text",
+    "entry content",
+    "post content",
+    "article content",
+    "article body",
+    "articlebody",
+    "td post content",
+    "story body",
+    "content detail",
+    "detail content",
+    "detail text",
+    "detail body",
+    "read content",
+    "txt article",
+    "news content",
+    "isi berita",
+    "post body",
+    "single content",
+    "the content",
+    "main content",
+    "maincontent",
+    "articlecontent",
+    "article text",
+    "post text",
+    "itp content",
+    "body text",
 )
 
 #: Inline tags are never pruned by class: a keyword link styled "tag" inside a story paragraph
 #: is part of the sentence.
-INLINE_TAGS: tuple[str, ...] = ("a", "span", "em", "strong", "b", "i", "u", "abbr", "mark", "small", "sup", "sub", "img", "time")
+INLINE_TAGS: tuple[str, ...] = (
+    "a",
+    "span",
+    "em",
+    "strong",
+    "b",
+    "i",
+    "u",
+    "abbr",
+    "mark",
+    "small",
+    "sup",
+    "sub",
+    "img",
+    "time",
+)
 
 #: Pruning never removes more than this share of the page's text in one element.
 MAX_PRUNE_SHARE = 0.5
@@ -101,12 +249,18 @@ STRUCTURAL_XPATHS: tuple[tuple[str, str], ...] = (
     # forms (comment forms, newsletter sign-up, search boxes) and the labels around them
     ("forms", "//form"),
     # ads pushed by Google tags
-    ("ad-markup", "//ins[contains(@class, 'adsbygoogle')] | //*[@data-ad-slot or @data-ad-client or @data-google-query-id]"),
+    (
+        "ad-markup",
+        "//ins[contains(@class, 'adsbygoogle')] | //*[@data-ad-slot or @data-ad-client or @data-google-query-id]",
+    ),
     # elements hidden from readers
     # (one pass over the page: a union of two paths walks it twice)
-    ("hidden", "//*[@hidden or @aria-hidden='true'"
-               " or @style[contains(translate(., ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'display:none')]]"
-               "[not(.//p)]"),
+    (
+        "hidden",
+        "//*[@hidden or @aria-hidden='true'"
+        " or @style[contains(translate(., ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'display:none')]]"
+        "[not(.//p)]",
+    ),
 )
 
 #: "Read also" blocks without a telling class: <p><strong>Baca juga:</strong> <a>…</a></p>,
@@ -136,10 +290,40 @@ VIEW_COUNTER_IN_BYLINE = rf"\s*[-–—|·•]?\s*\b(?:{VIEW_COUNT}|{VIEW_LABEL}
 
 #: names of social networks and share words, for share bars flattened into one line
 SHARE_WORDS: tuple[str, ...] = (
-    "share", "bagikan", "bagikan:", "facebook", "twitter", "x", "whatsapp", "wa", "telegram",
-    "line", "linkedin", "pinterest", "email", "e-mail", "print", "cetak", "copy", "link",
-    "salin", "tautan", "copy link", "salin tautan", "messenger", "tumblr", "reddit",
-    "instagram", "tiktok", "youtube", "google", "news", "+", "share:", "tweet", "kirim",
+    "share",
+    "bagikan",
+    "bagikan:",
+    "facebook",
+    "twitter",
+    "x",
+    "whatsapp",
+    "wa",
+    "telegram",
+    "line",
+    "linkedin",
+    "pinterest",
+    "email",
+    "e-mail",
+    "print",
+    "cetak",
+    "copy",
+    "link",
+    "salin",
+    "tautan",
+    "copy link",
+    "salin tautan",
+    "messenger",
+    "tumblr",
+    "reddit",
+    "instagram",
+    "tiktok",
+    "youtube",
+    "google",
+    "news",
+    "+",
+    "share:",
+    "tweet",
+    "kirim",
 )
 
 LINE_RULES: tuple[tuple[str, str], ...] = (
@@ -151,56 +335,77 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
     # "BACA JUGA: Update Berita-Berita Politik Perspektif Republika.co.id, Klik di Sini"
     ("click-here", r".{0,200}\bklik\s+(?:di\s*)?sini\b.{0,40}"),
     # ad and scroll prompts
-    ("advertisement", r"(?:advertisement|advertisements|advertising|iklan|ads|ad|sponsored|"
-                      r"konten\s+bersponsor|sponsored\s+content|\[?ads\]?|paid\s+content)"),
-    ("scroll-prompt", r"(?:scroll\s+(?:to|down\s+to)\s+continue(?:\s+with\s+content)?|"
-                      r"scroll\s+untuk\s+(?:melanjutkan|lanjut|membaca).*|gulir\s+(?:ke\s+bawah\s+)?untuk.*|"
-                      r"lanjutkan\s+membaca.*|continue\s+reading.*|lanjut\s+baca.*)"),
+    (
+        "advertisement",
+        r"(?:advertisement|advertisements|advertising|iklan|ads|ad|sponsored|"
+        r"konten\s+bersponsor|sponsored\s+content|\[?ads\]?|paid\s+content)",
+    ),
+    (
+        "scroll-prompt",
+        r"(?:scroll\s+(?:to|down\s+to)\s+continue(?:\s+with\s+content)?|"
+        r"scroll\s+untuk\s+(?:melanjutkan|lanjut|membaca).*|gulir\s+(?:ke\s+bawah\s+)?untuk.*|"
+        r"lanjutkan\s+membaca.*|continue\s+reading.*|lanjut\s+baca.*)",
+    ),
     # comment forms (WordPress core, tagDiv, Jannah and Disqus strings, Indonesian and English)
-    ("comment-form", r"(?:tinggalkan\s+(?:komentar|balasan|balasan\s+batalkan\s+balasan)|"
-                     r"leave\s+a\s+(?:reply|comment)|"
-                     r"silakan\s+masukkan\s+(?:komentar|nama|alamat\s+email|email)\b.*|"
-                     r"anda\s+telah\s+memasukkan\s+alamat\s+email\s+yang\s+salah.*|"
-                     r"alamat\s+email\s+anda\s+tidak\s+akan\s+(?:dipublikasikan|ditampilkan).*|"
-                     r"your\s+email\s+address\s+will\s+not\s+be\s+published.*|"
-                     r"simpan\s+nama(?:\s+saya)?,?\s+email.*|save\s+my\s+name,?\s+email.*|"
-                     r"(?:kirim|posting|post)\s+(?:komentar|comment)|batalkan\s+balasan|cancel\s+reply|"
-                     r"\d*\s*(?:komentar|comments?)|belum\s+ada\s+komentar.*|no\s+comments?(?:\s+yet)?\.?|"
-                     r"(?:komentar|comment|nama|name|email|situs\s+web|website)\s*\*?:?|"
-                     r"ruas\s+yang\s+wajib\s+ditandai\s*\*?|required\s+fields\s+are\s+marked\s*\*?|"
-                     r"log\s+in\s+to\s+leave\s+a\s+comment|login\s+untuk\s+(?:berkomentar|komentar))"),
+    (
+        "comment-form",
+        r"(?:tinggalkan\s+(?:komentar|balasan|balasan\s+batalkan\s+balasan)|"
+        r"leave\s+a\s+(?:reply|comment)|"
+        r"silakan\s+masukkan\s+(?:komentar|nama|alamat\s+email|email)\b.*|"
+        r"anda\s+telah\s+memasukkan\s+alamat\s+email\s+yang\s+salah.*|"
+        r"alamat\s+email\s+anda\s+tidak\s+akan\s+(?:dipublikasikan|ditampilkan).*|"
+        r"your\s+email\s+address\s+will\s+not\s+be\s+published.*|"
+        r"simpan\s+nama(?:\s+saya)?,?\s+email.*|save\s+my\s+name,?\s+email.*|"
+        r"(?:kirim|posting|post)\s+(?:komentar|comment)|batalkan\s+balasan|cancel\s+reply|"
+        r"\d*\s*(?:komentar|comments?)|belum\s+ada\s+komentar.*|no\s+comments?(?:\s+yet)?\.?|"
+        r"(?:komentar|comment|nama|name|email|situs\s+web|website)\s*\*?:?|"
+        r"ruas\s+yang\s+wajib\s+ditandai\s*\*?|required\s+fields\s+are\s+marked\s*\*?|"
+        r"log\s+in\s+to\s+leave\s+a\s+comment|login\s+untuk\s+(?:berkomentar|komentar))",
+    ),
     # strings of news themes (tagDiv Newspaper ships "Artikulli paraprak/tjetër" on sites that
     # picked the Albanian locale by mistake; Jannah prints "Back to top button")
-    ("theme-string", r"(?:artikulli\s+(?:paraprak|tjet[eë]r).*|artikel\s+(?:sebelumnya|selanjutnya|berikutnya)\b.*|"
-                     r"(?:previous|next)\s+(?:article|post)\b.*|back\s+to\s+top(?:\s+button)?|kembali\s+ke\s+atas|"
-                     r"no\s+more\s+posts?\s+available\.?|no\s+more\s+pages\s+to\s+load\.?|"
-                     r"load\s+more(?:\s+posts?)?|muat\s+lebih\s+banyak|tampilkan\s+lebih\s+banyak|"
-                     r"check\s+also|close|tutup|skip\s+to\s+content|loading\.{0,3}|memuat\.{0,3}|"
-                     r"photo|foto|image|gambar|video|play\s+video|photo\s*:\s*istimewa)"),
+    (
+        "theme-string",
+        r"(?:artikulli\s+(?:paraprak|tjet[eë]r).*|artikel\s+(?:sebelumnya|selanjutnya|berikutnya)\b.*|"
+        r"(?:previous|next)\s+(?:article|post)\b.*|back\s+to\s+top(?:\s+button)?|kembali\s+ke\s+atas|"
+        r"no\s+more\s+posts?\s+available\.?|no\s+more\s+pages\s+to\s+load\.?|"
+        r"load\s+more(?:\s+posts?)?|muat\s+lebih\s+banyak|tampilkan\s+lebih\s+banyak|"
+        r"check\s+also|close|tutup|skip\s+to\s+content|loading\.{0,3}|memuat\.{0,3}|"
+        r"photo|foto|image|gambar|video|play\s+video|photo\s*:\s*istimewa)",
+    ),
     # view counters: "-1.576 Dibaca", "oleh -1.576 Dibaca", "324 kali dilihat", "1,2K views"
     ("view-counter", rf"(?:oleh\s*)?[-–—]?\s*{VIEW_COUNT}"),
     ("views-label", VIEW_LABEL),
     # syndication footers: "Artikel ini telah tayang di Sripoku.com dengan judul …"
-    ("syndication", r"(?:artikel|berita|tulisan|konten)\s+ini\s+(?:telah\s+|sudah\s+|juga\s+)?"
-                    r"(?:tayang|terbit|dipublikasikan|diterbitkan|dimuat|ditayangkan)\b.*|"
-                    r"sumber\s+(?:artikel|berita)\s*:.*|this\s+article\s+(?:was\s+)?(?:first\s+)?"
-                    r"(?:appeared|published)\b.*"),
+    (
+        "syndication",
+        r"(?:artikel|berita|tulisan|konten)\s+ini\s+(?:telah\s+|sudah\s+|juga\s+)?"
+        r"(?:tayang|terbit|dipublikasikan|diterbitkan|dimuat|ditayangkan)\b.*|"
+        r"sumber\s+(?:artikel|berita)\s*:.*|this\s+article\s+(?:was\s+)?(?:first\s+)?"
+        r"(?:appeared|published)\b.*",
+    ),
     # promotions for channels and apps
-    ("promotion", r"(?:dapatkan|dapatkan\s+juga)\s+(?:update|informasi|berita|info)\b.*|"
-                  r"(?:ikuti|follow)\s+(?:kami|juga|berita|update|kanal|channel|saluran|akun|us)\b.*"
-                  r"(?:google\s+news|whatsapp|telegram|instagram|twitter|facebook|tiktok|youtube|channel|saluran)\b.*|"
-                  r"(?:ikuti|follow)\s+(?:\S+\s+){0,3}(?:di|on|via)\s+google\s+news\b.*|"
-                  r"simak\s+(?:breaking\s+news|berita|update|video|informasi|info)\b.*|"
-                  r"(?:gabung|bergabung|join)\s+(?:\S+\s+){0,6}(?:telegram|whatsapp|grup|group|channel|saluran|komunitas)\b.*|"
-                  r"(?:download|unduh)\s+(?:aplikasi|app|apps)\b.*|"
-                  r"(?:yuk|ayo),?\s+(?:ikuti|gabung|follow|subscribe|baca)\b.*"),
+    (
+        "promotion",
+        r"(?:dapatkan|dapatkan\s+juga)\s+(?:update|informasi|berita|info)\b.*|"
+        r"(?:ikuti|follow)\s+(?:kami|juga|berita|update|kanal|channel|saluran|akun|us)\b.*"
+        r"(?:google\s+news|whatsapp|telegram|instagram|twitter|facebook|tiktok|youtube|channel|saluran)\b.*|"
+        r"(?:ikuti|follow)\s+(?:\S+\s+){0,3}(?:di|on|via)\s+google\s+news\b.*|"
+        r"simak\s+(?:breaking\s+news|berita|update|video|informasi|info)\b.*|"
+        r"(?:gabung|bergabung|join)\s+(?:\S+\s+){0,6}(?:telegram|whatsapp|grup|group|channel|saluran|komunitas)\b.*|"
+        r"(?:download|unduh)\s+(?:aplikasi|app|apps)\b.*|"
+        r"(?:yuk|ayo),?\s+(?:ikuti|gabung|follow|subscribe|baca)\b.*",
+    ),
     # pagination: "Halaman 1 2 Selanjutnya", "Halaman selanjutnya", "1 2 3 Next", "Tampilkan semua"
-    ("pagination", r"(?:halaman|page|hal\.?)\s*:?\s*(?:\d+\s*(?:dari|of|/)?\s*)+(?:selanjutnya|berikutnya|next|»|›|>+)?|"
-                   r"(?:halaman|page)\s+(?:selanjutnya|berikutnya|sebelumnya|next|previous|terakhir)\b.*|"
-                   r"(?:«|‹|<)?\s*(?:selanjutnya|berikutnya|sebelumnya|next|prev|previous)\s*(?:»|›|>+)?|"
-                   r"(?:\d+\s+){1,20}(?:selanjutnya|berikutnya|next|»|›)|"
-                   r"(?:tampilkan|lihat)\s+semua(?:\s+halaman)?|show\s+all|single\s+page|"
-                   r"(?:\d+\s*){2,20}"),
+    (
+        "pagination",
+        r"(?:halaman|page|hal\.?)\s*:?\s*(?:\d+\s*(?:dari|of|/)?\s*)+(?:selanjutnya|berikutnya|next|»|›|>+)?|"
+        r"(?:halaman|page)\s+(?:selanjutnya|berikutnya|sebelumnya|next|previous|terakhir)\b.*|"
+        r"(?:«|‹|<)?\s*(?:selanjutnya|berikutnya|sebelumnya|next|prev|previous)\s*(?:»|›|>+)?|"
+        r"(?:\d+\s+){1,20}(?:selanjutnya|berikutnya|next|»|›)|"
+        r"(?:tampilkan|lihat)\s+semua(?:\s+halaman)?|show\s+all|single\s+page|"
+        r"(?:\d+\s*){2,20}",
+    ),
     # tag and topic lines: "Tags: smart city, Muba", "Topik:"
     ("tags-line", r"(?:tags?|tagar|topik|topics?|kata\s+kunci|keywords?)\s*:.*"),
 )
@@ -210,20 +415,35 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
 #: ``name`` is the person. Order matters: reporters before editors.
 CREDIT_RULES: tuple[tuple[str, str], ...] = (
     # "Penulis: Rizky Pratama | Editor: Sari", "Reporter: A / Editor: B"
-    ("credit-pair", r"(?:penulis|reporter|wartawan|pewarta|jurnalis|laporan|kontributor)\s*:\s*(?P<name>[^|/]+?)\s*[|/,]\s*"
-                    r"(?:editor|redaktur|penyunting|editing|posting)\s*:\s*[^|/]*"),
+    (
+        "credit-pair",
+        r"(?:penulis|reporter|wartawan|pewarta|jurnalis|laporan|kontributor)\s*:\s*(?P<name>[^|/]+?)\s*[|/,]\s*"
+        r"(?:editor|redaktur|penyunting|editing|posting)\s*:\s*[^|/]*",
+    ),
     # "Laporan : Herwanto", "Penulis: …", "Reporter: …", "Pewarta: …", "Laporan wartawan Sripoku.com, Ahmad"
-    ("credit-reporter", r"(?:penulis|reporter|wartawan|pewarta|jurnalis|laporan|kontributor|ditulis\s+oleh|author|written\s+by)"
-                        r"\s*:\s*(?P<name>.{2,80}?)"),
-    ("credit-laporan", r"laporan\s+(?:wartawan|reporter|jurnalis)\s+[\w.]+(?:\.com|\.co\.id|\.id)?\s*,\s*(?P<name>.{2,60}?)"),
+    (
+        "credit-reporter",
+        r"(?:penulis|reporter|wartawan|pewarta|jurnalis|laporan|kontributor|ditulis\s+oleh|author|written\s+by)"
+        r"\s*:\s*(?P<name>.{2,80}?)",
+    ),
+    (
+        "credit-laporan",
+        r"laporan\s+(?:wartawan|reporter|jurnalis)\s+[\w.]+(?:\.com|\.co\.id|\.id)?\s*,\s*(?P<name>.{2,60}?)",
+    ),
     # "Oleh: Rizky", "Oleh Rizky Pratama" (a short line of capitalised words only)
     ("credit-oleh", r"oleh\s*:\s*(?P<name>.{2,60}?)|oleh\s+(?P<name2>(?:(?-i:[A-Z])[\w.'’-]*\s*){1,5})"),
     # "Oleh MC Kabupaten Banyuasin, Selasa, 9 Mei 2017 | 06:17 WIB - Redaktur: … - 324": a byline
     # that carries the date (and maybe an editor and a view count) on one line
-    ("credit-byline-date", r"(?:oleh|by)\s*:?\s*(?P<name>(?-i:[A-Z])[^,|]{1,60}?)\s*[,|]\s*.{0,40}\b(?:19|20)\d\d\b.{0,120}"),
+    (
+        "credit-byline-date",
+        r"(?:oleh|by)\s*:?\s*(?P<name>(?-i:[A-Z])[^,|]{1,60}?)\s*[,|]\s*.{0,40}\b(?:19|20)\d\d\b.{0,120}",
+    ),
     # "Editor: Sari", "Redaktur: Eka", "Posting : Imam Ghazali", "Foto: …", "Sumber: …"
-    ("credit-editor", r"(?:editor|redaktur|penyunting|editing|posting|diposting\s+oleh|publisher|uploader|"
-                      r"foto|fotografer|sumber|source|video|grafis|infografis)\s*:\s*(?P<edname>.{1,80}?)"),
+    (
+        "credit-editor",
+        r"(?:editor|redaktur|penyunting|editing|posting|diposting\s+oleh|publisher|uploader|"
+        r"foto|fotografer|sumber|source|video|grafis|infografis)\s*:\s*(?P<edname>.{1,80}?)",
+    ),
 )
 
 #: Section headings that start a block of other articles' titles ("Berita Lainnya",

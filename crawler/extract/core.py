@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -44,7 +44,9 @@ MIN_TEXT = 200
 FAST = True
 
 
-def _trafilatura_lines(tree: HtmlElement, url: str, *, prune: bool, recall: bool = False, fast: bool = FAST) -> list[str]:
+def _trafilatura_lines(
+    tree: HtmlElement, url: str, *, prune: bool, recall: bool = False, fast: bool = FAST
+) -> list[str]:
     try:
         doc = bare_extraction(
             tree,
@@ -88,8 +90,9 @@ def extract(html: str | bytes | None, url: str, *, fetched_at: datetime | None =
     return extract_page(html, url, fetched_at=fetched_at)[0]
 
 
-def extract_page(html: str | bytes | None, url: str, *,
-                 fetched_at: datetime | None = None) -> tuple[Article, HtmlElement | None]:
+def extract_page(
+    html: str | bytes | None, url: str, *, fetched_at: datetime | None = None
+) -> tuple[Article, HtmlElement | None]:
     """:func:`extract`, and the page's parsed tree for other questions about the page (its
     elements carry extraction marks as attributes; None when it did not parse)."""
     url = url or ""
@@ -110,9 +113,9 @@ def _safe_canonical(url: str) -> str:
 
 
 def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) -> tuple[Article, HtmlElement | None]:
-    now = fetched_at or datetime.now(timezone.utc)
+    now = fetched_at or datetime.now(UTC)
     if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
+        now = now.replace(tzinfo=UTC)
     if isinstance(html, (bytes, bytearray)):
         html = decode_html(bytes(html))
     if not html or not isinstance(html, str) or not html.strip():

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import re
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 from . import datewords as W
 
@@ -47,25 +47,28 @@ _Y = r"(?P<y>(?:19|20)\d{2})"
 
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
     # 2022-12-27T13:32:00+07:00, 2022-12-27 13:32
-    ("iso", re.compile(
-        rf"\b{_Y}-(?P<m>1[0-2]|0?[1-9])-{_D}(?:[T ](?P<H>[01]\d|2[0-3]):(?P<M>[0-5]\d)"
-        rf"(?::(?P<S>[0-5]\d)(?:\.\d+)?)?\s*{_ZONE}?)?", re.I)),
+    (
+        "iso",
+        re.compile(
+            rf"\b{_Y}-(?P<m>1[0-2]|0?[1-9])-{_D}(?:[T ](?P<H>[01]\d|2[0-3]):(?P<M>[0-5]\d)"
+            rf"(?::(?P<S>[0-5]\d)(?:\.\d+)?)?\s*{_ZONE}?)?",
+            re.I,
+        ),
+    ),
     # Selasa, 27 Desember 2022 | 13:32 WIB; 27 Dec 2022 13:32; 9-Mei-2017
-    ("day-month-year", re.compile(
-        rf"{_WEEKDAY}?\b{_D}(?:st|nd|rd|th)?[\s\-/.]*{_MONTH}[\s\-/.,]*{_Y}\b{_TIME}", re.I)),
+    ("day-month-year", re.compile(rf"{_WEEKDAY}?\b{_D}(?:st|nd|rd|th)?[\s\-/.]*{_MONTH}[\s\-/.,]*{_Y}\b{_TIME}", re.I)),
     # December 27, 2022 1:32 pm
-    ("month-day-year", re.compile(
-        rf"{_WEEKDAY}?\b{_MONTH}\s+{_D}(?:st|nd|rd|th)?,?\s+{_Y}\b{_TIME}", re.I)),
+    ("month-day-year", re.compile(rf"{_WEEKDAY}?\b{_MONTH}\s+{_D}(?:st|nd|rd|th)?,?\s+{_Y}\b{_TIME}", re.I)),
     # 14/12/2021 09:30 WIB; 27-12-2022; 27.12.2022 (day first, as Indonesia writes them)
-    ("numeric", re.compile(
-        rf"\b{_D}[/.\-](?P<m>1[0-2]|0?[1-9])[/.\-]{_Y}\b{_TIME}", re.I)),
+    ("numeric", re.compile(rf"\b{_D}[/.\-](?P<m>1[0-2]|0?[1-9])[/.\-]{_Y}\b{_TIME}", re.I)),
 )
 
 _WEEKDAY_WORD = re.compile(rf"{_WEEKDAY}", re.I)
 _RELATIVE = re.compile(rf"\b(?:{_alt(W.RELATIVE_WORDS)})\b", re.I)
 # "3 jam lalu", "5 menit yang lalu", "13 hours ago"
 _RELATIVE_SPAN = re.compile(
-    rf"\b(?P<n>\d{{1,4}})\s*(?P<unit>{_alt(W.RELATIVE_UNITS)})\.?\s+(?:{_alt(W.RELATIVE_AGO)})\b", re.I)
+    rf"\b(?P<n>\d{{1,4}})\s*(?P<unit>{_alt(W.RELATIVE_UNITS)})\.?\s+(?:{_alt(W.RELATIVE_AGO)})\b", re.I
+)
 _YEAR = re.compile(r"\b(?:19|20)\d\d\b")
 _MONTH_WORD = re.compile(rf"\b(?:{_alt(W.MONTHS)})\b", re.I)
 
@@ -194,21 +197,21 @@ def parse_date(
     if found:
         return found[0]
     if relative and _RELATIVE.search(text):
-        now = now or datetime.now(timezone.utc)
+        now = now or datetime.now(UTC)
         return _relative(text, now, default_offset_minutes) or _dateparser(text, now, default_offset_minutes)
     if len(text) <= 60 and _YEAR.search(text) and _more_than_a_year(text):
-        return _dateparser(text, now or datetime.now(timezone.utc), default_offset_minutes)
+        return _dateparser(text, now or datetime.now(UTC), default_offset_minutes)
     return None
 
 
 def _relative(text: str, now: datetime, default_offset_minutes: int) -> FoundDate | None:
-    """"3 jam lalu", "13 hours ago": the fetch time minus that much (in the page's zone)."""
+    """ "3 jam lalu", "13 hours ago": the fetch time minus that much (in the page's zone)."""
     m = _RELATIVE_SPAN.search(text)
     if m is None:
         return None
     seconds = int(m.group("n")) * W.RELATIVE_UNITS[m.group("unit").lower()]
     if now.tzinfo is None:
-        now = now.replace(tzinfo=timezone.utc)
+        now = now.replace(tzinfo=UTC)
     local = now.astimezone(timezone(timedelta(minutes=default_offset_minutes)))
     return FoundDate(local - timedelta(seconds=seconds), seconds < 86400, m.start(), m.end())
 

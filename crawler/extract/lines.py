@@ -101,9 +101,7 @@ def clean_lines(
     # A line equal to a caption minus its credit may be the story's own sentence reused as a
     # caption; it is dropped only when the caption is shown to repeat (two or more matches).
     longest = max((len(c) for c in captions), default=0) + 60
-    matches = [
-        _caption_match(line, caption_keys) if caption_keys and len(line) <= longest else None for line in lines
-    ]
+    matches = [_caption_match(line, caption_keys) if caption_keys and len(line) <= longest else None for line in lines]
     caption_repeats = sum(m is not None for m in matches) >= 2
     for raw, found in zip(lines, matches):
         line = " ".join(raw.split())
@@ -151,7 +149,7 @@ def _caption_keys(captions: tuple[str, ...]) -> dict[str, str]:
 
 
 def _caption_match(line: str, caption_keys: dict[str, str]) -> str | None:
-    """"exact" when the line is a caption, with or without a credit of its own ("caption -
+    """ "exact" when the line is a caption, with or without a credit of its own ("caption -
     (Pemkab Muba)"); "partial" when it is a caption's text without the caption's credit (which
     may be the story's own sentence reused as a caption); else None."""
     key = norm_key(line)

@@ -32,10 +32,11 @@ from __future__ import annotations
 import json
 import logging
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Iterator, Sequence
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -47,8 +48,19 @@ from . import datewords as W
 from .dates import FoundDate, find_dates, parse_date
 
 __all__ = [
-    "PageFields", "PageMeta", "read_page", "read_meta", "read_json_ld", "site_name_of", "clean_title",
-    "captions_of", "clean_author", "author_of", "byline_author", "find_published", "find_dateline",
+    "PageFields",
+    "PageMeta",
+    "read_page",
+    "read_meta",
+    "read_json_ld",
+    "site_name_of",
+    "clean_title",
+    "captions_of",
+    "clean_author",
+    "author_of",
+    "byline_author",
+    "find_published",
+    "find_dateline",
     "guess_language",
 ]
 
@@ -62,14 +74,37 @@ SITE_KEYS = ("og:site_name", "application-name", "twitter:site", "publisher", "d
 DESCRIPTION_KEYS = ("og:description", "description", "twitter:description", "dc.description")
 IMAGE_KEYS = ("og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src", "thumbnailurl")
 AUTHOR_KEYS = (
-    "author", "article:author", "og:article:author", "byl", "dc.creator", "dcterms.creator",
-    "parsely-author", "sailthru.author", "content_author", "twitter:creator",
+    "author",
+    "article:author",
+    "og:article:author",
+    "byl",
+    "dc.creator",
+    "dcterms.creator",
+    "parsely-author",
+    "sailthru.author",
+    "content_author",
+    "twitter:creator",
 )
 PUBLISHED_KEYS = (
-    "article:published_time", "og:article:published_time", "article:published", "datepublished",
-    "pubdate", "publishdate", "publish-date", "publish_date", "published_time", "dc.date.issued",
-    "dcterms.issued", "dc.date", "dcterms.created", "sailthru.date", "parsely-pub-date",
-    "content_publisheddate", "date", "og:published_time", "article.published",
+    "article:published_time",
+    "og:article:published_time",
+    "article:published",
+    "datepublished",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "published_time",
+    "dc.date.issued",
+    "dcterms.issued",
+    "dc.date",
+    "dcterms.created",
+    "sailthru.date",
+    "parsely-pub-date",
+    "content_publisheddate",
+    "date",
+    "og:published_time",
+    "article.published",
 )
 LANGUAGE_KEYS = ("og:locale", "content-language", "language", "dc.language")
 # Title separators: "Judul | Situs", "Judul - Situs", "Judul – Situs", "Situs: Judul" is left alone.
@@ -96,10 +131,13 @@ _VIEW_COUNTER = re.compile(B.VIEW_COUNTER_IN_BYLINE, re.I)
 
 # Function words telling Indonesian from English text (frequent, short, unambiguous).
 LANGUAGE_WORDS: dict[str, frozenset[str]] = {
-    "id": frozenset("yang dan di dengan untuk ini dari dalam tidak akan pada juga itu ke oleh adalah "
-                    "karena sudah telah kami mereka bisa saat tersebut".split()),
-    "en": frozenset("the and of to is in that for with on was are as be by this from have has "
-                    "were which their they".split()),
+    "id": frozenset(
+        "yang dan di dengan untuk ini dari dalam tidak akan pada juga itu ke oleh adalah "
+        "karena sudah telah kami mereka bisa saat tersebut".split()
+    ),
+    "en": frozenset(
+        "the and of to is in that for with on was are as be by this from have has were which their they".split()
+    ),
 }
 
 # Class/id tokens of elements that hold the date line of a story.
@@ -177,7 +215,10 @@ def read_json_ld(tree: HtmlElement) -> dict:
         for node in _walk_ld(data):
             types = _ld_type(node)
             if types & set(_ARTICLE_TYPES[:-2]) or (types & {"webpage", "report"} and "datePublished" in node):
-                if not best or (types & {"newsarticle", "article", "reportagenews"} and not _ld_type(best) & {"newsarticle", "article"}):
+                if not best or (
+                    types & {"newsarticle", "article", "reportagenews"}
+                    and not _ld_type(best) & {"newsarticle", "article"}
+                ):
                     best = node
     return best
 
@@ -224,7 +265,8 @@ def read_page(tree: HtmlElement, url: str) -> PageFields:
     site_name = site_name_of(meta, ld, host)
     h1s = [t for t in (_text(el) for el in tree.iter("h1")) if t]
     raw_title = next((meta[k] for k in TITLE_KEYS if meta.get(k)), "") or (
-        ld.get("headline") if isinstance(ld.get("headline"), str) else "")
+        ld.get("headline") if isinstance(ld.get("headline"), str) else ""
+    )
     title_el = tree.find(".//title")
     raw_title = raw_title or (_text(title_el) if title_el is not None else "") or (h1s[0] if h1s else "")
     description = next((meta[k] for k in DESCRIPTION_KEYS if meta.get(k)), "")
@@ -461,7 +503,9 @@ def find_published(
 
     texts: list[FoundDate] = []
     for snippet in date_elements(tree) if extra_text is None else [*extra_text.split("\n"), *date_elements(tree)]:
-        if any(w in snippet.lower() for w in W.UPDATE_WORDS) and not re.search(r"terbit|publish|dipublikasikan", snippet, re.I):
+        if any(w in snippet.lower() for w in W.UPDATE_WORDS) and not re.search(
+            r"terbit|publish|dipublikasikan", snippet, re.I
+        ):
             continue
         found = parse_date(snippet, now=fetched_at, default_offset_minutes=default_offset_minutes)
         if ok(found):
@@ -495,7 +539,8 @@ def find_dateline(first_line: str) -> str:
         return bool(B.OUTLET_PATTERN.fullmatch(p) or B.CAMEL_PATTERN.fullmatch(p) or re.fullmatch(r"[A-Z]{1,3}", p))
 
     places = [
-        p for p in parts
+        p
+        for p in parts
         if not outlet(p) and len(p.split()) <= 4 and all(w[:1].isupper() for w in p.split() if w.isalpha())
     ]
     upper = [p for p in places if p.isupper() and len(p) > 3]

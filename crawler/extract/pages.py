@@ -22,7 +22,9 @@ ALL_FLAGS: tuple[tuple[str, str], ...] = (("single", "1"), ("showall", "1"), ("f
 #: Cheap test on a raw href before it is parsed: does it carry any page marker at all?
 _MAYBE_PAGE = re.compile(
     r"[?&](?:%s)=|[?&](?:single|showall|full|all)=|/(?:page|halaman|hal)[/-]?\d|/\d{1,2}/?(?:[?#]|$)"
-    % "|".join(PAGE_PARAMS), re.I)
+    % "|".join(PAGE_PARAMS),
+    re.I,
+)
 #: Every link target on the page, as plain strings (no element objects to build).
 _HREFS = etree.XPath("//a/@href", smart_strings=False)
 #: Path suffixes that number pages: "/judul/2", "/judul/page/2", "/judul/halaman-2".

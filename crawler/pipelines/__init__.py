@@ -21,13 +21,13 @@ if TYPE_CHECKING:
 class RunPipeline:
     """Base for pipelines that need the run of the spider they serve."""
 
-    def __init__(self, crawler: "Crawler") -> None:
+    def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
 
     @classmethod
-    def from_crawler(cls, crawler: "Crawler"):
+    def from_crawler(cls, crawler: Crawler):
         return cls(crawler)
 
     @property
-    def run(self) -> "RunState":
+    def run(self) -> RunState:
         return self.crawler.spider.run

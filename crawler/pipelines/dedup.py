@@ -64,9 +64,7 @@ class DedupPipeline(RunPipeline):
         run = self.run
         engine = run.archive.engine
         with Session(engine) as session:
-            row = session.execute(
-                select(Article.score, Article.story_id).where(Article.id == article_id)
-            ).one_or_none()
+            row = session.execute(select(Article.score, Article.story_id).where(Article.id == article_id)).one_or_none()
         if row is None or (row.score is not None and row.story_id is not None):
             return False
         if row.score is None and item.tags:
@@ -81,5 +79,4 @@ class DedupPipeline(RunPipeline):
         for url in page_urls(item):
             run.archive.add_alias(article_id, url)
         run.record_article_fetch(item, article_id)
-        raise DropItem(f"completed the interrupted store of article {article_id}: {item.url}",
-                       log_level="INFO")
+        raise DropItem(f"completed the interrupted store of article {article_id}: {item.url}", log_level="INFO")

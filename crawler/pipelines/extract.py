@@ -11,8 +11,8 @@ from scrapy.exceptions import DropItem
 from scrapy.http import TextResponse
 from scrapy.utils.reactor import is_asyncio_reactor_installed
 
-from crawler.extract import Article, combine_pages
 from crawler.config import default_extract_workers
+from crawler.extract import Article, combine_pages
 from crawler.extractpool import ExtractionFailed, ExtractorPool
 from crawler.items import ArticlePage
 from crawler.pipelines import RunPipeline
@@ -36,7 +36,7 @@ class ExtractPipeline(RunPipeline):
     process), so the reactor thread keeps fetching, archiving and storing meanwhile.
     """
 
-    def __init__(self, crawler: "Crawler") -> None:
+    def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         workers = crawler.settings.getint("KABAR_EXTRACT_WORKERS", default_extract_workers())
         if workers and not is_asyncio_reactor_installed():
@@ -50,9 +50,9 @@ class ExtractPipeline(RunPipeline):
     async def process_item(self, item: ArticlePage) -> ArticlePage:
         url, status = item.url, item.status
         try:
-            analysis = await self.pool.analyse(item.body, url, item.fetched_at,
-                                               tag_with=self.run.config.vocabulary,
-                                               stems=self.run.archive.keeps_stems)
+            analysis = await self.pool.analyse(
+                item.body, url, item.fetched_at, tag_with=self.run.config.vocabulary, stems=self.run.archive.keeps_stems
+            )
         except ExtractionFailed as exc:
             self.run.error(f"{url}: {exc}")
             self.run.record_fetch(url, "article", status=status, error=str(exc))
@@ -105,4 +105,3 @@ class ExtractPipeline(RunPipeline):
             self.run.error(f"{url}: page of a split article: {exc}")
             return None
         return analysis.article, request.meta.get("warc")
-

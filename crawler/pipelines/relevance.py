@@ -27,4 +27,3 @@ class RelevancePipeline(RunPipeline):
                 log_level="INFO",
             )
         return item
-

@@ -27,7 +27,7 @@ class StorePipeline(RunPipeline):
     transaction, shared with the articles stored at the same moment on SQLite: see
     crawler/groupstore.py), aliases, counters updated."""
 
-    def __init__(self, crawler: "Crawler") -> None:
+    def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         settings = crawler.settings
         self.group_size = settings.getint("KABAR_STORE_GROUP_SIZE", defaults.KABAR_STORE_GROUP_SIZE)
@@ -38,15 +38,17 @@ class StorePipeline(RunPipeline):
         store = self._store
         if store is not None:
             store.flush()
-            logger.info("%d new articles stored in %d transactions (this process, so far)",
-                        store.articles, store.groups)
+            logger.info(
+                "%d new articles stored in %d transactions (this process, so far)", store.articles, store.groups
+            )
 
     def _grouped(self) -> GroupedStore | None:
         """The process's GroupedStore of this run's archive, or None to store each alone."""
         run = self.run
         if self._store is None and self.group_size > 1 and run.archive.can_group_articles:
-            self._store = grouped_store(run.archive, size=self.group_size, delay=self.group_delay,
-                                        threshold=run.config.story_threshold)
+            self._store = grouped_store(
+                run.archive, size=self.group_size, delay=self.group_delay, threshold=run.config.story_threshold
+            )
         return self._store
 
     async def process_item(self, item: ArticlePage) -> ArticlePage:

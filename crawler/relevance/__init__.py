@@ -17,8 +17,18 @@ from .normalize import stems
 from .scoring import Reason, dimensions_of, score_text
 from .vocabulary import DIMENSIONS, Vocabulary, VocabularyError, load_vocabulary
 
-__all__ = ["DIMENSIONS", "Area", "Gazetteer", "Reason", "Relevance", "Vocabulary",
-           "VocabularyError", "classify", "load_gazetteer", "load_vocabulary"]
+__all__ = [
+    "DIMENSIONS",
+    "Area",
+    "Gazetteer",
+    "Reason",
+    "Relevance",
+    "Vocabulary",
+    "VocabularyError",
+    "classify",
+    "load_gazetteer",
+    "load_vocabulary",
+]
 
 
 @dataclass(frozen=True)
@@ -45,8 +55,14 @@ class Relevance:
         }
 
 
-def classify(title: str | None, text: str, *, dateline: str | None = None, min_score: float = 1.0,
-             vocabulary: Vocabulary | None = None) -> Relevance:
+def classify(
+    title: str | None,
+    text: str,
+    *,
+    dateline: str | None = None,
+    min_score: float = 1.0,
+    vocabulary: Vocabulary | None = None,
+) -> Relevance:
     """Score an article for smart-city relevance and tag its dimensions and regions.
 
     Dimensions are tagged only for a relevant article (``min_score=0`` tags every article).
@@ -60,5 +76,12 @@ def classify(title: str | None, text: str, *, dateline: str | None = None, min_s
     if relevant:
         dims, why = dimensions_of(title_stems, body_stems, reasons, vocab)
     regions, provinces = load_gazetteer().about(title, text or "", dateline)
-    return Relevance(relevant, score, tuple(reasons), tuple(dims),
-                     {d: tuple(r) for d, r in why.items()}, tuple(regions), tuple(provinces))
+    return Relevance(
+        relevant,
+        score,
+        tuple(reasons),
+        tuple(dims),
+        {d: tuple(r) for d, r in why.items()},
+        tuple(regions),
+        tuple(provinces),
+    )

@@ -28,8 +28,12 @@ __all__ = ["Area", "Gazetteer", "load_gazetteer"]
 
 logger = logging.getLogger(__name__)
 
-_PREFIXES = (("Kabupaten Administrasi ", "kabupaten"), ("Kota Administrasi ", "kota"),
-             ("Kabupaten ", "kabupaten"), ("Kota ", "kota"))
+_PREFIXES = (
+    ("Kabupaten Administrasi ", "kabupaten"),
+    ("Kota Administrasi ", "kota"),
+    ("Kabupaten ", "kabupaten"),
+    ("Kota ", "kota"),
+)
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
 _NUMBERED_LINE = re.compile(r"^\s*\d{1,3}[.)]\s", re.M)
 
@@ -65,8 +69,13 @@ class _Mention:
 
 
 # How a name may be introduced on the command line: "Kabupaten Musi Banyuasin", "Kota Bandung".
-_NAME_PREFIXES = {"kabupaten": "kabupaten", "kab": "kabupaten", "kota": "kota", "provinsi": "provinsi",
-                  "prov": "provinsi"}
+_NAME_PREFIXES = {
+    "kabupaten": "kabupaten",
+    "kab": "kabupaten",
+    "kota": "kota",
+    "provinsi": "provinsi",
+    "prov": "provinsi",
+}
 
 
 def _key(text: str) -> tuple[str, ...]:
@@ -76,8 +85,7 @@ def _key(text: str) -> tuple[str, ...]:
 class Gazetteer:
     """Areas by code and an index of every written form that names one."""
 
-    def __init__(self, provinces: list[dict[str, str]], regencies: list[dict[str, str]],
-                 extra: dict[str, Any]) -> None:
+    def __init__(self, provinces: list[dict[str, str]], regencies: list[dict[str, str]], extra: dict[str, Any]) -> None:
         self.areas: dict[str, Area] = {}
         forms: dict[tuple[str, ...], list[str]] = defaultdict(list)
 
@@ -99,7 +107,7 @@ class Gazetteer:
             name, kind = row["name"], "kabupaten"
             for prefix, kind_ in _PREFIXES:
                 if name.startswith(prefix):
-                    name, kind = name[len(prefix):], kind_
+                    name, kind = name[len(prefix) :], kind_
                     break
             self.areas[row["code"]] = Area(row["code"], name, kind)
             add(name, row["code"])
@@ -112,11 +120,10 @@ class Gazetteer:
                 add(form, code)
 
         self.forms: dict[tuple[str, ...], tuple[str, ...]] = {k: tuple(v) for k, v in forms.items()}
-        self.index: PhraseIndex[_Entry] = PhraseIndex(
-            (k, _Entry(k, tuple(v))) for k, v in forms.items())
+        self.index: PhraseIndex[_Entry] = PhraseIndex((k, _Entry(k, tuple(v))) for k, v in forms.items())
         self.cues: dict[str, list[tuple[str, ...]]] = {
-            kind: sorted((_key(c) for c in cues), key=len, reverse=True)
-            for kind, cues in extra.get("cues", {}).items()}
+            kind: sorted((_key(c) for c in cues), key=len, reverse=True) for kind, cues in extra.get("cues", {}).items()
+        }
         amb = extra.get("ambiguous", {})
         self.default_type: str = amb.get("default", "kota")
         self.default_kabupaten = {_key(n) for n in amb.get("kabupaten", [])}
@@ -128,12 +135,25 @@ class Gazetteer:
         self.needs_cue = {_key(n) for n in nc.get("names", [])}
         self.title_case_ok = {" ".join(t for t, _, _ in tokenize(f)) for f in nc.get("unless_title_case", [])}
         self.not_regions: PhraseIndex[bool] = PhraseIndex(
-            (_key(p), True) for p in extra.get("not_regions", {}).get("phrases", []))
+            (_key(p), True) for p in extra.get("not_regions", {}).get("phrases", [])
+        )
         suffixes = extra.get("parenthesised", {}).get("suffixes", [])
-        self._paren = re.compile(r"\s*\(([^()\s]{2,12})\)\s+(" + "|".join(map(re.escape, suffixes)) + r")\b") if suffixes else None
-        self.weights: dict[str, float] = {"title": 3.0, "dateline": 1.5, "lead": 2.0, "body": 1.0,
-                                          "cue": 1.5, "listed": 0.3, "min": 2.0, "province_min": 2.0,
-                                          "list_size": 5}
+        self._paren = (
+            re.compile(r"\s*\(([^()\s]{2,12})\)\s+(" + "|".join(map(re.escape, suffixes)) + r")\b")
+            if suffixes
+            else None
+        )
+        self.weights: dict[str, float] = {
+            "title": 3.0,
+            "dateline": 1.5,
+            "lead": 2.0,
+            "body": 1.0,
+            "cue": 1.5,
+            "listed": 0.3,
+            "min": 2.0,
+            "province_min": 2.0,
+            "list_size": 5,
+        }
         self.weights.update(extra.get("about", {}))
 
     def codes_for(self, text: str, *, provinces: bool = False) -> list[str]:
@@ -159,7 +179,7 @@ class Gazetteer:
         for kind, cues in self.cues.items():
             for cue in cues:
                 k = len(cue)
-                if i >= k and tuple(folded[i - k:i]) == cue:
+                if i >= k and tuple(folded[i - k : i]) == cue:
                     return kind
         return None
 

@@ -67,10 +67,21 @@ def score_text(title_stems: list[str], body_stems: list[str], vocab: Vocabulary)
     sc = vocab.scoring
     reasons: list[Reason] = []
     for term, n in _matches(title_stems, vocab, everything, cache).items():
-        reasons.append(Reason(term.phrase, "title", term.weight * sc.get("title", 2.0), term.dimensions, term.group, term.cap))
+        reasons.append(
+            Reason(term.phrase, "title", term.weight * sc.get("title", 2.0), term.dimensions, term.group, term.cap)
+        )
     for term, n in _matches(body_stems, vocab, everything, cache).items():
         extra = min(n - 1, int(sc.get("max_repeats", 4))) * sc.get("repeat", 0.25)
-        reasons.append(Reason(term.phrase, "body", term.weight * sc.get("body", 1.0) * (1 + extra), term.dimensions, term.group, term.cap))
+        reasons.append(
+            Reason(
+                term.phrase,
+                "body",
+                term.weight * sc.get("body", 1.0) * (1 + extra),
+                term.dimensions,
+                term.group,
+                term.cap,
+            )
+        )
     reasons = _apply_caps(reasons, vocab)
     reasons.sort(key=lambda r: (-r.weight, r.term))
     return sum(r.weight for r in reasons), reasons
@@ -96,8 +107,9 @@ def _apply_caps(reasons: list[Reason], vocab: Vocabulary) -> list[Reason]:
     return [scaled.get(id(r), r) for r in reasons]
 
 
-def dimensions_of(title_stems: list[str], body_stems: list[str], reasons: list[Reason],
-                  vocab: Vocabulary) -> tuple[list[str], dict[str, list[Reason]]]:
+def dimensions_of(
+    title_stems: list[str], body_stems: list[str], reasons: list[Reason], vocab: Vocabulary
+) -> tuple[list[str], dict[str, list[Reason]]]:
     """Dimensions the article is about, and the cues behind each, from its stems and reasons."""
     settings = vocab.dimension_settings
     title_factor = float(settings.get("title", 2.0))

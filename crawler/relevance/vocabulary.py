@@ -141,10 +141,21 @@ def build_vocabulary(layers: list[tuple[str, dict[str, Any]]]) -> Vocabulary:
     for full, cue in cues.items():
         by_phrase.setdefault(full[1:], []).append(cue)
     cue_index: PhraseIndex = PhraseIndex((k, tuple(v)) for k, v in by_phrase.items())
-    vocab = Vocabulary(PhraseIndex(terms.items()), PhraseIndex(negatives.items()), cue_index,
-                       scoring, settings, tuple(origin for origin, _ in layers))
-    logger.debug("vocabulary: %d terms, %d negatives, %d dimension cues from %s",
-              len(terms), len(negatives), len(cues), ", ".join(vocab.sources))
+    vocab = Vocabulary(
+        PhraseIndex(terms.items()),
+        PhraseIndex(negatives.items()),
+        cue_index,
+        scoring,
+        settings,
+        tuple(origin for origin, _ in layers),
+    )
+    logger.debug(
+        "vocabulary: %d terms, %d negatives, %d dimension cues from %s",
+        len(terms),
+        len(negatives),
+        len(cues),
+        ", ".join(vocab.sources),
+    )
     return vocab
 
 
@@ -154,8 +165,10 @@ def _shipped() -> Vocabulary:
 
 
 def _shipped_layers() -> list[tuple[str, dict[str, Any]]]:
-    return [("vocabulary.toml", _read(None, "vocabulary.toml")),
-            ("dimensions.toml", {"dimensions": _read(None, "dimensions.toml")})]
+    return [
+        ("vocabulary.toml", _read(None, "vocabulary.toml")),
+        ("dimensions.toml", {"dimensions": _read(None, "dimensions.toml")}),
+    ]
 
 
 def load_vocabulary(extra: Path | None = None) -> Vocabulary:

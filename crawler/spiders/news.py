@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import re
-from datetime import datetime, timedelta, timezone
-from typing import Any, AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
 from urllib.parse import urlsplit
 
 import scrapy
@@ -51,12 +52,15 @@ class NewsSpider(scrapy.Spider):
     def update_settings(cls, settings) -> None:
         """Apply the config's politeness and WARC settings, whoever starts the spider."""
         super().update_settings(settings)
-        paths = resolve(db=settings.get("KABAR_DATABASE_URL"), config=settings.get("KABAR_CONFIG"),
-                        data_dir=settings.get("KABAR_DATA_DIR"))
+        paths = resolve(
+            db=settings.get("KABAR_DATABASE_URL"),
+            config=settings.get("KABAR_CONFIG"),
+            data_dir=settings.get("KABAR_DATA_DIR"),
+        )
         settings.setdict(scrapy_settings(paths.config), priority="spider")
 
     @classmethod
-    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> "NewsSpider":
+    def from_crawler(cls, crawler, *args: Any, **kwargs: Any) -> NewsSpider:
         spider = super().from_crawler(crawler, *args, **kwargs)
         spider.run = RunState.open(crawler, spider.source_name)
         settings = crawler.settings
@@ -145,7 +149,7 @@ class NewsSpider(scrapy.Spider):
             body=response.body,
             encoding=response.encoding,
             status=response.status,
-            fetched_at=datetime.now(timezone.utc),
+            fetched_at=datetime.now(UTC),
             etag=_header(response, b"ETag"),
             last_modified=_header(response, b"Last-Modified"),
             warc=response.meta.get("warc"),
@@ -280,4 +284,4 @@ def _header(response: Response, name: bytes) -> str | None:
 
 def _parse_since(text: str) -> datetime:
     value = datetime.fromisoformat(text)
-    return value if value.tzinfo else value.replace(tzinfo=timezone.utc)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import Callable, Sequence
+from collections.abc import Callable, Sequence
 
 from crawler.config import ConfigError
 from jobs import logsetup
@@ -21,14 +21,24 @@ from jobs.cli.parser import parse_command_line, top_parser
 from jobs.errors import EXIT_LOCKED, EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, Locked, UsageError
 from storage.errors import QueryError, StorageError
 
-__all__ = ["COMMANDS", "EXAMPLES", "EXIT_LOCKED", "EXIT_OK", "EXIT_SOURCE_FAILED", "EXIT_USAGE",
-           "build_parser", "main", "parse_args"]
+__all__ = [
+    "COMMANDS",
+    "EXAMPLES",
+    "EXIT_LOCKED",
+    "EXIT_OK",
+    "EXIT_SOURCE_FAILED",
+    "EXIT_USAGE",
+    "build_parser",
+    "main",
+    "parse_args",
+]
 
 #: The command groups, in the order ``kabar --help`` lists their commands.
 GROUPS = (crawling, sources, demo, reading, maintenance, web, database)
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
-    name: handler for group in GROUPS for name, handler in group.COMMANDS.items()}
+    name: handler for group in GROUPS for name, handler in group.COMMANDS.items()
+}
 EXAMPLES: dict[str, list[str]] = {key: lines for group in GROUPS for key, lines in group.EXAMPLES.items()}
 
 

@@ -13,8 +13,11 @@ from jobs.cli.parser import Commands, date_arg, paths_of
 from jobs.errors import EXIT_OK, EXIT_SOURCE_FAILED, UsageError
 
 EXAMPLES = {
-    "crawl": ["kabar crawl", "kabar crawl --source sumselpos --source infodaerah",
-              "kabar crawl --backfill --since 2023-01-01"],
+    "crawl": [
+        "kabar crawl",
+        "kabar crawl --source sumselpos --source infodaerah",
+        "kabar crawl --backfill --since 2023-01-01",
+    ],
     "daemon": ["kabar daemon", "kabar daemon --metrics-port 9108 --log-json"],
     "cluster": ["kabar cluster deploy", "kabar cluster nodes"],
     "cluster deploy": ["kabar cluster deploy --config sources.toml"],
@@ -22,19 +25,30 @@ EXAMPLES = {
     "status": ["kabar status", "kabar status --format json"],
 }
 
-STATUS_COLUMNS = [("source", "Source"), ("last_run", "Last run"), ("last_status", "Status"),
-                  ("next_run", "Next run"), ("articles_24h", "Articles 24 h"),
-                  ("last_error", "Last error"), ("health", "Health")]
-ATTENTION_COLUMNS = [("source", "Source"), ("health", "Health"), ("health_reason", "Why"),
-                     ("checked_at", "Checked")]
+STATUS_COLUMNS = [
+    ("source", "Source"),
+    ("last_run", "Last run"),
+    ("last_status", "Status"),
+    ("next_run", "Next run"),
+    ("articles_24h", "Articles 24 h"),
+    ("last_error", "Last error"),
+    ("health", "Health"),
+]
+ATTENTION_COLUMNS = [("source", "Source"), ("health", "Health"), ("health_reason", "Why"), ("checked_at", "Checked")]
 
 
 def add_commands(commands: Commands) -> None:
     crawl = commands.add("crawl", help="one crawl pass over the sources, then exit")
     crawl.add_argument("--source", action="append", default=[], metavar="NAME", help="only this source (repeatable)")
-    crawl.add_argument("--backfill", action="store_true", help="follow listing pages much deeper to collect older articles")
-    crawl.add_argument("--since", type=date_arg, metavar="DATE",
-                       help="with --backfill: skip feed and sitemap entries older than this date")
+    crawl.add_argument(
+        "--backfill", action="store_true", help="follow listing pages much deeper to collect older articles"
+    )
+    crawl.add_argument(
+        "--since",
+        type=date_arg,
+        metavar="DATE",
+        help="with --backfill: skip feed and sitemap entries older than this date",
+    )
     crawl.add_argument("--trigger", default="cli", help=argparse.SUPPRESS)  # the daemon's children
     crawl.add_argument("--no-lock", action="store_true", help=argparse.SUPPRESS)  # their parent holds it
     crawl.add_argument("--timeout", type=float, default=None, help=argparse.SUPPRESS)
@@ -42,8 +56,9 @@ def add_commands(commands: Commands) -> None:
     daemon = commands.add("daemon", help="crawl every source on its schedule until SIGTERM/SIGINT")
     daemon.add_argument("--metrics-port", type=int, metavar="PORT", help="serve Prometheus metrics on 127.0.0.1:PORT")
 
-    cluster = commands.add_with_actions("cluster", help="Scrapyd nodes of [cluster] in the config",
-                                        dest="cluster_command")
+    cluster = commands.add_with_actions(
+        "cluster", help="Scrapyd nodes of [cluster] in the config", dest="cluster_command"
+    )
     cluster.add("deploy", help="deploy the project to every node")
     cluster.add("nodes", help="each node's load (running and pending jobs)")
 
@@ -58,8 +73,15 @@ def cmd_crawl(args: argparse.Namespace) -> int:
     with archive_lock(paths, "crawl", skip=args.no_lock):
         from jobs.crawl import crawl_and_report  # Scrapy: only once the lock is held
 
-        return crawl_and_report(paths, args.source, trigger=args.trigger, backfill=args.backfill,
-                                since=args.since, verbose=args.verbose, timeout=args.timeout)
+        return crawl_and_report(
+            paths,
+            args.source,
+            trigger=args.trigger,
+            backfill=args.backfill,
+            since=args.since,
+            verbose=args.verbose,
+            timeout=args.timeout,
+        )
 
 
 def cmd_daemon(args: argparse.Namespace) -> int:
@@ -107,8 +129,10 @@ def cmd_status(args: argparse.Namespace) -> int:
     names = [s.name for s in paths.config.sources]
     upcoming = next_runs(paths.database_url)
     checks = latest_checks(engine, names)
-    rows = [{**h, "next_run": upcoming.get(h["source"]), **_check_fields(checks.get(h["source"]))}
-            for h in source_health(engine, names)]
+    rows = [
+        {**h, "next_run": upcoming.get(h["source"]), **_check_fields(checks.get(h["source"]))}
+        for h in source_health(engine, names)
+    ]
     if args.format == "json":
         output.write_json(rows)
     else:

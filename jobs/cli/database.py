@@ -49,8 +49,10 @@ def _copy_db(args: argparse.Namespace) -> int:
         logsetup.say(f"copy differs from the original in {', '.join(different)}", logging.ERROR)
         return EXIT_SOURCE_FAILED
     total = sum(counts.values())
-    logsetup.say(f"copied {total} rows in {len(counts)} tables from {_redact(args.source_url)} to "
-                 f"{_redact(args.target_url)}; counts and hashes of every table match")
+    logsetup.say(
+        f"copied {total} rows in {len(counts)} tables from {_redact(args.source_url)} to "
+        f"{_redact(args.target_url)}; counts and hashes of every table match"
+    )
     return EXIT_OK
 
 

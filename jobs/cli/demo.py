@@ -13,8 +13,16 @@ EXAMPLES = {
 
 def add_commands(commands: Commands) -> None:
     demo = commands.add("demo", help="crawl the bundled example sites and search them")
-    demo.add_argument("--serve-only", action="store_true", help="only serve the example sites and print their sources.toml")
-    demo.add_argument("--port", type=int, default=None, metavar="N", help="first port of the example sites (they use N..N+5; 0 = any free ports; default 8701)")
+    demo.add_argument(
+        "--serve-only", action="store_true", help="only serve the example sites and print their sources.toml"
+    )
+    demo.add_argument(
+        "--port",
+        type=int,
+        default=None,
+        metavar="N",
+        help="first port of the example sites (they use N..N+5; 0 = any free ports; default 8701)",
+    )
 
 
 def cmd_demo(args: argparse.Namespace) -> int:

@@ -16,13 +16,17 @@ if TYPE_CHECKING:
     from crawler.relevance import Vocabulary
 
 EXAMPLES = {
-    "extract": ["kabar extract page.html --url https://example.id/berita/1",
-                "kabar extract saved-pages/ --format jsonl"],
+    "extract": [
+        "kabar extract page.html --url https://example.id/berita/1",
+        "kabar extract saved-pages/ --format jsonl",
+    ],
     "reextract": ["kabar reextract", "kabar reextract --source sumselpos --since 2024-01-01 --workers 2"],
     "hide": ["kabar hide 12 --reason 'permintaan narasumber'"],
     "unhide": ["kabar unhide 12"],
-    "classify": ["kabar classify page.html notes.txt",
-                 "kabar classify --title 'Muba luncurkan SPBE' --text 'Pemkab Musi Banyuasin ...'"],
+    "classify": [
+        "kabar classify page.html notes.txt",
+        "kabar classify --title 'Muba luncurkan SPBE' --text 'Pemkab Musi Banyuasin ...'",
+    ],
 }
 
 
@@ -32,11 +36,19 @@ def add_commands(commands: Commands) -> None:
     extract.add_argument("--url", help="the URL the page(s) came from")
     extract.add_argument("--format", choices=["json", "jsonl"], default="json", help="output format (default json)")
 
-    reextract = commands.add("reextract", help="re-run extraction, relevance and dedup over archived pages (no network)")
-    reextract.add_argument("--source", action="append", default=[], metavar="NAME", help="only this source (repeatable)")
+    reextract = commands.add(
+        "reextract", help="re-run extraction, relevance and dedup over archived pages (no network)"
+    )
+    reextract.add_argument(
+        "--source", action="append", default=[], metavar="NAME", help="only this source (repeatable)"
+    )
     reextract.add_argument("--since", type=date_arg, metavar="DATE", help="only articles fetched on or after DATE")
-    reextract.add_argument("--workers", type=workers_arg, metavar="N",
-                           help="extraction processes (default: [crawl] extract_workers; 0 or 1: none)")
+    reextract.add_argument(
+        "--workers",
+        type=workers_arg,
+        metavar="N",
+        help="extraction processes (default: [crawl] extract_workers; 0 or 1: none)",
+    )
 
     hide = commands.add("hide", help="take an article down from search, web, API, feeds and export")
     hide.add_argument("id", type=positive_int, metavar="ID", help="the article's id")
@@ -86,8 +98,10 @@ def cmd_reextract(args: argparse.Namespace) -> int:
     paths = paths_of(args)
     engine = engine_for(paths)
     summary = reextract(paths, engine, sources=list(args.source), since=args.since, workers=args.workers)
-    logsetup.say(f"re-extracted {summary.articles} articles: {summary.changed} changed, "
-                 f"{summary.unchanged} unchanged, {summary.errors} errors")
+    logsetup.say(
+        f"re-extracted {summary.articles} articles: {summary.changed} changed, "
+        f"{summary.unchanged} unchanged, {summary.errors} errors"
+    )
     return EXIT_OK if not summary.errors else EXIT_SOURCE_FAILED
 
 
@@ -133,5 +147,10 @@ def cmd_classify(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"extract": cmd_extract, "reextract": cmd_reextract, "hide": cmd_hide, "unhide": cmd_unhide,
-            "classify": cmd_classify}
+COMMANDS = {
+    "extract": cmd_extract,
+    "reextract": cmd_reextract,
+    "hide": cmd_hide,
+    "unhide": cmd_unhide,
+    "classify": cmd_classify,
+}

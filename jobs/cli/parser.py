@@ -9,7 +9,8 @@ from __future__ import annotations
 import argparse
 import logging
 import sys
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from crawler.config import Paths, resolve
 from jobs import filters, logsetup
@@ -22,7 +23,7 @@ QUERY_HINTS = {
     "required: QUERY": "a query that starts with '-' is read as an option: write {prog} -- -banjir, or 'NOT banjir'",
     "argument --query: expected one argument": "a query that starts with '-' is written --query=-banjir",
     "unrecognized arguments: -": "a query word that starts with '-' is read as an option: "
-                                 "put the query after --, e.g. {prog} -- kota -banjir",
+    "put the query after --, e.g. {prog} -- kota -banjir",
 }
 
 
@@ -46,18 +47,30 @@ def global_options(*, after_command: bool) -> argparse.ArgumentParser:
     default = argparse.SUPPRESS if after_command else None
     options = argparse.ArgumentParser(add_help=False)
     group = options.add_argument_group("global options (before or after the command)")
-    group.add_argument("--db", metavar="URL", default=default,
-                       help="database URL, e.g. sqlite:///data/kabar.db or postgresql://user@host/db "
-                            "(env KABAR_DATABASE_URL)")
-    group.add_argument("--config", metavar="FILE", default=default,
-                       help="sources file (env KABAR_CONFIG; default ./sources.toml)")
-    group.add_argument("--data-dir", metavar="DIR", default=default,
-                       help="data directory for WARC files and locks (env KABAR_DATA_DIR; default ./data)")
-    group.add_argument("-v", "--verbose", action="count", dest="verbose_after" if after_command else "verbose",
-                       default=argparse.SUPPRESS if after_command else 0,
-                       help="more log output on stderr (-vv: debug, with tracebacks)")
-    group.add_argument("--log-json", action="store_true", default=default,
-                       help="log lines as JSON objects on stderr")
+    group.add_argument(
+        "--db",
+        metavar="URL",
+        default=default,
+        help="database URL, e.g. sqlite:///data/kabar.db or postgresql://user@host/db (env KABAR_DATABASE_URL)",
+    )
+    group.add_argument(
+        "--config", metavar="FILE", default=default, help="sources file (env KABAR_CONFIG; default ./sources.toml)"
+    )
+    group.add_argument(
+        "--data-dir",
+        metavar="DIR",
+        default=default,
+        help="data directory for WARC files and locks (env KABAR_DATA_DIR; default ./data)",
+    )
+    group.add_argument(
+        "-v",
+        "--verbose",
+        action="count",
+        dest="verbose_after" if after_command else "verbose",
+        default=argparse.SUPPRESS if after_command else 0,
+        help="more log output on stderr (-vv: debug, with tracebacks)",
+    )
+    group.add_argument("--log-json", action="store_true", default=default, help="log lines as JSON objects on stderr")
     return options
 
 
@@ -82,8 +95,9 @@ class Commands:
     """Adds commands to one level of subparsers: each takes the global options, its help as
     description and its examples (``examples[name]``, ``"db copy"`` for an action) as epilog."""
 
-    def __init__(self, subparsers: Any, common: argparse.ArgumentParser,
-                 examples: Mapping[str, Sequence[str]], prefix: str = "") -> None:
+    def __init__(
+        self, subparsers: Any, common: argparse.ArgumentParser, examples: Mapping[str, Sequence[str]], prefix: str = ""
+    ) -> None:
         self.subparsers, self.common, self.examples, self.prefix = subparsers, common, examples, prefix
 
     def with_examples(self, examples: Mapping[str, Sequence[str]]) -> Commands:
@@ -91,9 +105,14 @@ class Commands:
         return Commands(self.subparsers, self.common, examples, self.prefix)
 
     def add(self, name: str, *, help: str) -> argparse.ArgumentParser:
-        return self.subparsers.add_parser(name, parents=[self.common], epilog=epilog(self.examples[self.prefix + name]),
-                                          formatter_class=argparse.RawDescriptionHelpFormatter,
-                                          description=help, help=help)
+        return self.subparsers.add_parser(
+            name,
+            parents=[self.common],
+            epilog=epilog(self.examples[self.prefix + name]),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            description=help,
+            help=help,
+        )
 
     def add_with_actions(self, name: str, *, help: str, dest: str) -> Commands:
         """A command that does its work through actions (``kabar db upgrade``): the Commands that

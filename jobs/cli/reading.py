@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 from jobs import filters, logsetup, output
 from jobs.archive_access import engine_for
@@ -20,35 +21,73 @@ from jobs.filters import DIMENSION_CHOICES
 from jobs.hits import SEARCH_COLUMNS, hit_record
 
 EXAMPLES = {
-    "search": ["kabar search 'smart city'",
-               "kabar search '\"layanan publik\" OR spbe -banjir' --region Muba --since 2024-01-01",
-               "kabar search spbe --dimension governance --format json",
-               "kabar search -- -banjir kota      (a query starting with '-' follows --)"],
+    "search": [
+        "kabar search 'smart city'",
+        "kabar search '\"layanan publik\" OR spbe -banjir' --region Muba --since 2024-01-01",
+        "kabar search spbe --dimension governance --format json",
+        "kabar search -- -banjir kota      (a query starting with '-' follows --)",
+    ],
     "show": ["kabar show 12", "kabar show 12 --format json"],
-    "export": ["kabar export --output archive.jsonl",
-               "kabar export --query spbe --region 'Musi Banyuasin' --format csv --output spbe.csv"],
+    "export": [
+        "kabar export --output archive.jsonl",
+        "kabar export --query spbe --region 'Musi Banyuasin' --format csv --output spbe.csv",
+    ],
     "runs": ["kabar runs", "kabar runs --failed --source sumselpos --format json"],
     "stats": ["kabar stats", "kabar stats --format json"],
 }
 
 SEARCH_CSV_COLUMNS = ["id", "url", "title", "published", "source", "story_id", "also_in", "snippet"]
-RUN_COLUMNS = [("id", "Run"), ("source", "Source"), ("trigger", "Trigger"), ("status", "Status"),
-               ("started", "Started"), ("finished", "Finished"), ("pages", "Pages"),
-               ("new", "New"), ("duplicates", "Dup"), ("errors", "Errors")]
-EXPORT_CSV_COLUMNS = ["id", "url", "title", "author", "published", "source", "language",
-                      "site_name", "description", "image", "dateline", "text_hash", "fetched_at",
-                      "relevant", "score", "dimensions", "regions", "provinces", "aliases",
-                      "text"]
+RUN_COLUMNS = [
+    ("id", "Run"),
+    ("source", "Source"),
+    ("trigger", "Trigger"),
+    ("status", "Status"),
+    ("started", "Started"),
+    ("finished", "Finished"),
+    ("pages", "Pages"),
+    ("new", "New"),
+    ("duplicates", "Dup"),
+    ("errors", "Errors"),
+]
+EXPORT_CSV_COLUMNS = [
+    "id",
+    "url",
+    "title",
+    "author",
+    "published",
+    "source",
+    "language",
+    "site_name",
+    "description",
+    "image",
+    "dateline",
+    "text_hash",
+    "fetched_at",
+    "relevant",
+    "score",
+    "dimensions",
+    "regions",
+    "provinces",
+    "aliases",
+    "text",
+]
 
 
 def add_commands(commands: Commands) -> None:
     search = commands.add("search", help="full-text search of the archive")
-    search.add_argument("query", metavar="QUERY", help='words, "a phrase", OR, -exclude (after -- when it starts with -)')
+    search.add_argument(
+        "query", metavar="QUERY", help='words, "a phrase", OR, -exclude (after -- when it starts with -)'
+    )
     _add_filters(search)
     search.add_argument("--limit", type=positive_int, default=20, metavar="N", help="at most N hits (default 20)")
-    search.add_argument("--all-copies", action="store_true",
-                        help="every article, not one per story (syndicated copies shown separately)")
-    search.add_argument("--format", choices=["table", "json", "csv"], default="table", help="output format (default table)")
+    search.add_argument(
+        "--all-copies",
+        action="store_true",
+        help="every article, not one per story (syndicated copies shown separately)",
+    )
+    search.add_argument(
+        "--format", choices=["table", "json", "csv"], default="table", help="output format (default table)"
+    )
 
     show = commands.add("show", help="one article: metadata, relevance, the outlets that carried it, text")
     show.add_argument("id", type=positive_int, metavar="ID", help="the article's id (from search or export)")
@@ -72,18 +111,39 @@ def add_commands(commands: Commands) -> None:
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--source", action="append", default=[], metavar="NAME", help="only this source (repeatable)")
-    parser.add_argument("--since", type=date_arg, metavar="DATE",
-                        help="published on or after DATE: YYYY-MM-DD (WIB) or ISO datetime")
-    parser.add_argument("--until", type=until_arg, metavar="DATE",
-                        help="published up to DATE: YYYY-MM-DD (the whole day, WIB) or ISO datetime")
-    parser.add_argument("--region", action="append", default=[], metavar="NAME_OR_CODE",
-                        help='kabupaten/kota, e.g. "Musi Banyuasin", Muba or 16.06 (repeatable)')
-    parser.add_argument("--province", action="append", default=[], metavar="NAME_OR_CODE",
-                        help='e.g. "Sumatera Selatan", Sumsel or 16 (repeatable)')
-    parser.add_argument("--dimension", action="append", default=[], choices=DIMENSION_CHOICES,
-                        help="smart-city dimension (repeatable)")
-    parser.add_argument("--min-score", type=min_score_arg, default=None, metavar="SCORE",
-                        help="only articles with at least this relevance score")
+    parser.add_argument(
+        "--since", type=date_arg, metavar="DATE", help="published on or after DATE: YYYY-MM-DD (WIB) or ISO datetime"
+    )
+    parser.add_argument(
+        "--until",
+        type=until_arg,
+        metavar="DATE",
+        help="published up to DATE: YYYY-MM-DD (the whole day, WIB) or ISO datetime",
+    )
+    parser.add_argument(
+        "--region",
+        action="append",
+        default=[],
+        metavar="NAME_OR_CODE",
+        help='kabupaten/kota, e.g. "Musi Banyuasin", Muba or 16.06 (repeatable)',
+    )
+    parser.add_argument(
+        "--province",
+        action="append",
+        default=[],
+        metavar="NAME_OR_CODE",
+        help='e.g. "Sumatera Selatan", Sumsel or 16 (repeatable)',
+    )
+    parser.add_argument(
+        "--dimension", action="append", default=[], choices=DIMENSION_CHOICES, help="smart-city dimension (repeatable)"
+    )
+    parser.add_argument(
+        "--min-score",
+        type=min_score_arg,
+        default=None,
+        metavar="SCORE",
+        help="only articles with at least this relevance score",
+    )
 
 
 def _search_request(args: argparse.Namespace, query: str, limit: int | None):
@@ -94,10 +154,15 @@ def _search_request(args: argparse.Namespace, query: str, limit: int | None):
     if since and until and since >= until:
         raise UsageError("--since must be before --until")
     return SearchRequest(
-        query=query, sources=list(args.source), since=since, until=until, limit=limit,
+        query=query,
+        sources=list(args.source),
+        since=since,
+        until=until,
+        limit=limit,
         regions=filters.area_codes(args.region, provinces=False),
         provinces=filters.area_codes(args.province, provinces=True),
-        dimensions=list(args.dimension), min_score=args.min_score,
+        dimensions=list(args.dimension),
+        min_score=args.min_score,
     )
 
 
@@ -145,10 +210,14 @@ def cmd_show(args: argparse.Namespace) -> int:
         out.write(f"{'removed':>10}: gone at the source since {output.human(article['removed_at'])}\n")
     truncated_from = (article.get("meta") or {}).get("truncated_from")
     if truncated_from:
-        out.write(f"{'cut':>10}: text cut at a paragraph break to {len(article.get('text') or ''):,} "
-                  f"of {truncated_from:,} characters\n")
+        out.write(
+            f"{'cut':>10}: text cut at a paragraph break to {len(article.get('text') or ''):,} "
+            f"of {truncated_from:,} characters\n"
+        )
     if article.get("score") is not None:
-        out.write(f"{'relevance':>10}: {article['score']} ({', '.join(dict.fromkeys(r['term'] for r in article.get('reasons') or []))})\n")
+        out.write(
+            f"{'relevance':>10}: {article['score']} ({', '.join(dict.fromkeys(r['term'] for r in article.get('reasons') or []))})\n"
+        )
     for key in ("dimensions", "regions"):
         values = [v if isinstance(v, str) else v["name"] for v in article.get(key) or []]
         if values:
@@ -215,12 +284,16 @@ def cmd_stats(args: argparse.Namespace) -> int:
         return EXIT_OK
     totals = [{"what": k, "count": data[k]} for k in ("articles", "aliases", "fetched_urls")]
     output.write_table(totals, [("what", "Archive"), ("count", "Count")])
-    output.write_table(data["sources"], [("source", "Source"), ("articles", "Articles"),
-                                         ("relevant", "Relevant"), ("latest_published", "Latest")])
+    output.write_table(
+        data["sources"],
+        [("source", "Source"), ("articles", "Articles"), ("relevant", "Relevant"), ("latest_published", "Latest")],
+    )
     output.write_table(data["dimensions"], [("dimension", "Dimension"), ("articles", "Articles")])
     output.write_table(data["provinces"], [("name", "Province"), ("code", "Code"), ("articles", "Articles")])
-    output.write_table(data["regions"][:20], [("name", "Region (top 20)"), ("type", "Type"),
-                                              ("code", "Code"), ("articles", "Articles")])
+    output.write_table(
+        data["regions"][:20],
+        [("name", "Region (top 20)"), ("type", "Type"), ("code", "Code"), ("articles", "Articles")],
+    )
     output.write_table(data["months"], [("month", "Month (WIB)"), ("articles", "Articles")])
     return EXIT_OK
 

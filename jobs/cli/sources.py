@@ -10,16 +10,20 @@ from jobs.errors import UsageError
 
 EXAMPLES = {
     "sources": ["kabar sources add https://sumselpos.co.id/", "kabar sources check --source sumselpos"],
-    "sources add": ["kabar sources add https://sumselpos.co.id/",
-                    "kabar sources add https://mubakab.go.id/ --name mubakab --region Muba --write"],
+    "sources add": [
+        "kabar sources add https://sumselpos.co.id/",
+        "kabar sources add https://mubakab.go.id/ --name mubakab --region Muba --write",
+    ],
     "sources check": ["kabar sources check", "kabar sources check --source sumselpos --format json"],
 }
 
 
 def add_commands(commands: Commands) -> None:
     sources = commands.add_with_actions(
-        "sources", help="add a source from its homepage; check that sources still yield articles",
-        dest="sources_command")
+        "sources",
+        help="add a source from its homepage; check that sources still yield articles",
+        dest="sources_command",
+    )
     add = sources.add("add", help="discover a site's feeds, sitemaps and listings from its homepage")
     add.add_argument("url", metavar="URL", help="the site's homepage")
     add.add_argument("--name", help="source name, [a-z0-9_-] (default: from the host or the site's name)")

@@ -9,5 +9,13 @@ from .sites import SITES, Site, article_path
 from .stories import Copy, Story, StoryError, load_stories
 
 __all__ = [
-    "SITES", "Copy", "ExampleSites", "Request", "Site", "Story", "StoryError", "article_path", "load_stories",
+    "SITES",
+    "Copy",
+    "ExampleSites",
+    "Request",
+    "Site",
+    "Story",
+    "StoryError",
+    "article_path",
+    "load_stories",
 ]

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Mapping
+from collections.abc import Mapping
 
 from .sites import SITES
 
@@ -42,7 +42,7 @@ def sources_toml(bases: Mapping[str, str], *, header: str | None = None) -> str:
     ]
     for key, site in SITES.items():
         base = bases[key].rstrip("/")
-        listings = [base + site.listing]   # the crawler follows the pagination itself
+        listings = [base + site.listing]  # the crawler follows the pagination itself
         lines += [
             "",
             f"# {site.name}: {site.tagline}",

@@ -7,13 +7,23 @@ a new site style is one pattern here rather than code in a template.
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 # Indonesian month names, full and in the abbreviations Indonesian sites print.
 MONTHS_ID = (
-    "Januari", "Februari", "Maret", "April", "Mei", "Juni",
-    "Juli", "Agustus", "September", "Oktober", "November", "Desember",
+    "Januari",
+    "Februari",
+    "Maret",
+    "April",
+    "Mei",
+    "Juni",
+    "Juli",
+    "Agustus",
+    "September",
+    "Oktober",
+    "November",
+    "Desember",
 )
 MONTHS_ID_SHORT = ("Jan", "Feb", "Mar", "Apr", "Mei", "Jun", "Jul", "Agt", "Sep", "Okt", "Nov", "Des")
 # English abbreviations: Republika-style pages mix these with an Indonesian weekday.
@@ -73,4 +83,4 @@ def format_site_date(site: str, dt: datetime) -> str:
 
 def http_date(dt: datetime) -> str:
     """RFC 7231 / RFC 822 date in GMT (HTTP headers, RSS pubDate)."""
-    return format_datetime(dt.astimezone(timezone.utc), usegmt=True)
+    return format_datetime(dt.astimezone(UTC), usegmt=True)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 from .dates import http_date
@@ -18,7 +18,7 @@ TRACKING_PREFIXES = ("utm_",)
 TRACKING_KEYS = frozenset({"ref", "fbclid", "gclid", "src"})
 
 # Last-Modified of pages that do not change with the stories (robots.txt, static pages, 404).
-STATIC_MTIME = datetime(2020, 1, 1, tzinfo=timezone.utc)
+STATIC_MTIME = datetime(2020, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)

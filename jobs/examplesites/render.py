@@ -8,9 +8,10 @@ and ``templates/common/`` (feeds, sitemaps, robots.txt).
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from functools import lru_cache
-from typing import Any, Callable, Mapping
+from typing import Any
 from urllib.parse import parse_qs
 
 import jinja2
@@ -18,8 +19,17 @@ import jinja2
 from .dates import format_site_date, http_date
 from .pages import STATIC_MTIME, Page, make_page, request_key
 from .sites import (
-    FEED_ITEMS, PER_PAGE, SITES, TOPIC_LABELS, Site, amp_path, article_path, dateline_prefix,
-    digest, listing_page_path, page_chunks,
+    FEED_ITEMS,
+    PER_PAGE,
+    SITES,
+    TOPIC_LABELS,
+    Site,
+    amp_path,
+    article_path,
+    dateline_prefix,
+    digest,
+    listing_page_path,
+    page_chunks,
 )
 from .stories import Copy
 
@@ -60,18 +70,19 @@ def charset_plan(copies: list[Copy]) -> dict[str, tuple[str, str]]:
     non-ASCII text is windows-1252 bytes that claim UTF-8 (meta and header).
     """
     oldest_first = sorted(copies, key=lambda c: (c.published, c.slug))
-    plan = {c.slug: ("cp1252", "windows-1252") if i % 2 else ("utf-8", "UTF-8")
-            for i, c in enumerate(oldest_first)}
+    plan = {c.slug: ("cp1252", "windows-1252") if i % 2 else ("utf-8", "UTF-8") for i, c in enumerate(oldest_first)}
     if oldest_first:
+
         def non_ascii(c: Copy) -> bool:
             return any(ord(ch) > 127 for ch in c.title + "".join(c.paragraphs))
+
         liar = next((c for c in oldest_first if non_ascii(c)), oldest_first[0])
         plan[liar.slug] = ("cp1252", "UTF-8")
     return plan
 
 
 def _chunked(items: list[Copy], size: int) -> list[list[Copy]]:
-    return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
+    return [items[i : i + size] for i in range(0, len(items), size)] or [[]]
 
 
 class SiteRenderer:
@@ -107,12 +118,22 @@ class SiteRenderer:
 
     def _globals(self) -> dict[str, Any]:
         return {
-            "site": self.site, "base": self.base, "abs": self.abs, "link": self.link,
-            "url_of": self.url_of, "date": lambda c: format_site_date(c.site, c.published),
-            "iso": lambda dt: dt.isoformat(), "rfc822": http_date,
-            "topic_label": TOPIC_LABELS.get, "topics": self.topics, "popular": self.popular,
-            "latest": self.copies[:5], "section_url": self.section_url,
-            "feed_url": self.abs(self.site.feed), "sites": SITES, "jsonld": self.jsonld,
+            "site": self.site,
+            "base": self.base,
+            "abs": self.abs,
+            "link": self.link,
+            "url_of": self.url_of,
+            "date": lambda c: format_site_date(c.site, c.published),
+            "iso": lambda dt: dt.isoformat(),
+            "rfc822": http_date,
+            "topic_label": TOPIC_LABELS.get,
+            "topics": self.topics,
+            "popular": self.popular,
+            "latest": self.copies[:5],
+            "section_url": self.section_url,
+            "feed_url": self.abs(self.site.feed),
+            "sites": SITES,
+            "jsonld": self.jsonld,
             "image_of": lambda c: self.bases[c.site].rstrip("/") + self.image_path(c),
             "page_path": lambda base, n: self.abs(listing_page_path(base, self.site, n)),
         }
@@ -129,8 +150,11 @@ class SiteRenderer:
             "datePublished": copy.published.isoformat(),
             "dateModified": copy.published.isoformat(),
             "author": {"@type": "Person", "name": copy.author},
-            "publisher": {"@type": "Organization", "name": self.site.name,
-                          "logo": {"@type": "ImageObject", "url": self.abs("/images/logo.png")}},
+            "publisher": {
+                "@type": "Organization",
+                "name": self.site.name,
+                "logo": {"@type": "ImageObject", "url": self.abs("/images/logo.png")},
+            },
             "inLanguage": "id-ID",
             "articleSection": TOPIC_LABELS[copy.topic],
         }
@@ -149,8 +173,16 @@ class SiteRenderer:
             raise ValueError(f"{self.site.key}: two pages at {key}")
         self.pages[key] = page
 
-    def _html(self, target: str, template: str, last_modified: datetime, *,
-              encoding: str = "utf-8", declared: str = "UTF-8", **context: Any) -> None:
+    def _html(
+        self,
+        target: str,
+        template: str,
+        last_modified: datetime,
+        *,
+        encoding: str = "utf-8",
+        declared: str = "UTF-8",
+        **context: Any,
+    ) -> None:
         text = self._render(template, charset=declared, **context)
         self._add(target, make_page(text, "text/html", last_modified, encoding=encoding, declared=declared))
 
@@ -160,8 +192,7 @@ class SiteRenderer:
         self._home()
         self._listings(self.site.listing, None, self.copies)
         for topic in self.topics:
-            self._listings(self.site.section.format(topic=topic), topic,
-                           [c for c in self.copies if c.topic == topic])
+            self._listings(self.site.section.format(topic=topic), topic, [c for c in self.copies if c.topic == topic])
         for i, copy in enumerate(self.copies):
             self._article(i, copy)
         self._feed()
@@ -184,15 +215,19 @@ class SiteRenderer:
     def search_page(self, query: str) -> Page:
         """Search results for ``query`` (the path robots.txt disallows on search sites)."""
         words = query.lower().split()
-        hits = [c for c in self.copies
-                if all(w in (c.title + " " + " ".join(c.paragraphs)).lower() for w in words)]
-        text = self._render("page.html", kind="search", slug="cari", query=query, hits=hits[:20],
-                            charset="UTF-8")
+        hits = [c for c in self.copies if all(w in (c.title + " " + " ".join(c.paragraphs)).lower() for w in words)]
+        text = self._render("page.html", kind="search", slug="cari", query=query, hits=hits[:20], charset="UTF-8")
         return make_page(text, "text/html", self.newest)
 
     def _home(self) -> None:
-        self._html("/", "home.html", self.newest, headline=self.copies[:1], items=self.copies[:12],
-                   by_topic={t: [c for c in self.copies if c.topic == t][:4] for t in self.topics})
+        self._html(
+            "/",
+            "home.html",
+            self.newest,
+            headline=self.copies[:1],
+            items=self.copies[:12],
+            by_topic={t: [c for c in self.copies if c.topic == t][:4] for t in self.topics},
+        )
 
     def _listings(self, base: str, topic: str | None, copies: list[Copy]) -> None:
         chunks = _chunked(copies, PER_PAGE)
@@ -200,10 +235,18 @@ class SiteRenderer:
         urls = [self.abs(listing_page_path(base, self.site, n)) for n in range(1, pages + 1)]
         for n, items in enumerate(chunks, start=1):
             mtime = max((c.published for c in items), default=STATIC_MTIME)
-            self._html(listing_page_path(base, self.site, n), "listing.html", mtime,
-                       topic=topic, items=items, page=n, pages=pages, page_urls=urls,
-                       prev_url=urls[n - 2] if n > 1 else None,
-                       next_url=urls[n] if n < pages else None)
+            self._html(
+                listing_page_path(base, self.site, n),
+                "listing.html",
+                mtime,
+                topic=topic,
+                items=items,
+                page=n,
+                pages=pages,
+                page_urls=urls,
+                prev_url=urls[n - 2] if n > 1 else None,
+                next_url=urls[n] if n < pages else None,
+            )
 
     def _related(self, copy: Copy, n: int) -> list[Copy]:
         others = [c for c in self.copies if c.slug != copy.slug]
@@ -215,33 +258,74 @@ class SiteRenderer:
         chunks = page_chunks(self.site.key, copy.paragraphs)
         original = self.catalog_original(copy)
         common = {
-            "copy": copy, "url": url, "prefix": dateline_prefix(copy),
-            "related": self._related(copy, 4), "baca_juga": self._related(copy, 6)[4:] or self._related(copy, 2),
+            "copy": copy,
+            "url": url,
+            "prefix": dateline_prefix(copy),
+            "related": self._related(copy, 4),
+            "baca_juga": self._related(copy, 6)[4:] or self._related(copy, 2),
             "editor": EDITORS[self.site.key][digest("editor", copy.slug) % len(EDITORS[self.site.key])],
             "views": f"{100 + digest('views', copy.site, copy.slug) % 4900:,}".replace(",", "."),
             "comments": digest("comments", copy.slug) % 7,
             "newer": self.copies[i - 1] if i > 0 else None,
             "older": self.copies[i + 1] if i + 1 < len(self.copies) else None,
-            "original": original, "image": self.abs(self.image_path(copy)),
+            "original": original,
+            "image": self.abs(self.image_path(copy)),
             "amp_url": self.abs(amp_path(copy)) if self.site.amp else None,
             "mobile_url": url + "?m=1" if self.site.mobile else None,
-            "pages": len(chunks), "page_urls": [url] + [f"{url}?page={n}" for n in range(2, len(chunks) + 1)],
+            "pages": len(chunks),
+            "page_urls": [url] + [f"{url}?page={n}" for n in range(2, len(chunks) + 1)],
             "all_url": f"{url}?page=all" if len(chunks) > 1 else None,
         }
         encoding, declared = self.charsets.get(copy.slug, ("utf-8", "UTF-8"))
         for n, chunk in enumerate(chunks, start=1):
             target = path if n == 1 else f"{path}?page={n}"
-            self._html(target, "article.html", copy.published, encoding=encoding, declared=declared,
-                       paragraphs=chunk, page=n, first=n == 1, last=n == len(chunks), **common)
+            self._html(
+                target,
+                "article.html",
+                copy.published,
+                encoding=encoding,
+                declared=declared,
+                paragraphs=chunk,
+                page=n,
+                first=n == 1,
+                last=n == len(chunks),
+                **common,
+            )
         if len(chunks) > 1:
-            self._html(f"{path}?page=all", "article.html", copy.published, paragraphs=copy.paragraphs,
-                       page=0, first=True, last=True, **common)
+            self._html(
+                f"{path}?page=all",
+                "article.html",
+                copy.published,
+                paragraphs=copy.paragraphs,
+                page=0,
+                first=True,
+                last=True,
+                **common,
+            )
         if self.site.amp:
-            self._html(amp_path(copy), "amp.html", copy.published, paragraphs=copy.paragraphs,
-                       page=1, first=True, last=True, **common)
+            self._html(
+                amp_path(copy),
+                "amp.html",
+                copy.published,
+                paragraphs=copy.paragraphs,
+                page=1,
+                first=True,
+                last=True,
+                **common,
+            )
         if self.site.mobile:
-            self._html(f"{path}?m=1", "mobile.html", copy.published, encoding=encoding, declared=declared,
-                       paragraphs=copy.paragraphs, page=1, first=True, last=True, **common)
+            self._html(
+                f"{path}?m=1",
+                "mobile.html",
+                copy.published,
+                encoding=encoding,
+                declared=declared,
+                paragraphs=copy.paragraphs,
+                page=1,
+                first=True,
+                last=True,
+                **common,
+            )
         self._add(self.image_path(copy), Page(PNG_1x1, "image/png", copy.published))
 
     def catalog_original(self, copy: Copy) -> Copy | None:
@@ -262,11 +346,21 @@ class SiteRenderer:
     def _feed(self) -> None:
         items = self.copies[:FEED_ITEMS]
         if self.site.feed_kind == "atom":
-            self._add(self.site.feed, make_page(self._render("common/atom.xml", items=items, updated=self.newest),
-                                                "application/atom+xml", self.newest))
+            self._add(
+                self.site.feed,
+                make_page(
+                    self._render("common/atom.xml", items=items, updated=self.newest),
+                    "application/atom+xml",
+                    self.newest,
+                ),
+            )
         else:
-            self._add(self.site.feed, make_page(self._render("common/rss.xml", items=items, updated=self.newest),
-                                                "application/rss+xml", self.newest))
+            self._add(
+                self.site.feed,
+                make_page(
+                    self._render("common/rss.xml", items=items, updated=self.newest), "application/rss+xml", self.newest
+                ),
+            )
 
     def _listing_urls(self) -> list[str]:
         urls = [self.abs(self.site.listing)]
@@ -281,7 +375,9 @@ class SiteRenderer:
             elif "index" in path:
                 text = self._sitemap_index()
             else:
-                text = self._render("common/sitemap.xml", items=self.copies, extra=[self.abs("/")] + self._listing_urls())
+                text = self._render(
+                    "common/sitemap.xml", items=self.copies, extra=[self.abs("/")] + self._listing_urls()
+                )
             self._add(path, make_page(text, xml, self.newest))
 
     def _sitemap_index(self) -> str:
@@ -294,16 +390,29 @@ class SiteRenderer:
             mtime = max((c.published for c in chunk), default=STATIC_MTIME)
             self._add(path, make_page(self._render("common/sitemap.xml", items=chunk, extra=[]), xml, mtime))
             children.append((path, mtime))
-        self._add("/page-sitemap.xml", make_page(self._render(
-            "common/sitemap.xml", items=[], extra=[self.abs("/")] + [self.abs(p) for p in self.site.static_pages]),
-            xml, STATIC_MTIME))
-        self._add("/category-sitemap.xml", make_page(self._render(
-            "common/sitemap.xml", items=[], extra=self._listing_urls()), xml, self.newest))
+        self._add(
+            "/page-sitemap.xml",
+            make_page(
+                self._render(
+                    "common/sitemap.xml",
+                    items=[],
+                    extra=[self.abs("/")] + [self.abs(p) for p in self.site.static_pages],
+                ),
+                xml,
+                STATIC_MTIME,
+            ),
+        )
+        self._add(
+            "/category-sitemap.xml",
+            make_page(self._render("common/sitemap.xml", items=[], extra=self._listing_urls()), xml, self.newest),
+        )
         children += [("/page-sitemap.xml", STATIC_MTIME), ("/category-sitemap.xml", self.newest)]
         return self._render("common/sitemap_index.xml", children=children)
 
 
-def render_site(site: str, catalog: Mapping[str, list[Copy]], bases: Mapping[str, str]) -> tuple[dict[str, Page], Callable[[str], Page | None], Page]:
+def render_site(
+    site: str, catalog: Mapping[str, list[Copy]], bases: Mapping[str, str]
+) -> tuple[dict[str, Page], Callable[[str], Page | None], Page]:
     """Render a site; return (pages by key, dynamic page lookup, 404 page)."""
     renderer = SiteRenderer(site, catalog, bases)
     pages = renderer.build()
@@ -317,4 +426,3 @@ def render_site(site: str, catalog: Mapping[str, list[Copy]], bases: Mapping[str
         return None
 
     return pages, dynamic, renderer.not_found()
-

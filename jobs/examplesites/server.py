@@ -13,12 +13,12 @@ from __future__ import annotations
 import logging
 import threading
 from collections import deque
+from collections.abc import Callable
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import TracebackType
-from typing import Callable
 
 from .config import sources_toml
 from .pages import Page, request_key
@@ -128,7 +128,7 @@ class ExampleSites:
         self._log_lock = threading.Lock()
 
     # ----- lifecycle ----------------------------------------------------------------
-    def start(self) -> "ExampleSites":
+    def start(self) -> ExampleSites:
         """Bind every site, render its pages and serve them in daemon threads."""
         if self._servers:
             return self
@@ -152,8 +152,9 @@ class ExampleSites:
             self._close()
             raise
         for key, server in self._servers.items():
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                                      name=f"examplesite-{key}", daemon=True)
+            thread = threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"examplesite-{key}", daemon=True
+            )
             thread.start()
             self._threads.append(thread)
         logger.info("example sites up: %s", ", ".join(f"{k}={u}" for k, u in self.base_urls().items()))
@@ -174,11 +175,12 @@ class ExampleSites:
         self._servers.clear()
         self._threads.clear()
 
-    def __enter__(self) -> "ExampleSites":
+    def __enter__(self) -> ExampleSites:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # ----- addresses and config -----------------------------------------------------

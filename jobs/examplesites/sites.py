@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 
 from .stories import Copy, Story, all_copies
 
-PER_PAGE = 8          # items per listing page
-FEED_ITEMS = 10       # newest copies in a feed
-SPLIT_MIN = 7         # palembangkini splits copies with this many paragraphs or more
-SPLIT_THREE = 12      # ... over three pages from this many
+PER_PAGE = 8  # items per listing page
+FEED_ITEMS = 10  # newest copies in a feed
+SPLIT_MIN = 7  # palembangkini splits copies with this many paragraphs or more
+SPLIT_THREE = 12  # ... over three pages from this many
 
 
 @dataclass(frozen=True)
@@ -27,109 +27,178 @@ class Site:
 
     key: str
     name: str
-    domain: str                    # the fictional host the site pretends to be
+    domain: str  # the fictional host the site pretends to be
     tagline: str
-    article_path: str              # format over slug, rid, nid, y, m, d
-    article_pattern: str           # regex on the URL path matching article pages only
-    listing: str                   # path of the main listing (every copy)
-    section: str                   # path of a topic section, format over topic
-    page_style: str                # "query": ?page=N ; "path": <listing>page/N/
+    article_path: str  # format over slug, rid, nid, y, m, d
+    article_pattern: str  # regex on the URL path matching article pages only
+    listing: str  # path of the main listing (every copy)
+    section: str  # path of a topic section, format over topic
+    page_style: str  # "query": ?page=N ; "path": <listing>page/N/
     feed: str
-    feed_kind: str                 # "rss" or "atom"
-    sitemaps: tuple[str, ...]      # listed in robots.txt
-    disallow: str                  # the one Disallow: path in robots.txt
-    dateline: str                  # format over city (upper), City (title case)
+    feed_kind: str  # "rss" or "atom"
+    sitemaps: tuple[str, ...]  # listed in robots.txt
+    disallow: str  # the one Disallow: path in robots.txt
+    dateline: str  # format over city (upper), City (title case)
     static_pages: tuple[str, ...]  # footer pages, paths
     tracking: dict[str, str] = field(default_factory=dict)  # link context -> query string
-    region: str | None = None      # default region for sources.toml
+    region: str | None = None  # default region for sources.toml
     schedule: str = "30m"
     amp: bool = False
     mobile: bool = False
     split: bool = False
     charset_tricks: bool = False
-    meta_dates: bool = False       # og/article:published_time and JSON-LD on articles
-    search: str | None = None      # search page path (results link to articles)
+    meta_dates: bool = False  # og/article:published_time and JSON-LD on articles
+    search: str | None = None  # search page path (results link to articles)
     language: str = "id"
 
 
-SITES: dict[str, Site] = {s.key: s for s in (
-    Site(
-        key="wartanusantara", name="Warta Nusantara", domain="wartanusantara.id",
-        tagline="Berita Nasional dan Daerah Terkini",
-        article_path="/berita/{rid}/{slug}",
-        article_pattern=r"^/berita/[a-z0-9]+/[a-z0-9-]+$",
-        listing="/daerah", section="/kanal/{topic}", page_style="query",
-        feed="/rss", feed_kind="rss", sitemaps=("/sitemap-news.xml", "/sitemap.xml"),
-        disallow="/cari/", dateline="WARTANUSANTARA.ID, {city} - ",
-        static_pages=("/tentang-kami", "/redaksi", "/pedoman-media-siber"),
-        tracking={"home": "utm_source=wartanusantara&utm_medium=headline&utm_campaign=beranda",
-                  "sidebar": "utm_source=wartanusantara&utm_medium=terpopuler"},
-        schedule="15m", amp=True, meta_dates=True, search="/cari/",
-    ),
-    Site(
-        key="sumselpos", name="Sumsel Pos", domain="sumselpos.co.id",
-        tagline="Berita Sumatera Selatan Terkini",
-        article_path="/{y}/{m}/{d}/{slug}/",
-        article_pattern=r"^/\d{4}/\d{2}/\d{2}/[a-z0-9-]+/$",
-        listing="/category/sumsel/", section="/category/{topic}/", page_style="path",
-        feed="/feed/", feed_kind="rss",
-        sitemaps=("/sitemap_index.xml",),
-        disallow="/wp-admin/", dateline="{city}– ",
-        static_pages=("/redaksi/", "/kontak/", "/pedoman-media-siber/"),
-        region="Sumatera Selatan", meta_dates=True,
-    ),
-    Site(
-        key="sumaterakabar", name="Sumatera Kabar", domain="sumaterakabar.co.id",
-        tagline="Kabar Banyuasin dan Sumatera Selatan",
-        article_path="/{y}/{m}/{slug}/",
-        article_pattern=r"^/\d{4}/\d{2}/[a-z0-9-]+/$",
-        listing="/category/sumsel/", section="/category/{topic}/", page_style="path",
-        feed="/feed/", feed_kind="rss", sitemaps=("/sitemap.xml",),
-        disallow="/wp-admin/", dateline="Sumaterakabar.co.id, {city}— ",
-        static_pages=("/redaksi/", "/kontak/"),
-        region="Kabupaten Banyuasin", schedule="1h",
-    ),
-    Site(
-        key="infodaerah", name="InfoDaerah", domain="infodaerah.go.id",
-        tagline="Portal Informasi Publik Daerah",
-        article_path="/kategori/nusantara/{nid}/{slug}",
-        article_pattern=r"^/kategori/[a-z-]+/\d+/[a-z0-9-]+$",
-        listing="/kategori/nusantara", section="/kategori/{topic}", page_style="query",
-        feed="/feed.atom", feed_kind="atom", sitemaps=("/sitemap.xml",),
-        disallow="/admin/", dateline="{City}, InfoDaerah - ",
-        static_pages=("/tentang", "/kontak"),
-        schedule="2h",
-    ),
-    Site(
-        key="jurnalsilampari", name="Jurnal Silampari", domain="jurnalsilampari.com",
-        tagline="Jendela Informasi Bumi Silampari",
-        article_path="/{y}/{m}/{slug}.html",
-        article_pattern=r"^/\d{4}/\d{2}/[a-z0-9-]+\.html$",
-        listing="/berita/", section="/kategori/{topic}/", page_style="path",
-        feed="/feed", feed_kind="rss", sitemaps=("/sitemap.xml",),
-        disallow="/wp-admin/", dateline="{City}, JS – ",
-        static_pages=("/redaksi/", "/kontak/"),
-        region="Kabupaten Musi Rawas", schedule="1h", mobile=True, charset_tricks=True,
-    ),
-    Site(
-        key="palembangkini", name="Palembang Kini", domain="palembangkini.com",
-        tagline="Berita Palembang Hari Ini",
-        article_path="/{y}/{m}/{d}/{slug}",
-        article_pattern=r"^/\d{4}/\d{2}/\d{2}/[a-z0-9-]+$",
-        listing="/news", section="/topic/{topic}", page_style="query",
-        feed="/rss", feed_kind="rss", sitemaps=("/sitemap.xml", "/sitemap-news.xml"),
-        disallow="/search", dateline="PALEMBANGKINI.COM, {city} - ",
-        static_pages=("/redaksi", "/pedoman-media-siber"),
-        tracking={"home": "ref=hl", "listing": "utm_source=palembangkini&utm_medium=index",
-                  "sidebar": "ref=terpopuler", "related": "ref=terkait"},
-        region="Kota Palembang", schedule="15m", split=True, meta_dates=True, search="/search",
-    ),
-)}
+SITES: dict[str, Site] = {
+    s.key: s
+    for s in (
+        Site(
+            key="wartanusantara",
+            name="Warta Nusantara",
+            domain="wartanusantara.id",
+            tagline="Berita Nasional dan Daerah Terkini",
+            article_path="/berita/{rid}/{slug}",
+            article_pattern=r"^/berita/[a-z0-9]+/[a-z0-9-]+$",
+            listing="/daerah",
+            section="/kanal/{topic}",
+            page_style="query",
+            feed="/rss",
+            feed_kind="rss",
+            sitemaps=("/sitemap-news.xml", "/sitemap.xml"),
+            disallow="/cari/",
+            dateline="WARTANUSANTARA.ID, {city} - ",
+            static_pages=("/tentang-kami", "/redaksi", "/pedoman-media-siber"),
+            tracking={
+                "home": "utm_source=wartanusantara&utm_medium=headline&utm_campaign=beranda",
+                "sidebar": "utm_source=wartanusantara&utm_medium=terpopuler",
+            },
+            schedule="15m",
+            amp=True,
+            meta_dates=True,
+            search="/cari/",
+        ),
+        Site(
+            key="sumselpos",
+            name="Sumsel Pos",
+            domain="sumselpos.co.id",
+            tagline="Berita Sumatera Selatan Terkini",
+            article_path="/{y}/{m}/{d}/{slug}/",
+            article_pattern=r"^/\d{4}/\d{2}/\d{2}/[a-z0-9-]+/$",
+            listing="/category/sumsel/",
+            section="/category/{topic}/",
+            page_style="path",
+            feed="/feed/",
+            feed_kind="rss",
+            sitemaps=("/sitemap_index.xml",),
+            disallow="/wp-admin/",
+            dateline="{city}– ",
+            static_pages=("/redaksi/", "/kontak/", "/pedoman-media-siber/"),
+            region="Sumatera Selatan",
+            meta_dates=True,
+        ),
+        Site(
+            key="sumaterakabar",
+            name="Sumatera Kabar",
+            domain="sumaterakabar.co.id",
+            tagline="Kabar Banyuasin dan Sumatera Selatan",
+            article_path="/{y}/{m}/{slug}/",
+            article_pattern=r"^/\d{4}/\d{2}/[a-z0-9-]+/$",
+            listing="/category/sumsel/",
+            section="/category/{topic}/",
+            page_style="path",
+            feed="/feed/",
+            feed_kind="rss",
+            sitemaps=("/sitemap.xml",),
+            disallow="/wp-admin/",
+            dateline="Sumaterakabar.co.id, {city}— ",
+            static_pages=("/redaksi/", "/kontak/"),
+            region="Kabupaten Banyuasin",
+            schedule="1h",
+        ),
+        Site(
+            key="infodaerah",
+            name="InfoDaerah",
+            domain="infodaerah.go.id",
+            tagline="Portal Informasi Publik Daerah",
+            article_path="/kategori/nusantara/{nid}/{slug}",
+            article_pattern=r"^/kategori/[a-z-]+/\d+/[a-z0-9-]+$",
+            listing="/kategori/nusantara",
+            section="/kategori/{topic}",
+            page_style="query",
+            feed="/feed.atom",
+            feed_kind="atom",
+            sitemaps=("/sitemap.xml",),
+            disallow="/admin/",
+            dateline="{City}, InfoDaerah - ",
+            static_pages=("/tentang", "/kontak"),
+            schedule="2h",
+        ),
+        Site(
+            key="jurnalsilampari",
+            name="Jurnal Silampari",
+            domain="jurnalsilampari.com",
+            tagline="Jendela Informasi Bumi Silampari",
+            article_path="/{y}/{m}/{slug}.html",
+            article_pattern=r"^/\d{4}/\d{2}/[a-z0-9-]+\.html$",
+            listing="/berita/",
+            section="/kategori/{topic}/",
+            page_style="path",
+            feed="/feed",
+            feed_kind="rss",
+            sitemaps=("/sitemap.xml",),
+            disallow="/wp-admin/",
+            dateline="{City}, JS – ",
+            static_pages=("/redaksi/", "/kontak/"),
+            region="Kabupaten Musi Rawas",
+            schedule="1h",
+            mobile=True,
+            charset_tricks=True,
+        ),
+        Site(
+            key="palembangkini",
+            name="Palembang Kini",
+            domain="palembangkini.com",
+            tagline="Berita Palembang Hari Ini",
+            article_path="/{y}/{m}/{d}/{slug}",
+            article_pattern=r"^/\d{4}/\d{2}/\d{2}/[a-z0-9-]+$",
+            listing="/news",
+            section="/topic/{topic}",
+            page_style="query",
+            feed="/rss",
+            feed_kind="rss",
+            sitemaps=("/sitemap.xml", "/sitemap-news.xml"),
+            disallow="/search",
+            dateline="PALEMBANGKINI.COM, {city} - ",
+            static_pages=("/redaksi", "/pedoman-media-siber"),
+            tracking={
+                "home": "ref=hl",
+                "listing": "utm_source=palembangkini&utm_medium=index",
+                "sidebar": "ref=terpopuler",
+                "related": "ref=terkait",
+            },
+            region="Kota Palembang",
+            schedule="15m",
+            split=True,
+            meta_dates=True,
+            search="/search",
+        ),
+    )
+}
 
 TOPIC_LABELS = {
-    "smart-city": "Smart City", "pemerintahan": "Pemerintahan", "banjir": "Banjir",
-    "kriminal": "Kriminal", "olahraga": "Olahraga", "ekonomi": "Ekonomi", "politik": "Politik",
-    "kesehatan": "Kesehatan", "pendidikan": "Pendidikan", "lingkungan": "Lingkungan",
+    "smart-city": "Smart City",
+    "pemerintahan": "Pemerintahan",
+    "banjir": "Banjir",
+    "kriminal": "Kriminal",
+    "olahraga": "Olahraga",
+    "ekonomi": "Ekonomi",
+    "politik": "Politik",
+    "kesehatan": "Kesehatan",
+    "pendidikan": "Pendidikan",
+    "lingkungan": "Lingkungan",
 }
 
 
@@ -167,7 +236,9 @@ def article_path(copy: Copy) -> str:
         slug=slugify(copy.title),
         rid="r" + _base36(digest(copy.site, copy.slug), 8),
         nid=str(100000 + digest(copy.site, copy.slug) % 900000),
-        y=f"{p.year:04d}", m=f"{p.month:02d}", d=f"{p.day:02d}",
+        y=f"{p.year:04d}",
+        m=f"{p.month:02d}",
+        d=f"{p.day:02d}",
     )
 
 
@@ -215,8 +286,7 @@ def site_catalog(stories: list[Story]) -> dict[str, list[Copy]]:
         other = seen.get((copy.site, path))
         if other is not None:
             raise ValueError(
-                f"stories {other.slug!r} and {copy.slug!r} get the same URL {path} on {copy.site}; "
-                "change one title"
+                f"stories {other.slug!r} and {copy.slug!r} get the same URL {path} on {copy.site}; change one title"
             )
         seen[(copy.site, path)] = copy
         catalog[copy.site].append(copy)

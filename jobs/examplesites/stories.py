@@ -20,8 +20,16 @@ STORIES_DIR = Path(__file__).resolve().parent / "stories"
 
 SITES = ("wartanusantara", "sumselpos", "sumaterakabar", "infodaerah", "jurnalsilampari", "palembangkini")
 TOPICS = (
-    "smart-city", "pemerintahan", "banjir", "kriminal", "olahraga",
-    "ekonomi", "politik", "kesehatan", "pendidikan", "lingkungan",
+    "smart-city",
+    "pemerintahan",
+    "banjir",
+    "kriminal",
+    "olahraga",
+    "ekonomi",
+    "politik",
+    "kesehatan",
+    "pendidikan",
+    "lingkungan",
 )
 ALLOWED_OFFSETS = {timedelta(hours=7), timedelta(hours=8), timedelta(hours=9)}
 
@@ -29,8 +37,18 @@ SLUG_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 FILE_RE = re.compile(r"^(\d{3,})-(.+)\.toml$")
 
 STORY_KEYS = {
-    "slug", "topic", "smart_city", "regions", "published", "dateline", "author",
-    "title", "summary", "caption", "paragraphs", "copies",
+    "slug",
+    "topic",
+    "smart_city",
+    "regions",
+    "published",
+    "dateline",
+    "author",
+    "title",
+    "summary",
+    "caption",
+    "paragraphs",
+    "copies",
 }
 REQUIRED_STORY_KEYS = STORY_KEYS - {"caption"}
 COPY_KEYS = {"site", "title", "published", "author", "drop", "append"}
@@ -50,16 +68,16 @@ class StoryError(ValueError):
 class Copy:
     """A story as one site publishes it (overrides applied)."""
 
-    slug: str                     # the story's slug (unique across stories)
+    slug: str  # the story's slug (unique across stories)
     site: str
-    index: int                    # 0 for the original, then syndicated copies in file order
+    index: int  # 0 for the original, then syndicated copies in file order
     title: str
-    published: datetime           # aware, local time
+    published: datetime  # aware, local time
     author: str
-    paragraphs: tuple[str, ...]   # kept paragraphs then appended ones, no dateline prefix
+    paragraphs: tuple[str, ...]  # kept paragraphs then appended ones, no dateline prefix
     summary: str
     caption: str | None
-    dateline: str                 # upper-case city
+    dateline: str  # upper-case city
     topic: str
     smart_city: bool
     regions: tuple[str, ...]

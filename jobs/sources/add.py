@@ -6,10 +6,11 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from crawler.discovery import parse_feed, parse_listing, parse_sitemap
@@ -27,7 +28,7 @@ from jobs.sources.discover import (
     listing_candidates,
     same_host,
 )
-from jobs.sources.fetch import Disallowed, FetchError, Fetcher, OutOfTime, Response
+from jobs.sources.fetch import Disallowed, Fetcher, FetchError, OutOfTime, Response
 from jobs.sources.pattern import infer_pattern
 from jobs.sources.rules import (
     ADD_SAMPLES,
@@ -135,9 +136,18 @@ def _discover(url: str, fetcher: Fetcher, samples: int, vocabulary) -> Discovery
     non_articles = [base] + probed + [n for e in listings for n in e.next_pages]
     non_articles += [s.url for s in sampled if s.error and s.error.startswith("not an article")]
     pattern = infer_pattern([s.url for s in sampled if s.is_article], non_articles)
-    return Discovery(url=base, site_name=_site_name(home), robots_sitemaps=len(list(robots.sitemaps)),
-                     feeds=feeds, sitemaps=sitemaps, listings=listings, samples=sampled,
-                     pattern=pattern, non_articles=non_articles, refused=dict(fetcher.refused))
+    return Discovery(
+        url=base,
+        site_name=_site_name(home),
+        robots_sitemaps=len(list(robots.sitemaps)),
+        feeds=feeds,
+        sitemaps=sitemaps,
+        listings=listings,
+        samples=sampled,
+        pattern=pattern,
+        non_articles=non_articles,
+        refused=dict(fetcher.refused),
+    )
 
 
 def _homepage(url: str, fetcher: Fetcher) -> Response:
@@ -154,8 +164,7 @@ def _homepage(url: str, fetcher: Fetcher) -> Response:
     if not home.ok:
         raise SourceError(f"{url}: the server answered HTTP {home.status}")
     if not home.is_html:
-        raise SourceError(f"{url}: not an HTML page ({home.content_type or 'unknown type'}); "
-                          "give the site's homepage")
+        raise SourceError(f"{url}: not an HTML page ({home.content_type or 'unknown type'}); give the site's homepage")
     return home
 
 
@@ -245,13 +254,29 @@ def _listings(candidates: list[str], fetcher: Fetcher) -> tuple[list[Endpoint], 
             continue
         probes.append(ListingProbe(url, order, parse_listing(response.body, response.url, None)))
     chosen = best_listings(probes)
-    return [Endpoint(p.url, "listing", p.articles, pages=p.pages, articles=[u for u, _ in p.found.articles],
-                     next_pages=list(p.found.next_pages))
-            for p in chosen], probed
+    return [
+        Endpoint(
+            p.url,
+            "listing",
+            p.articles,
+            pages=p.pages,
+            articles=[u for u, _ in p.found.articles],
+            next_pages=list(p.found.next_pages),
+        )
+        for p in chosen
+    ], probed
 
 
-def _sample_urls(base: str, feeds: list[Endpoint], sitemaps: list[Endpoint], listings: list[Endpoint],
-                 home: Response, limit: int, fetcher: Fetcher, skip: set[str]) -> list[str]:
+def _sample_urls(
+    base: str,
+    feeds: list[Endpoint],
+    sitemaps: list[Endpoint],
+    listings: list[Endpoint],
+    home: Response,
+    limit: int,
+    fetcher: Fetcher,
+    skip: set[str],
+) -> list[str]:
     """Up to ``limit`` article URLs drawn in turn from feeds, listings and sitemaps (from the
     homepage's own links when the site has none of them), same site, allowed by robots.txt."""
     pools = [e.articles for e in feeds + listings + sitemaps]
@@ -287,8 +312,14 @@ def sample_article(url: str, fetcher: Fetcher, vocabulary=None) -> Sample:
         return Sample(url, error=f"not HTML ({response.content_type})")
     with _removed_lines() as removed:
         article = extract(response.body, response.url)
-    sample = Sample(url, title=article.title, published=article.published, author=article.author,
-                    text=article.text, removed=len(removed))
+    sample = Sample(
+        url,
+        title=article.title,
+        published=article.published,
+        author=article.author,
+        text=article.text,
+        removed=len(removed),
+    )
     reason = listing_reason(response.body, response.url, article.text)
     if reason:
         sample.error = f"not an article: {reason}"
@@ -324,8 +355,9 @@ def _removed_lines() -> Iterator[list[str]]:
 
 
 def _site_name(home: Response) -> str:
-    from crawler.extract.metadata import read_meta, site_name_of
     import lxml.html
+
+    from crawler.extract.metadata import read_meta, site_name_of
 
     try:
         tree = lxml.html.fromstring(home.body)
@@ -366,16 +398,19 @@ def describe(found: Discovery) -> list[str]:
         what = f"{endpoint.items} child sitemaps" if endpoint.kind == "sitemap index" else f"{endpoint.items} URLs"
         lines.append(f"  sitemap     {endpoint.url} ({endpoint.kind}, {what})")
     for endpoint in found.listings:
-        lines.append(f"  listing     {endpoint.url} ({endpoint.items} article links, "
-                     f"{endpoint.pages} more pages linked)")
+        lines.append(
+            f"  listing     {endpoint.url} ({endpoint.items} article links, {endpoint.pages} more pages linked)"
+        )
     if not (found.feeds or found.sitemaps or found.listings):
         lines.append("  no feed, sitemap or listing found: the crawler will start from the homepage")
     for url, reason in found.refused.items():
         lines.append(f"  refused     {url}: {reason.removeprefix('refused: ')} (not requested)")
     articles = [s for s in found.samples if s.is_article]
     if found.pattern:
-        lines.append(f"  pattern     {found.pattern} (matches {len(articles)} sampled articles, "
-                     f"none of {len(found.non_articles)} listing and section pages)")
+        lines.append(
+            f"  pattern     {found.pattern} (matches {len(articles)} sampled articles, "
+            f"none of {len(found.non_articles)} listing and section pages)"
+        )
     else:
         lines.append("  pattern     none inferred: the generic default applies")
     lines.append("")
@@ -387,9 +422,11 @@ def describe(found: Discovery) -> list[str]:
             lines.append(f"     skipped: {sample.error}")
             continue
         relevance = "relevant" if sample.relevant else "not relevant"
-        lines.append(f"     {human(sample.published) if sample.published else 'no date'} · "
-                     f"{sample.author or 'no author'} · score {sample.score} ({relevance}) · "
-                     f"{sample.removed} boilerplate lines removed")
+        lines.append(
+            f"     {human(sample.published) if sample.published else 'no date'} · "
+            f"{sample.author or 'no author'} · score {sample.score} ({relevance}) · "
+            f"{sample.removed} boilerplate lines removed"
+        )
         text = " ".join(sample.text.split())
         lines.append(f"     {text[:PREVIEW_CHARS]}{'…' if len(text) > PREVIEW_CHARS else ''}")
     return lines

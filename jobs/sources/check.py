@@ -9,17 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
-
 from urllib.parse import urlsplit
 
 from crawler.config import SourceConfig
-
 from crawler.discovery import parse_feed, parse_listing, parse_sitemap
 from crawler.discovery_rules import DEFAULT_ARTICLE_PATTERN
 from crawler.urls import canonicalize
 from jobs.sources.add import sample_article
 from jobs.sources.discover import interleave
-from jobs.sources.fetch import Disallowed, FetchError, Fetcher, OutOfTime
+from jobs.sources.fetch import Disallowed, Fetcher, FetchError, OutOfTime
 from jobs.sources.rules import (
     CHECK_SAMPLES,
     FAILED_RUN_STATUSES,
@@ -58,14 +56,29 @@ class Findings:
         return "; ".join(text for _, text in ordered) or "all checks passed"
 
 
-def check_source(source: SourceConfig, fetcher: Fetcher, activity: dict[str, Any] | None = None,
-                 *, now: datetime | None = None, vocabulary=None) -> dict[str, Any]:
+def check_source(
+    source: SourceConfig,
+    fetcher: Fetcher,
+    activity: dict[str, Any] | None = None,
+    *,
+    now: datetime | None = None,
+    vocabulary=None,
+) -> dict[str, Any]:
     """Check one source live and against its ``activity`` (storage.checks.source_activity)."""
     now = now or utcnow()
     findings = Findings()
-    record: dict[str, Any] = {"source": source.name, "url": source.url, "checked_at": now,
-                              "reachable": False, "robots_allows": None,
-                              "feeds": [], "sitemaps": [], "listings": [], "samples": [], "refused": []}
+    record: dict[str, Any] = {
+        "source": source.name,
+        "url": source.url,
+        "checked_at": now,
+        "reachable": False,
+        "robots_allows": None,
+        "feeds": [],
+        "sitemaps": [],
+        "listings": [],
+        "samples": [],
+        "refused": [],
+    }
     fetcher.begin([source.url, *source.feeds, *source.sitemaps, *source.listings])
     try:
         _live(source, fetcher, record, findings, vocabulary)
@@ -93,7 +106,9 @@ def _live(source: SourceConfig, fetcher: Fetcher, record: dict[str, Any], findin
     blocked = [u for u in endpoints if not _allowed(fetcher, u)]
     record["robots_allows"] = robots_ok and not blocked
     if blocked and len(blocked) == len(endpoints):
-        findings.fail("robots.txt now disallows kabar on " + ("the whole site" if not robots_ok else ", ".join(blocked)))
+        findings.fail(
+            "robots.txt now disallows kabar on " + ("the whole site" if not robots_ok else ", ".join(blocked))
+        )
     elif blocked or not robots_ok:
         findings.warn("robots.txt disallows " + ", ".join(blocked or [source.url]))
 
@@ -168,8 +183,13 @@ def _sitemap(url: str, fetcher: Fetcher, findings: Findings) -> tuple[dict[str, 
         return {"url": url, "ok": False, "items": 0, "error": error}, []
     parsed = parse_sitemap(response.body, response.url)
     urls = [u for u, _ in parsed.articles]
-    entry = {"url": url, "ok": False, "kind": "index" if parsed.sitemaps else "urlset",
-             "items": len(parsed.sitemaps) if parsed.sitemaps else len(urls), "error": parsed.error}
+    entry = {
+        "url": url,
+        "ok": False,
+        "kind": "index" if parsed.sitemaps else "urlset",
+        "items": len(parsed.sitemaps) if parsed.sitemaps else len(urls),
+        "error": parsed.error,
+    }
     for child in parsed.sitemaps[:SITEMAP_CHILDREN_READ]:
         child_response, child_error = _fetch(child, "sitemap", fetcher, findings)
         if child_response is not None:
@@ -191,13 +211,21 @@ def _listing(url: str, source: SourceConfig, fetcher: Fetcher, findings: Finding
     if found.error:
         findings.warn(f"listing {url} is {found.error}")
     elif not urls:
-        findings.warn(f"listing {url} yields no article links"
-                      + (" (article_pattern matches none of its links)" if source.article_pattern else ""))
+        findings.warn(
+            f"listing {url} yields no article links"
+            + (" (article_pattern matches none of its links)" if source.article_pattern else "")
+        )
     return {"url": url, "ok": bool(urls), "articles": len(urls), "error": found.error}, urls
 
 
-def _samples(pools: list[list[str]], source: SourceConfig, fetcher: Fetcher, record: dict[str, Any],
-             findings: Findings, vocabulary) -> None:
+def _samples(
+    pools: list[list[str]],
+    source: SourceConfig,
+    fetcher: Fetcher,
+    record: dict[str, Any],
+    findings: Findings,
+    vocabulary,
+) -> None:
     """Extract the newest article URL of each endpoint in turn, up to CHECK_SAMPLES; URLs that
     look like articles (the source's pattern, else the generic one) first, since sitemaps
     also list sections and the homepage."""
@@ -212,9 +240,18 @@ def _samples(pools: list[list[str]], source: SourceConfig, fetcher: Fetcher, rec
         samples.append(sample)
         if len(samples) >= CHECK_SAMPLES:
             break
-    record["samples"] = [{"url": s.url, "title": s.title, "published": s.published, "author": s.author,
-                          "text_chars": len(s.text), "ok": s.is_article and s.published is not None,
-                          "error": s.error} for s in samples]
+    record["samples"] = [
+        {
+            "url": s.url,
+            "title": s.title,
+            "published": s.published,
+            "author": s.author,
+            "text_chars": len(s.text),
+            "ok": s.is_article and s.published is not None,
+            "error": s.error,
+        }
+        for s in samples
+    ]
     fetched = [s for s in samples if s.error is None or s.error.startswith("not an article")]
     if not samples or not fetched:
         if samples:
@@ -222,8 +259,10 @@ def _samples(pools: list[list[str]], source: SourceConfig, fetcher: Fetcher, rec
         return
     without_text = [s for s in fetched if not s.is_article]
     if len(without_text) == len(fetched):
-        findings.fail(f"sampled articles extract no title or text ({len(fetched)} of {len(fetched)}): "
-                      "has the site's template changed?")
+        findings.fail(
+            f"sampled articles extract no title or text ({len(fetched)} of {len(fetched)}): "
+            "has the site's template changed?"
+        )
     elif without_text:
         findings.warn(f"{len(without_text)} of {len(fetched)} sampled articles extract no title or text")
     articles = [s for s in fetched if s.is_article]
@@ -235,9 +274,21 @@ def _samples(pools: list[list[str]], source: SourceConfig, fetcher: Fetcher, rec
 def _archive(activity: dict[str, Any], record: dict[str, Any], findings: Findings, now: datetime) -> None:
     """Recent articles against the source's usual rate; runs that fail or never succeed."""
     week, month, usual = activity["articles_7d"], activity["articles_30d"], activity["usual_per_week"]
-    record.update({key: activity.get(key) for key in (
-        "articles_7d", "articles_30d", "usual_per_week", "last_run", "last_status", "last_success",
-        "last_error", "last_error_at")})
+    record.update(
+        {
+            key: activity.get(key)
+            for key in (
+                "articles_7d",
+                "articles_30d",
+                "usual_per_week",
+                "last_run",
+                "last_status",
+                "last_success",
+                "last_error",
+                "last_error_at",
+            )
+        }
+    )
     if usual is not None:
         if month == 0 and usual >= SILENT_WEEKLY:
             findings.fail(f"no articles in 30 days (usually about {usual:g} a week)")
@@ -257,8 +308,9 @@ def _archive(activity: dict[str, Any], record: dict[str, Any], findings: Finding
         findings.warn(f"last crawl {activity['last_status']}" + (f": {error}" if error else ""))
 
 
-def run_checks(sources: list[SourceConfig], engine, *, record: bool = True, vocabulary=None,
-               fetcher: Fetcher | None = None) -> list[dict[str, Any]]:
+def run_checks(
+    sources: list[SourceConfig], engine, *, record: bool = True, vocabulary=None, fetcher: Fetcher | None = None
+) -> list[dict[str, Any]]:
     """Check ``sources`` one by one against the archive at ``engine``; store each result
     (storage.checks) unless ``record`` is false. Returns the records in config order."""
     from jobs.output import jsonable
@@ -273,8 +325,14 @@ def run_checks(sources: list[SourceConfig], engine, *, record: bool = True, voca
         for source in sources:
             result = check_source(source, fetcher, activity.get(source.name), now=now, vocabulary=vocabulary)
             if record:
-                record_check(engine, source.name, status=result["status"], reason=result["reason"],
-                             details=jsonable(result), checked_at=now)
+                record_check(
+                    engine,
+                    source.name,
+                    status=result["status"],
+                    reason=result["reason"],
+                    details=jsonable(result),
+                    checked_at=now,
+                )
             results.append(result)
         return results
     finally:

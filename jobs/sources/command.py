@@ -19,10 +19,19 @@ from jobs.sources.fetch import Fetcher
 
 EXIT_OK, EXIT_FAILING = 0, 1
 
-CHECK_COLUMNS = [("source", "Source"), ("status", "Status"), ("reason", "Reason"), ("feeds", "Feeds"),
-                 ("sitemaps", "Sitemaps"), ("listings", "Listings"), ("samples", "Samples"),
-                 ("articles_7d", "7 d"), ("articles_30d", "30 d"), ("usual_per_week", "Usual / week"),
-                 ("last_success", "Last success")]
+CHECK_COLUMNS = [
+    ("source", "Source"),
+    ("status", "Status"),
+    ("reason", "Reason"),
+    ("feeds", "Feeds"),
+    ("sitemaps", "Sitemaps"),
+    ("listings", "Listings"),
+    ("samples", "Samples"),
+    ("articles_7d", "7 d"),
+    ("articles_30d", "30 d"),
+    ("usual_per_week", "Usual / week"),
+    ("last_success", "Last success"),
+]
 
 
 def config_path(flag: str | None) -> Path:
@@ -70,6 +79,7 @@ def sources_check(paths: Paths, engine, *, names: list[str], fmt: str) -> int:
 
 def summary(result: dict[str, Any]) -> dict[str, Any]:
     """One table row of a check: endpoints as 'working/all (items)'."""
+
     def endpoints(key: str, count: str) -> str:
         entries = result.get(key) or []
         if not entries:

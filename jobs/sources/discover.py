@@ -3,8 +3,9 @@ and which probed pages are the best listings. Pure functions over bodies and URL
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator, TypeVar
+from typing import TypeVar
 from urllib.parse import urljoin, urlsplit
 
 import lxml.etree
@@ -77,8 +78,11 @@ def listing_candidates(html: bytes | str, url: str) -> list[str]:
             continue
         seen.add(absolute)
         target = parts.path + ("?" + parts.query if parts.query else "")
-        if (DEFAULT_ARTICLE_PATTERN.search(parts.path) or NOT_LISTING.search(target)
-                or parts.path.lower().endswith(NON_ARTICLE_EXTENSIONS)):
+        if (
+            DEFAULT_ARTICLE_PATTERN.search(parts.path)
+            or NOT_LISTING.search(target)
+            or parts.path.lower().endswith(NON_ARTICLE_EXTENSIONS)
+        ):
             continue
         (first if _in_navigation(anchor) or LISTING_HINT.search(parts.path) else rest).append(absolute)
     return first + rest

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Iterable
 from urllib.parse import urljoin, urlsplit
 
 import httpx
@@ -82,8 +82,15 @@ class Fetcher:
     (the system resolver by default).
     """
 
-    def __init__(self, *, timeout: float = TIMEOUT, budget: float = BUDGET, max_bytes: int = MAX_BYTES,
-                 user_agent: str = USER_AGENT, resolve: Resolver = resolve_all) -> None:
+    def __init__(
+        self,
+        *,
+        timeout: float = TIMEOUT,
+        budget: float = BUDGET,
+        max_bytes: int = MAX_BYTES,
+        user_agent: str = USER_AGENT,
+        resolve: Resolver = resolve_all,
+    ) -> None:
         self.timeout = timeout
         self.budget = budget
         self.user_agent = user_agent
@@ -96,10 +103,11 @@ class Fetcher:
         self.refused: dict[str, str] = {}  # URL -> why it was not requested, since begin()
 
     def _new_client(self) -> httpx.Client:
-        return guarded_client(self._backend, headers={"User-Agent": self.user_agent}, timeout=self.timeout,
-                              follow_redirects=False)
+        return guarded_client(
+            self._backend, headers={"User-Agent": self.user_agent}, timeout=self.timeout, follow_redirects=False
+        )
 
-    def __enter__(self) -> "Fetcher":
+    def __enter__(self) -> Fetcher:
         return self
 
     def __exit__(self, *exc: object) -> None:

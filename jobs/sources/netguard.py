@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import socket
 import time
-from typing import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from urllib.parse import urlsplit
 
 import httpcore
@@ -104,13 +104,15 @@ class GuardedBackend(httpcore.SyncBackend):
             raise late("the request's deadline has passed")
         return left if timeout is None else min(timeout, left)
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None,
-                    local_address: str | None = None, socket_options=None) -> httpcore.NetworkStream:
+    def connect_tcp(
+        self, host: str, port: int, timeout: float | None = None, local_address: str | None = None, socket_options=None
+    ) -> httpcore.NetworkStream:
         failure: Exception | None = None
         for address in self.guard.addresses(host, port):
             try:
-                stream = super().connect_tcp(address, port, self.wait(timeout, httpcore.ConnectTimeout),
-                                             local_address, socket_options)
+                stream = super().connect_tcp(
+                    address, port, self.wait(timeout, httpcore.ConnectTimeout), local_address, socket_options
+                )
             except httpcore.ConnectError as exc:
                 failure = exc
                 continue
@@ -134,8 +136,9 @@ class _DeadlineStream(httpcore.NetworkStream):
     def close(self) -> None:
         self._stream.close()
 
-    def start_tls(self, ssl_context, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
+    def start_tls(
+        self, ssl_context, server_hostname: str | None = None, timeout: float | None = None
+    ) -> httpcore.NetworkStream:
         tls = self._stream.start_tls(ssl_context, server_hostname, self._backend.wait(timeout, httpcore.ConnectTimeout))
         return _DeadlineStream(tls, self._backend)
 

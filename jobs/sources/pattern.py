@@ -38,8 +38,12 @@ def infer_pattern(articles: list[str], non_articles: list[str] = ()) -> str | No
         for (count, ext), group in sorted(shapes.items()):
             slash = {p.endswith("/") for p in paths if _shape(p) == (count, ext)}
             tail = "/" if slash == {True} else "/?" if len(slash) == 2 else ""
-            bodies.append("/" + "/".join(_segment(i, count, [g[i] for g in group], strict)
-                                         for i in range(count)) + re.escape(ext) + tail)
+            bodies.append(
+                "/"
+                + "/".join(_segment(i, count, [g[i] for g in group], strict) for i in range(count))
+                + re.escape(ext)
+                + tail
+            )
         pattern = "^" + (bodies[0] if len(bodies) == 1 else "(?:" + "|".join(bodies) + ")") + "$"
         regex = re.compile(pattern)
         if all(regex.search(p) for p in paths) and not any(regex.search(o) for o in others):

@@ -11,18 +11,40 @@ MAX_BYTES = 10 * 1024 * 1024  # bodies are cut off past this (the crawler's DOWN
 
 # --- feeds ----------------------------------------------------------------------------------
 # <link rel="alternate" type=...> types that are feeds.
-FEED_TYPES = ("application/rss+xml", "application/atom+xml", "application/feed+xml",
-              "application/rdf+xml", "application/xml", "text/xml")
+FEED_TYPES = (
+    "application/rss+xml",
+    "application/atom+xml",
+    "application/feed+xml",
+    "application/rdf+xml",
+    "application/xml",
+    "text/xml",
+)
 # Advertised feeds that are not article feeds (WordPress comment feeds, per-post feeds).
 NOT_ARTICLE_FEED = re.compile(r"comment|komentar|/wp-json/", re.IGNORECASE)
 # Tried in this order when the homepage advertises no working feed (WordPress, portals, Hugo).
-FEED_PATHS = ("/feed/", "/feed", "/rss", "/rss.xml", "/index.xml", "/feed.xml", "/atom.xml",
-              "/feed.atom", "/rss/", "/index.rss")
+FEED_PATHS = (
+    "/feed/",
+    "/feed",
+    "/rss",
+    "/rss.xml",
+    "/index.xml",
+    "/feed.xml",
+    "/atom.xml",
+    "/feed.atom",
+    "/rss/",
+    "/index.rss",
+)
 
 # --- sitemaps -------------------------------------------------------------------------------
 # Tried in this order when robots.txt names no sitemap.
-SITEMAP_PATHS = ("/sitemap.xml", "/sitemap_index.xml", "/sitemap-news.xml", "/news-sitemap.xml",
-                 "/sitemap_news.xml", "/wp-sitemap.xml")
+SITEMAP_PATHS = (
+    "/sitemap.xml",
+    "/sitemap_index.xml",
+    "/sitemap-news.xml",
+    "/news-sitemap.xml",
+    "/sitemap_news.xml",
+    "/wp-sitemap.xml",
+)
 SITEMAP_CHILDREN_READ = 1  # child sitemaps of an index read for sample article URLs
 
 # --- listings -------------------------------------------------------------------------------

@@ -37,10 +37,18 @@ ArticleId = Annotated[int, Path(ge=1, le=2**31 - 1, description="article id")]
 StoryId = Annotated[int, Path(ge=1, le=2**31 - 1, description="story id")]
 FEED_ENTRIES = 50
 RUNS_SHOWN = 100
-_BAD_REQUEST = {400: {"description": "Malformed query or parameters", "content": {"application/json": {
-    "schema": {"type": "object", "properties": {"detail": {"type": "string"}}}}}}}
-_NOT_FOUND = {404: {"description": "No such (visible) item", "content": {"application/json": {
-    "schema": {"type": "object", "properties": {"detail": {"type": "string"}}}}}}}
+_BAD_REQUEST = {
+    400: {
+        "description": "Malformed query or parameters",
+        "content": {"application/json": {"schema": {"type": "object", "properties": {"detail": {"type": "string"}}}}},
+    }
+}
+_NOT_FOUND = {
+    404: {
+        "description": "No such (visible) item",
+        "content": {"application/json": {"schema": {"type": "object", "properties": {"detail": {"type": "string"}}}}},
+    }
+}
 
 
 # -- template helpers -------------------------------------------------------------------
@@ -79,8 +87,9 @@ def _params(request: Request, **kwargs: Any) -> SearchParams:
 # -- the application --------------------------------------------------------------------
 
 
-def create_app(engine: Engine, *, password: str | None = None, user: str = "kabar",
-               base_url: str | None = None) -> FastAPI:
+def create_app(
+    engine: Engine, *, password: str | None = None, user: str = "kabar", base_url: str | None = None
+) -> FastAPI:
     """The web application over ``engine``; with ``password`` every request needs HTTP basic
     auth as ``user``. Absolute URLs (feed ids and links, the API's ``original``) start with
     ``base_url`` when it is given (ending in "/"), else with the request's own scheme and Host."""
@@ -123,8 +132,13 @@ def create_app(engine: Engine, *, password: str | None = None, user: str = "kaba
     async def http_error(request: Request, exc: HTTPException):
         if is_api(request) or exc.status_code not in (404, 405):
             return api_error(exc.status_code, str(exc.detail))
-        return page(request, "message.html", exc.status_code, title="Not found" if exc.status_code == 404 else "Not allowed",
-                    message=str(exc.detail))
+        return page(
+            request,
+            "message.html",
+            exc.status_code,
+            title="Not found" if exc.status_code == 404 else "Not allowed",
+            message=str(exc.detail),
+        )
 
     @app.exception_handler(BadQuery)
     async def bad_query(request: Request, exc: BadQuery):
@@ -177,8 +191,11 @@ def create_app(engine: Engine, *, password: str | None = None, user: str = "kaba
             raise HTTPException(404, f"The archived original of article {article_id} cannot be read.") from None
         return HTMLResponse(
             original.render(archived),
-            headers={"content-security-policy": original.ORIGINAL_CSP, "x-frame-options": "SAMEORIGIN",
-                     "cache-control": "private, max-age=3600"},
+            headers={
+                "content-security-policy": original.ORIGINAL_CSP,
+                "x-frame-options": "SAMEORIGIN",
+                "cache-control": "private, max-age=3600",
+            },
         )
 
     @app.get("/overview", response_class=HTMLResponse, include_in_schema=False)
@@ -186,26 +203,41 @@ def create_app(engine: Engine, *, password: str | None = None, user: str = "kaba
         facet = facets.get()
         chart = timeline.build(facet["stories_per_month"])
         unhealthy = [c for c in latest_checks(engine).values() if c["status"] != "ok"]
-        return page(request, "overview.html", facets=facet, chart=chart,
-                    unhealthy=sorted(unhealthy, key=lambda c: (c["status"] != "failing", c["source"])))
+        return page(
+            request,
+            "overview.html",
+            facets=facet,
+            chart=chart,
+            unhealthy=sorted(unhealthy, key=lambda c: (c["status"] != "failing", c["source"])),
+        )
 
     @app.get("/runs", response_class=HTMLResponse, include_in_schema=False)
     def runs_page(request: Request):
         sources = stats(engine)["sources"]
-        return page(request, "runs.html", sources=sources, runs=list_runs(engine, limit=RUNS_SHOWN),
-                    failed=_failed)
+        return page(request, "runs.html", sources=sources, runs=list_runs(engine, limit=RUNS_SHOWN), failed=_failed)
 
     @app.get("/static/style.css", include_in_schema=False)
     def stylesheet():
         return Response(css, media_type="text/css", headers={"cache-control": "public, max-age=3600"})
 
-    @app.get("/feed.atom", tags=["feeds"], responses={**_BAD_REQUEST, 200: {
-        "content": {"application/atom+xml": {}}, "description": "Atom 1.0 feed of the search"}})
+    @app.get(
+        "/feed.atom",
+        tags=["feeds"],
+        responses={
+            **_BAD_REQUEST,
+            200: {"content": {"application/atom+xml": {}}, "description": "Atom 1.0 feed of the search"},
+        },
+    )
     def atom_feed(
         request: Request,
         q: str = Query("", description='search query: words, "a phrase", OR, -exclude'),
-        region: list[str] = Query([]), province: list[str] = Query([]), dimension: list[str] = Query([]),
-        source: list[str] = Query([]), since: str = Query(""), until: str = Query(""), min_score: str = Query(""),
+        region: list[str] = Query([]),
+        province: list[str] = Query([]),
+        dimension: list[str] = Query([]),
+        source: list[str] = Query([]),
+        since: str = Query(""),
+        until: str = Query(""),
+        min_score: str = Query(""),
     ):
         """The stories of a search (the same parameters as /api/search), newest first, as Atom."""
         params = _params(request, per_page=FEED_ENTRIES)

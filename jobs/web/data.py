@@ -33,8 +33,7 @@ def search_page(engine: Engine, params: SearchParams) -> dict[str, Any]:
         record.update(tags[hit.id])
         results.append(record)
     pages = max(1, -(-total // params.per_page))
-    return {"total": total, "page": params.page, "per_page": params.per_page, "pages": pages,
-            "results": results}
+    return {"total": total, "page": params.page, "per_page": params.per_page, "pages": pages, "results": results}
 
 
 class Facets:
@@ -51,8 +50,10 @@ class Facets:
         with self._lock:
             if self._value is None or time.monotonic() - self._at > self.ttl:
                 zone = display_zone()
-                self._value = {**tag_stats(self.engine, zone),
-                               "stories_per_month": stories_per_month(self.engine, zone),
-                               "sources": source_names(self.engine)}
+                self._value = {
+                    **tag_stats(self.engine, zone),
+                    "stories_per_month": stories_per_month(self.engine, zone),
+                    "sources": source_names(self.engine),
+                }
                 self._at = time.monotonic()
             return self._value

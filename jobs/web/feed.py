@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from xml.etree import ElementTree as ET
 
@@ -25,8 +25,9 @@ def _sub(parent: ET.Element, tag: str, text: Any = None, **attrs: str) -> ET.Ele
     return el
 
 
-def atom(*, feed_id: str, title: str, self_url: str, html_url: str, base_url: str,
-         results: list[dict[str, Any]]) -> bytes:
+def atom(
+    *, feed_id: str, title: str, self_url: str, html_url: str, base_url: str, results: list[dict[str, Any]]
+) -> bytes:
     """The feed document. ``results`` are search hits with regions and dimensions;
     ``base_url`` (ending in "/") starts the address of each entry's article page."""
     ET.register_namespace("", ATOM)
@@ -34,7 +35,7 @@ def atom(*, feed_id: str, title: str, self_url: str, html_url: str, base_url: st
     _sub(feed, "id", feed_id)
     _sub(feed, "title", title)
     dates = [r["published"] for r in results if r.get("published")]
-    updated = max(dates) if dates else datetime(2000, 1, 1, tzinfo=timezone.utc)
+    updated = max(dates) if dates else datetime(2000, 1, 1, tzinfo=UTC)
     _sub(feed, "updated", iso(updated))
     _sub(feed, "link", rel="self", href=self_url, type="application/atom+xml")
     _sub(feed, "link", rel="alternate", href=html_url, type="text/html")

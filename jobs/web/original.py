@@ -27,10 +27,22 @@ ORIGINAL_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-in
 _CSS_URL = re.compile(r"@\s*import[^;]*;?|url\s*\([^)]*\)|[\"'][^\"']*//[^\"']*[\"']", re.I)
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _CLEANER = Cleaner(
-    scripts=True, javascript=True, comments=True, style=False, inline_style=False,
-    links=True, meta=True, page_structure=False, processing_instructions=True,
-    embedded=True, frames=True, forms=True, annoying_tags=True, remove_unknown_tags=False,
-    safe_attrs_only=True, kill_tags={"base", "noscript", "template", "object", "applet"},
+    scripts=True,
+    javascript=True,
+    comments=True,
+    style=False,
+    inline_style=False,
+    links=True,
+    meta=True,
+    page_structure=False,
+    processing_instructions=True,
+    embedded=True,
+    frames=True,
+    forms=True,
+    annoying_tags=True,
+    remove_unknown_tags=False,
+    safe_attrs_only=True,
+    kill_tags={"base", "noscript", "template", "object", "applet"},
 )
 _URL_ATTRS = ("src", "srcset", "href", "action", "formaction", "poster", "background", "data", "xlink:href", "ping")
 
@@ -106,7 +118,7 @@ def _neutralise(doc) -> None:
 
 def _page(body: str, *, title: str = "Archived page", styles: str = "") -> str:
     return (
-        "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\">"
+        '<!DOCTYPE html>\n<html><head><meta charset="utf-8">'
         f"<title>{html.escape(title)}</title>"
         '<meta name="referrer" content="no-referrer">'
         f"{styles}</head><body>{body}</body></html>"

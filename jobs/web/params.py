@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from jobs import filters
-from storage.querylang import MAX_QUERY_CHARS, parse_query
 from storage.errors import QueryError
 from storage.query import SearchRequest
+from storage.querylang import MAX_QUERY_CHARS, parse_query
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
@@ -127,8 +127,14 @@ def to_request(params: SearchParams) -> SearchRequest:
         except QueryError as exc:
             raise BadQuery(f"cannot search for this: {exc}") from None
     return SearchRequest(
-        query=params.q, sources=params.source, since=since, until=until,
-        limit=params.per_page, offset=(params.page - 1) * params.per_page,
-        regions=regions, provinces=provinces, dimensions=params.dimension,
+        query=params.q,
+        sources=params.source,
+        since=since,
+        until=until,
+        limit=params.per_page,
+        offset=(params.page - 1) * params.per_page,
+        regions=regions,
+        provinces=provinces,
+        dimensions=params.dimension,
         min_score=min_score,
     )

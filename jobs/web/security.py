@@ -68,14 +68,16 @@ class BasicAuth:
         if scope["type"] != "http" or self._authorised(scope):
             await self.app(scope, receive, send)
             return
-        await send({
-            "type": "http.response.start",
-            "status": 401,
-            "headers": [
-                (b"www-authenticate", f'Basic realm="{self.realm}", charset="UTF-8"'.encode()),
-                (b"content-type", b"text/plain; charset=utf-8"),
-            ],
-        })
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 401,
+                "headers": [
+                    (b"www-authenticate", f'Basic realm="{self.realm}", charset="UTF-8"'.encode()),
+                    (b"content-type", b"text/plain; charset=utf-8"),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": b"401 Unauthorized: this archive needs a password\n"})
 
     def _authorised(self, scope) -> bool:

@@ -51,8 +51,9 @@ def _check_port(host: str, port: int) -> None:
             raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror}") from None
 
 
-def serve(paths: Paths, *, host: str, port: int, no_auth: bool = False, verbose: int = 0,
-          base_url: str | None = None) -> int:
+def serve(
+    paths: Paths, *, host: str, port: int, no_auth: bool = False, verbose: int = 0, base_url: str | None = None
+) -> int:
     import uvicorn
 
     from jobs.web.app import create_app
@@ -67,8 +68,14 @@ def serve(paths: Paths, *, host: str, port: int, no_auth: bool = False, verbose:
     links = f"; links use {public}" if public else ""
     logsetup.say(f"serving http://{shown}:{port}/ ({auth}{links}; Ctrl-C to stop)")
     config = uvicorn.Config(
-        app, host=host, port=port, log_level="info" if verbose else "warning",
-        access_log=bool(verbose), proxy_headers=True, server_header=False, log_config=None,
+        app,
+        host=host,
+        port=port,
+        log_level="info" if verbose else "warning",
+        access_log=bool(verbose),
+        proxy_headers=True,
+        server_header=False,
+        log_config=None,
     )
     uvicorn.Server(config).run()
     logger.info("web server stopped")

@@ -66,8 +66,16 @@ def build(counts: dict[str, int], *, width: int = WIDTH, height: int = HEIGHT) -
     for i, month in enumerate(months):
         n = counts.get(month, 0)
         h = plot_h * n / peak
-        bars.append(Bar(month, n, round(LEFT + i * slot + gap / 2, 2), round(TOP + plot_h - h, 2),
-                        round(max(slot - gap, 0.5), 2), round(h, 2)))
+        bars.append(
+            Bar(
+                month,
+                n,
+                round(LEFT + i * slot + gap / 2, 2),
+                round(TOP + plot_h - h, 2),
+                round(max(slot - gap, 0.5), 2),
+                round(h, 2),
+            )
+        )
     ticks = [(peak * k // 4, round(TOP + plot_h - plot_h * k / 4, 2)) for k in range(5)]
     # about eight labels along the axis, always on a January when the span is long
     every = max(1, -(-len(months) // 8))

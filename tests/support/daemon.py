@@ -34,10 +34,15 @@ class DaemonProcess:
         self.config = config
         self.process: subprocess.Popen | None = None
 
-    def start(self) -> "DaemonProcess":
+    def start(self) -> DaemonProcess:
         env = kabar_env(self.kabar.workdir, self.kabar.database_url, self.config)  # type: ignore[attr-defined]
-        self.process = subprocess.Popen([sys.executable, "-m", "jobs.cli", "daemon", "-v"], env=env,
-                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "jobs.cli", "daemon", "-v"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         return self
 
     def stop(self, timeout: float = 40) -> tuple[int, str]:

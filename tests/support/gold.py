@@ -11,8 +11,9 @@ import argparse
 import json
 import logging
 import sys
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from jobs.examplesites.config import default_bases
 from jobs.examplesites.dates import SITE_FORMATS
@@ -78,8 +79,9 @@ def gold_copies(
         stories = load_stories(stories_dir)
     bases = _bases(sites)
     catalog = site_catalog(stories)
-    copies = sorted((c for cs in catalog.values() for c in cs),
-                    key=lambda c: (-c.published.timestamp(), c.site, c.slug))
+    copies = sorted(
+        (c for cs in catalog.values() for c in cs), key=lambda c: (-c.published.timestamp(), c.site, c.slug)
+    )
     return [copy_gold(c, bases[c.site] if bases else None) for c in copies]
 
 
@@ -98,12 +100,14 @@ def write_gold(directory: Path | str, **kwargs: Any) -> list[Path]:
 
 def main(argv: list[str] | None = None) -> int:
     """``python -m tests.support.gold``: write the gold files; returns the exit code."""
-    parser = argparse.ArgumentParser(prog="python -m tests.support.gold",
-                                     description="write DIR/<site>/<slug>.json for every copy")
+    parser = argparse.ArgumentParser(
+        prog="python -m tests.support.gold", description="write DIR/<site>/<slug>.json for every copy"
+    )
     parser.add_argument("--stories", help="directory of story TOML files (default: bundled)")
     parser.add_argument("directory")
-    parser.add_argument("--base-port", type=int, default=None,
-                        help="include absolute URLs for sites on ports BASE_PORT.. (e.g. 8701)")
+    parser.add_argument(
+        "--base-port", type=int, default=None, help="include absolute URLs for sites on ports BASE_PORT.. (e.g. 8701)"
+    )
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, stream=sys.stderr, format="%(levelname)s %(name)s: %(message)s")
     bases = default_bases(args.base_port) if args.base_port else None

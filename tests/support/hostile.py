@@ -4,7 +4,7 @@ errors. The web tests (TestClient, the real browser, the schema fuzzer) check it
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 from storage.archive import Archive
@@ -12,7 +12,9 @@ from storage.tags import store_tags
 from storage.warc import WarcWriter
 
 WIB = timezone(timedelta(hours=7))
-XSS_TITLE = '<script>window.__xss="title"</script><img src=x onerror="window.__xss=\'img\'">Smart city Palembang <b>tebal</b>'
+XSS_TITLE = (
+    '<script>window.__xss="title"</script><img src=x onerror="window.__xss=\'img\'">Smart city Palembang <b>tebal</b>'
+)
 XSS_TEXT = (
     'Pemerintah Kota Palembang meluncurkan aplikasi smart city. <script>window.__xss="text"</script>\n\n'
     '<svg onload="window.__xss=\'svg\'"></svg> "><iframe src="javascript:window.__xss=1"></iframe> '
@@ -42,31 +44,58 @@ def add_hostile(engine, data_dir: Path, site: str = "http://127.0.0.1:9") -> dic
     source = archive.ensure_source("hostile<b>", "https://hostile.example/")
     with WarcWriter(data_dir / "warc", prefix="hostile") as writer:
         pointer = writer.write(
-            "https://hostile.example/berita/1", status=200,
+            "https://hostile.example/berita/1",
+            status=200,
             headers=[("Content-Type", "text/html; charset=utf-8")],
-            body=XSS_ORIGINAL.format(site=site).encode(), fetched_at=datetime.now(timezone.utc),
+            body=XSS_ORIGINAL.format(site=site).encode(),
+            fetched_at=datetime.now(UTC),
         )
     ids = {}
-    ids["hostile"], _ = archive.add_article({
-        "url": "https://hostile.example/berita/1", "source_id": source, "title": XSS_TITLE,
-        "text": XSS_TEXT, "author": "<i onmouseover=alert(1)>penulis</i>",
-        "published_at": datetime(2024, 6, 1, 9, 0, tzinfo=WIB), "language": "id",
-        "warc_file": pointer.file, "warc_offset": pointer.offset, "warc_length": pointer.length,
-    })
-    store_tags(engine, ids["hostile"], {
-        "relevant": True, "score": 3.5,
-        "reasons": [{"term": "<svg onload=alert(1)>", "where": "body", "weight": 1.0}],
-        "dimensions": ["governance"],
-        "regions": [{"code": "16.71", "name": "Palembang", "type": "kota"}],
-        "provinces": [{"code": "16", "name": "Sumatera Selatan", "type": "provinsi"}],
-    })
-    ids["hidden"], _ = archive.add_article({
-        "url": "https://hostile.example/berita/2", "source_id": source,
-        "title": f"Smart city {HIDDEN_WORD} Palembang", "text": f"Berita {HIDDEN_WORD} smart city Palembang.",
-        "published_at": datetime(2024, 6, 2, 9, 0, tzinfo=WIB),
-    })
-    store_tags(engine, ids["hidden"], {"relevant": True, "score": 2.0, "dimensions": ["governance"],
-                                        "regions": [{"code": "16.71", "name": "Palembang", "type": "kota"}]})
+    ids["hostile"], _ = archive.add_article(
+        {
+            "url": "https://hostile.example/berita/1",
+            "source_id": source,
+            "title": XSS_TITLE,
+            "text": XSS_TEXT,
+            "author": "<i onmouseover=alert(1)>penulis</i>",
+            "published_at": datetime(2024, 6, 1, 9, 0, tzinfo=WIB),
+            "language": "id",
+            "warc_file": pointer.file,
+            "warc_offset": pointer.offset,
+            "warc_length": pointer.length,
+        }
+    )
+    store_tags(
+        engine,
+        ids["hostile"],
+        {
+            "relevant": True,
+            "score": 3.5,
+            "reasons": [{"term": "<svg onload=alert(1)>", "where": "body", "weight": 1.0}],
+            "dimensions": ["governance"],
+            "regions": [{"code": "16.71", "name": "Palembang", "type": "kota"}],
+            "provinces": [{"code": "16", "name": "Sumatera Selatan", "type": "provinsi"}],
+        },
+    )
+    ids["hidden"], _ = archive.add_article(
+        {
+            "url": "https://hostile.example/berita/2",
+            "source_id": source,
+            "title": f"Smart city {HIDDEN_WORD} Palembang",
+            "text": f"Berita {HIDDEN_WORD} smart city Palembang.",
+            "published_at": datetime(2024, 6, 2, 9, 0, tzinfo=WIB),
+        }
+    )
+    store_tags(
+        engine,
+        ids["hidden"],
+        {
+            "relevant": True,
+            "score": 2.0,
+            "dimensions": ["governance"],
+            "regions": [{"code": "16.71", "name": "Palembang", "type": "kota"}],
+        },
+    )
     archive.hide(ids["hidden"], "permintaan narasumber")
     run = archive.start_run("hostile<b>", "cli")
     archive.finish_run(run, status="failed", pages=3, errors=3, error_samples=["<script>x</script> timeout"])

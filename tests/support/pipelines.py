@@ -3,7 +3,7 @@ the items DedupPipeline hands it."""
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from scrapy.settings import Settings
@@ -15,8 +15,10 @@ from crawler.pipelines.store import StorePipeline
 from crawler.runstate import RunState
 from storage.textnorm import text_hash
 
-TEXT = ("Pemerintah Kabupaten Musi Banyuasin meluncurkan aplikasi layanan publik terpadu "
-        "sebagai bagian dari program kota cerdas. ") * 4
+TEXT = (
+    "Pemerintah Kabupaten Musi Banyuasin meluncurkan aplikasi layanan publik terpadu "
+    "sebagai bagian dari program kota cerdas. "
+) * 4
 
 CONFIG = """
 [[sources]]
@@ -35,8 +37,14 @@ def pipeline_of(source: str, tmp_path, **grouping: float) -> StorePipeline:
     config = tmp_path / "sources.toml"
     if not config.exists():
         config.write_text(CONFIG, encoding="utf-8")
-    settings = Settings({"KABAR_DATABASE_URL": f"sqlite:///{tmp_path / 'kabar.db'}", "KABAR_CONFIG": str(config),
-                         "KABAR_DATA_DIR": str(tmp_path / "data"), **grouping})
+    settings = Settings(
+        {
+            "KABAR_DATABASE_URL": f"sqlite:///{tmp_path / 'kabar.db'}",
+            "KABAR_CONFIG": str(config),
+            "KABAR_DATA_DIR": str(tmp_path / "data"),
+            **grouping,
+        }
+    )
     crawler = SimpleNamespace(settings=settings, spider=None)
     crawler.stats = MemoryStatsCollector(crawler)
     crawler.spider = SimpleNamespace(run=RunState.open(crawler, source))
@@ -52,9 +60,14 @@ def item(url: str, *, text: str = TEXT, requested: str | None = None) -> Article
         status=200,
         body=b"",
         encoding="utf-8",
-        fetched_at=datetime(2026, 11, 30, 4, 0, tzinfo=timezone.utc),
-        article=Article(url=url, title="Aplikasi layanan publik terpadu", text=text,
-                        published=datetime(2026, 11, 29, 3, 0, tzinfo=timezone.utc), language="id"),
+        fetched_at=datetime(2026, 11, 30, 4, 0, tzinfo=UTC),
+        article=Article(
+            url=url,
+            title="Aplikasi layanan publik terpadu",
+            text=text,
+            published=datetime(2026, 11, 29, 3, 0, tzinfo=UTC),
+            language="id",
+        ),
         text_hash=text_hash(text),
         warc={"file": "kabar-1.warc.gz", "offset": 0, "length": 100},
     )

@@ -63,8 +63,7 @@ def f1(pred: str, truth: str) -> float:
 
 def junk_lines(text: str) -> list[tuple[str, str]]:
     """(label, line) for every line of ``text`` a BOILERPLATE pattern finds."""
-    return [(label, line) for line in text.split("\n") if line.strip()
-            for label, rx in _BOILERPLATE if rx.search(line)]
+    return [(label, line) for line in text.split("\n") if line.strip() for label, rx in _BOILERPLATE if rx.search(line)]
 
 
 def problems(got: dict, gold: dict) -> list[str]:

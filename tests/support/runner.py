@@ -5,8 +5,8 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 from jobs.examplesites.server import ExampleSites
 from tests.support import ROOT
@@ -56,7 +56,11 @@ def start_kabar(workdir: Path, config: Path | None, *args: str, stdout=subproces
     log = open(workdir / "stderr.log", "ab")
     try:
         return subprocess.Popen(
-            [sys.executable, "-m", "jobs.cli", *args], cwd=workdir, stdout=stdout, stderr=log, bufsize=0,
+            [sys.executable, "-m", "jobs.cli", *args],
+            cwd=workdir,
+            stdout=stdout,
+            stderr=log,
+            bufsize=0,
             env=kabar_env(workdir, f"sqlite:///{workdir / 'kabar.db'}", config),
         )
     finally:

@@ -3,7 +3,7 @@ imports them by module name, so they live in a plain module)."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 
 def concurrent_writer(url: str, worker: int, start, rounds: int, queue) -> None:
@@ -24,13 +24,17 @@ def concurrent_writer(url: str, worker: int, start, rounds: int, queue) -> None:
                     "source_id": source,
                     "title": f"Berita ke-{i} tentang pelayanan kota cerdas",
                     "text": f"Isi berita nomor {i} dari penulis {worker}.",
-                    "published_at": datetime(2024, 1, 1, tzinfo=timezone.utc) + timedelta(hours=i),
+                    "published_at": datetime(2024, 1, 1, tzinfo=UTC) + timedelta(hours=i),
                 }
             )
             archive.add_alias(article_id, f"https://m.src.example/berita/{i}")
             archive.record_fetch(
-                f"https://src.example/berita/{i}", source_id=source, run_id=None,
-                kind="article", status=200, article_id=article_id,
+                f"https://src.example/berita/{i}",
+                source_id=source,
+                run_id=None,
+                kind="article",
+                status=200,
+                article_id=article_id,
             )
             results.append((i, article_id, created))
         queue.put((worker, results, None))

@@ -43,7 +43,8 @@ class TinySite:
                 if path not in owner.routes:
                     time.sleep(owner.missing_delay)
                 status, headers, body = owner.routes.get(
-                    path, (404, {"Content-Type": "text/html"}, b"<html><body>404</body></html>"))
+                    path, (404, {"Content-Type": "text/html"}, b"<html><body>404</body></html>")
+                )
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -78,15 +79,16 @@ class TinySite:
         except OSError:  # the client gave up
             pass
 
-    def route(self, path: str, content_type: str, body: object, status: int = 200,
-              headers: dict[str, str] | None = None) -> "TinySite":
+    def route(
+        self, path: str, content_type: str, body: object, status: int = 200, headers: dict[str, str] | None = None
+    ) -> TinySite:
         self.routes[path] = (status, {"Content-Type": content_type, **(headers or {})}, body)
         return self
 
-    def redirect(self, path: str, location: str) -> "TinySite":
+    def redirect(self, path: str, location: str) -> TinySite:
         return self.route(path, "text/html", b"", status=302, headers={"Location": location})
 
-    def start(self) -> "TinySite":
+    def start(self) -> TinySite:
         threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1}, daemon=True).start()
         return self
 
@@ -95,18 +97,22 @@ class TinySite:
         self.server.shutdown()
         self.server.server_close()
 
-    def __enter__(self) -> "TinySite":
+    def __enter__(self) -> TinySite:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
 
 def rss(links: list[str]) -> bytes:
     """An RSS feed whose items link to ``links`` (absolute URLs)."""
-    items = "".join(f"<item><title>Berita {i}</title><link>{link}</link>"
-                    f"<pubDate>Mon, 13 May 2024 0{i % 10}:00:00 +0700</pubDate></item>"
-                    for i, link in enumerate(links))
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Kabar</title>'
-            f"{items}</channel></rss>").encode()
+    items = "".join(
+        f"<item><title>Berita {i}</title><link>{link}</link>"
+        f"<pubDate>Mon, 13 May 2024 0{i % 10}:00:00 +0700</pubDate></item>"
+        for i, link in enumerate(links)
+    )
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel><title>Kabar</title>{items}</channel></rss>'
+    ).encode()

@@ -131,8 +131,14 @@ def article_html(n: int, *, charset: str = "utf-8", declare: bool = True, dash: 
 GOOD_ARTICLES = {f"/berita/{n}-program-kota-cerdas.html": n for n in range(1, 7)}
 REDIRECTED_ARTICLE = "/berita/7-dialihkan.html"  # reached through /x/short-chain/*
 TRUNCATED_SITEMAP_ARTICLE = "/berita/8-dari-sitemap-terpotong.html"
-FAULT_ARTICLE_NUMBER = {"/x/rate-limited": 11, "/x/cp1252-as-utf8": 12, "/x/no-charset": 13,
-                        "/x/invalid-utf8": 14, REDIRECTED_ARTICLE: 7, TRUNCATED_SITEMAP_ARTICLE: 8}
+FAULT_ARTICLE_NUMBER = {
+    "/x/rate-limited": 11,
+    "/x/cp1252-as-utf8": 12,
+    "/x/no-charset": 13,
+    "/x/invalid-utf8": 14,
+    REDIRECTED_ARTICLE: 7,
+    TRUNCATED_SITEMAP_ARTICLE: 8,
+}
 
 LOGIN_PAGE = """<!DOCTYPE html><html><head><meta charset="utf-8"><title>Masuk</title></head>
 <body><form action="/masuk" method="post"><label>Nama pengguna <input name="u"></label>
@@ -166,7 +172,7 @@ class _Handler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     server_version = "KabarRusak/1.0"
     timeout = 30
-    site: "FaultSite"
+    site: FaultSite
     role = "main"
 
     def log_message(self, format: str, *args: object) -> None:  # noqa: A002
@@ -181,12 +187,17 @@ class _Handler(BaseHTTPRequestHandler):
         self.site._record(Hit(self.role, host, path, time.monotonic()))
         try:
             getattr(self, f"_{self.role}")(path)
-        except (BrokenPipeError, ConnectionResetError, ConnectionAbortedError, socket.timeout):
+        except (TimeoutError, BrokenPipeError, ConnectionResetError, ConnectionAbortedError):
             self.close_connection = True
 
     # -- helpers ------------------------------------------------------------------------
-    def _send(self, status: int, body: bytes = b"", content_type: str = "text/html; charset=utf-8",
-              headers: dict[str, str] | None = None) -> None:
+    def _send(
+        self,
+        status: int,
+        body: bytes = b"",
+        content_type: str = "text/html; charset=utf-8",
+        headers: dict[str, str] | None = None,
+    ) -> None:
         self.send_response(status)
         self.send_header("Content-Type", content_type)
         for name, value in (headers or {}).items():
@@ -224,8 +235,13 @@ class _Handler(BaseHTTPRequestHandler):
         if path == "/feed.xml":
             return self._send(200, _rss(base, list(FAULTS)), "application/rss+xml")
         if path == "/ssrf-feed.xml":
-            links = ["/x/to-internal", "/x/to-metadata", "/x/to-private", "/x/to-localhost",
-                     "/berita/1-program-kota-cerdas.html"]
+            links = [
+                "/x/to-internal",
+                "/x/to-metadata",
+                "/x/to-private",
+                "/x/to-localhost",
+                "/berita/1-program-kota-cerdas.html",
+            ]
             return self._send(200, _rss(base, links), "application/rss+xml")
         if path == "/sitemap.xml":
             return self._send(200, _urlset(base, list(GOOD_ARTICLES)[:3]), "application/xml")
@@ -356,14 +372,18 @@ def _rss(base: str, paths) -> bytes:
         f"<pubDate>Mon, 13 May 2024 0{i % 10}:00:00 +0700</pubDate></item>"
         for i, p in enumerate(paths)
     )
-    return (f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
-            f"<title>Kabar Rusak</title><link>{base}/</link>{items}</channel></rss>").encode()
+    return (
+        f'<?xml version="1.0" encoding="utf-8"?><rss version="2.0"><channel>'
+        f"<title>Kabar Rusak</title><link>{base}/</link>{items}</channel></rss>"
+    ).encode()
 
 
 def _urlset(base: str, paths) -> bytes:
     urls = "".join(f"<url><loc>{base}{p}</loc><lastmod>2024-05-13</lastmod></url>" for p in paths)
-    return (f'<?xml version="1.0" encoding="UTF-8"?>'
-            f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>').encode()
+    return (
+        f'<?xml version="1.0" encoding="UTF-8"?>'
+        f'<urlset xmlns="http://www.sitemaps.org/schemas/sitemap/0.9">{urls}</urlset>'
+    ).encode()
 
 
 class FaultSite:
@@ -378,15 +398,16 @@ class FaultSite:
         self._threads: list[threading.Thread] = []
         self.gzip_bomb = b""
 
-    def start(self) -> "FaultSite":
+    def start(self) -> FaultSite:
         self.gzip_bomb = _gzip_bomb()
         for role in ("main", "internal", "blocked"):
             handler = type(f"{role}Handler", (_Handler,), {"site": self, "role": role})
             server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
             server.daemon_threads = True
             self._servers.append(server)
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.1},
-                                      name=f"faultsite-{role}", daemon=True)
+            thread = threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.1}, name=f"faultsite-{role}", daemon=True
+            )
             thread.start()
             self._threads.append(thread)
         self.port, self.internal_port, self.blocked_port = (s.server_address[1] for s in self._servers)
@@ -401,11 +422,12 @@ class FaultSite:
         for thread in self._threads:
             thread.join(timeout=5)
 
-    def __enter__(self) -> "FaultSite":
+    def __enter__(self) -> FaultSite:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # -- addresses and config -------------------------------------------------------------
@@ -437,28 +459,53 @@ class FaultSite:
         """``rusak`` (and ``tertutup``, the robots-blocked site), every article archived."""
         base = self.url.rstrip("/")
         lines = [
-            "[relevance]", "min_score = 0", "",
-            "[crawl]", "download_delay = 0", "concurrent_requests_per_domain = 16", "autothrottle = false",
-            "retry_failed = 0", "",
-            "[[sources]]", 'name = "rusak"', f'url = "{base}/"',
+            "[relevance]",
+            "min_score = 0",
+            "",
+            "[crawl]",
+            "download_delay = 0",
+            "concurrent_requests_per_domain = 16",
+            "autothrottle = false",
+            "retry_failed = 0",
+            "",
+            "[[sources]]",
+            'name = "rusak"',
+            f'url = "{base}/"',
             f'feeds = ["{base}/feed.xml", "{base}/broken-feed.xml"]',
             f'sitemaps = ["{base}/sitemap.xml", "{base}/truncated-sitemap.xml", "{base}/broken-sitemap.xml.gz"]',
             f'listings = ["{base}/berita/", "{self.closed_url}berita/"]',
             "article_pattern = '^/berita/.+'",
         ]
         if blocked:
-            lines += ["", "[[sources]]", 'name = "tertutup"', f'url = "{self.blocked_url}"',
-                      f'feeds = ["{self.blocked_url}feed.xml"]']
+            lines += [
+                "",
+                "[[sources]]",
+                'name = "tertutup"',
+                f'url = "{self.blocked_url}"',
+                f'feeds = ["{self.blocked_url}feed.xml"]',
+            ]
         return "\n".join(lines) + "\n"
 
     def public_sources_toml(self, host: str) -> str:
         """One source on a public-looking ``host``, reached through this server as a proxy."""
-        return "\n".join([
-            "[relevance]", "min_score = 0", "",
-            "[crawl]", "download_delay = 0", "autothrottle = false", "",
-            "[[sources]]", 'name = "publik"', f'url = "http://{host}/"',
-            f'feeds = ["http://{host}/ssrf-feed.xml"]',
-        ]) + "\n"
+        return (
+            "\n".join(
+                [
+                    "[relevance]",
+                    "min_score = 0",
+                    "",
+                    "[crawl]",
+                    "download_delay = 0",
+                    "autothrottle = false",
+                    "",
+                    "[[sources]]",
+                    'name = "publik"',
+                    f'url = "http://{host}/"',
+                    f'feeds = ["http://{host}/ssrf-feed.xml"]',
+                ]
+            )
+            + "\n"
+        )
 
     # -- request log ----------------------------------------------------------------------
     def _record(self, hit: Hit) -> None:
@@ -472,8 +519,9 @@ class FaultSite:
 
     def hits(self, *, server: str | None = None, path: str | None = None) -> list[Hit]:
         with self._lock:
-            return [h for h in self._hits
-                    if (server is None or h.server == server) and (path is None or h.path == path)]
+            return [
+                h for h in self._hits if (server is None or h.server == server) and (path is None or h.path == path)
+            ]
 
     def reset(self) -> None:
         """Forget the request log and the per-page counters (the rate limiter starts over)."""
