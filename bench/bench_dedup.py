@@ -298,7 +298,7 @@ def measure(builds: dict[int, dict[str, Any]], articles: list[dict[str, Any]]) -
         joined = wrong = 0
         candidates = []
         with Session(builds[size]["engine"]) as s:
-            for (article_id, story), row in list(zip(assigned[size], articles))[WARMUP:]:
+            for (article_id, story), row in list(zip(assigned[size], articles, strict=True))[WARMUP:]:
                 if row["of"] is not None:
                     joined += story == s.scalar(select(Article.story_id).where(Article.id == row["of"] + 1))
                 elif s.scalar(select(func.count()).where(Article.story_id == story)) > 1:

@@ -153,7 +153,7 @@ def queries(words: list[str]) -> list[dict[str, Any]]:
     topic = [w for w in words[60:] if len(w) > 4]
     high, mid, low = topic[:5], topic[200:205], topic[1500:1505]
     qs: list[dict[str, Any]] = [{"q": w} for w in high + mid + low]
-    qs += [{"q": f"{a} {b}"} for a, b in zip(mid, low)]
+    qs += [{"q": f"{a} {b}"} for a, b in zip(mid, low, strict=True)]
     qs += [{"q": f'"{high[0]} {high[1]}"'}, {"q": f"{mid[0]} OR {low[0]}"}, {"q": f"{high[2]} -{mid[1]}"}]
     qs += [
         {"q": mid[2], "region": "Musi Banyuasin"},

@@ -48,7 +48,7 @@ def parse_feed(body: bytes, url: str) -> Found:
     parsed = feedparser.parse(body)
     found = Found()
     for entry in parsed.entries:
-        link = entry.get("link") or next((l.get("href") for l in entry.get("links", []) if l.get("href")), None)
+        link = entry.get("link") or next((ln.get("href") for ln in entry.get("links", []) if ln.get("href")), None)
         if link:
             found.articles.append((urljoin(url, link.strip()), _feed_date(entry)))
     if not found.articles and (parsed.bozo or not parsed.get("version")):

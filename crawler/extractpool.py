@@ -303,7 +303,7 @@ class _BatchQueue:
             results = [done.exception()] * len(batch)
         else:
             results = done.result()
-        for (_, waiter), result in zip(batch, results or ()):
+        for (_, waiter), result in zip(batch, results or (), strict=False):
             if waiter.done():
                 continue
             if isinstance(result, BaseException):

@@ -82,7 +82,7 @@ class GroupedStore:
             return
         self.groups += 1
         self.articles += len(pending)
-        for (_, waiter), result in zip(pending, results):
+        for (_, waiter), result in zip(pending, results, strict=True):
             waiter.callback(result)
 
 

@@ -1,8 +1,9 @@
 """``kabar daemon``: crawl every source on its schedule until SIGTERM/SIGINT.
 
-APScheduler 3.11 with its job store in the archive database, one job per source (coalesce, max_instances=1, misfire grace of half the interval). Each crawl runs as its
-own ``kabar crawl`` child process with a time limit, so a crash, a leak or a hang never takes
-the daemon down; what a child could not record (killed, crashed) the daemon records.
+APScheduler 3.11 with its job store in the archive database, one job per source (coalesce,
+max_instances=1, misfire grace of half the interval). Each crawl runs as its own ``kabar crawl``
+child process with a time limit, so a crash, a leak or a hang never takes the daemon down; what
+a child could not record (killed, crashed) the daemon records.
 """
 
 from __future__ import annotations

@@ -83,7 +83,7 @@ def source_activity(engine: Engine, names: list[str], *, now: datetime | None = 
         for health in source_health(engine, names, now=now):
             name = health["source"]
 
-            def count(since: datetime, until: datetime | None = None) -> int:
+            def count(since: datetime, until: datetime | None = None, name: str = name) -> int:
                 stmt = (
                     select(func.count())
                     .select_from(Article)

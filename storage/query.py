@@ -448,7 +448,7 @@ def _article_dict(row: Any, aliases: list[str]) -> dict[str, Any]:
     data = {("published" if key == "published_at" else key): value for key, value in row._mapping.items()}
     data["aliases"] = aliases
     warc = (data.pop("warc_file"), data.pop("warc_offset"), data.pop("warc_length"))
-    data["warc"] = dict(zip(("file", "offset", "length"), warc)) if warc[0] else None
+    data["warc"] = dict(zip(("file", "offset", "length"), warc, strict=True)) if warc[0] else None
     hidden = (data.pop("hidden_at"), data.pop("hidden_reason"))
     data["hidden"] = {"at": hidden[0], "reason": hidden[1]} if hidden[0] else None
     return data

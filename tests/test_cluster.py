@@ -61,7 +61,7 @@ def test_daemon_dispatches_to_two_nodes_and_survives_a_dead_one(tmp_path, sites,
             "one good run of every source",
         )
         assert all(node.finished_jobs() > 0 for node in nodes), "both nodes should have run crawls"
-        articles = [json.loads(l) for l in kabar("export").stdout.splitlines()]
+        articles = [json.loads(line) for line in kabar("export").stdout.splitlines()]
         gold = gold_copies(sites)
         assert len(articles) == len({" ".join(g["text"].split()) for g in gold})
         assert len({a["url"] for a in articles}) == len(articles)

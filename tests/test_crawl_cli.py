@@ -141,7 +141,7 @@ def test_show_and_export_fields(crawled):
     missing = runner("show", "999999")
     assert missing.returncode == 2 and "no article with id 999999" in missing.stderr
     filtered = runner("export", "--source", "sumselpos", "--format", "jsonl").stdout.splitlines()
-    assert filtered and all(json.loads(l)["source"] == "sumselpos" for l in filtered)
+    assert filtered and all(json.loads(line)["source"] == "sumselpos" for line in filtered)
     rows = list(csv.DictReader(io.StringIO(runner("export", "--format", "csv").stdout)))
     assert len(rows) == len(articles)
 

@@ -105,7 +105,7 @@ def test_systemd_unit_and_crontab_line_name_real_commands():
     assert exec_start and exec_start.group(1).endswith("/kabar") and exec_start.group(2).startswith("daemon")
     assert "KillSignal=SIGTERM" in unit
     cron = (ROOT / "docs" / "crontab").read_text()
-    line = next(l for l in cron.splitlines() if l.strip() and not l.startswith("#"))
+    line = next(ln for ln in cron.splitlines() if ln.strip() and not ln.startswith("#"))
     fields = line.split()
     assert len(fields) >= 6 and fields[5].endswith("/kabar") and fields[6] == "crawl"
     from jobs.cli import build_parser

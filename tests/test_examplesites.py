@@ -364,7 +364,7 @@ def test_feed_has_newest_ten(corpus, site):
     assert feed.version == ("atom10" if site == "infodaerah" else "rss20")
     expected = [g["url"] for g in site_gold(golds, site)][:10]
     assert [e.link for e in feed.entries] == expected
-    for e, g in zip(feed.entries, site_gold(golds, site)):
+    for e, g in zip(feed.entries, site_gold(golds, site), strict=False):
         assert e.title == g["title"]
         published = datetime(*e.published_parsed[:6], tzinfo=UTC)
         assert published == datetime.fromisoformat(g["published"])

@@ -53,7 +53,8 @@ DROPPED = [
     ("syndication", "Berita ini telah terbit di Tribunsumsel.com"),
     (
         "promotion",
-        "Dapatkan update berita pilihan dan breaking news setiap hari dari Palembangkini.com. Mari bergabung di Grup Telegram",
+        "Dapatkan update berita pilihan dan breaking news setiap hari dari Palembangkini.com. "
+        "Mari bergabung di Grup Telegram",
     ),
     ("promotion", "Ikuti kami di Google News"),
     ("promotion", "Ikuti berita terkini dari Sumsel Pos di Google News"),

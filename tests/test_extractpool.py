@@ -41,7 +41,7 @@ def test_pool_gives_what_in_process_extraction_gives(sites):
         pooled = asyncio.run(run_all())
     finally:
         pool.close()
-    for (body, url), result in zip(pages, pooled):
+    for (body, url), result in zip(pages, pooled, strict=True):
         local = analyse(body, url, None)
         assert result.article.text == local.article.text and result.article.text
         assert result.article.title == local.article.title
@@ -95,7 +95,7 @@ def test_pages_go_in_batches_and_a_dead_worker_costs_no_page_of_a_batch(sites):
         results = asyncio.run(scenario())
     finally:
         pool.close()
-    for (body, url), result in zip(pages, results):
+    for (body, url), result in zip(pages, results, strict=True):
         assert result.article.text == analyse(body, url, None).article.text != ""
 
 
@@ -168,7 +168,8 @@ KILLED_OWNER = """
 import asyncio, os, signal, sys
 from crawler.extractpool import ExtractorPool
 pool = ExtractorPool(2)
-body = b"<html><body><article>" + b"<p>Warga kota menerima layanan baru dari pemerintah daerah.</p>" * 20 + b"</article></body></html>"
+PARAGRAPH = b"<p>Warga kota menerima layanan baru dari pemerintah daerah.</p>"
+body = b"<html><body><article>" + PARAGRAPH * 20 + b"</article></body></html>"
 asyncio.run(pool.analyse(body, "http://127.0.0.1/2026/01/01/x"))
 executor = pool._executors[2]
 print(" ".join(str(p) for p in executor._processes), flush=True)

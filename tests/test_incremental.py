@@ -86,7 +86,7 @@ def test_revisit_keeps_corrections_and_flags_removed_articles(kabar, tmp_path):
         config.write_text(served.sources_toml().replace("[crawl]", "[crawl]\nrevisit_hours = 0"))
         first = kabar("crawl", "--config", str(config), "--source", "infodaerah")
         assert first.returncode == 0, first.stderr
-    articles = [json.loads(l) for l in kabar("export").stdout.splitlines()]
+    articles = [json.loads(line) for line in kabar("export").stdout.splitlines()]
     assert len(articles) == 1
     article = articles[0]
 

@@ -108,7 +108,7 @@ def test_it_is_picklable_and_its_repr_leaves_the_body_out():
 def test_the_extracted_article_is_asked_for_only_after_extraction():
     page = ArticlePage(url=URL, status=200, body=BODY, encoding="utf-8", fetched_at=datetime.now(UTC))
     with pytest.raises(ValueError, match="not extracted yet"):
-        page.extracted
+        _ = page.extracted
 
 
 def test_log_lines_name_the_page_by_its_url():

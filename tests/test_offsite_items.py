@@ -34,7 +34,8 @@ def partner_site(sites):
                     for url in (f"{base}/2024/01/berita-sendiri.html", other_gold["url"])
                 )
                 body, kind = (
-                    f'<?xml version="1.0"?><rss version="2.0"><channel><title>Mitra</title>{items}</channel></rss>'.encode(),
+                    f'<?xml version="1.0"?><rss version="2.0"><channel><title>Mitra</title>{items}'
+                    "</channel></rss>".encode(),
                     "application/rss+xml",
                 )
             elif self.path == "/2024/01/berita-sendiri.html":

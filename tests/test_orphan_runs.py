@@ -82,7 +82,7 @@ def test_a_crawl_killed_with_sigkill_has_its_runs_closed_as_killed_by_the_next_c
         kill_9(live)
 
     runs = {r["id"]: r for r in json.loads(runner("runs", "--format", "json", "--limit", "100").stdout)}
-    for run_id, source, pid in killed:
+    for run_id, _source, pid in killed:
         assert runs[run_id]["status"] == "killed", runs[run_id]
         assert runs[run_id]["finished"] is not None
         assert any(f"crawl process {pid} on " in s for s in runs[run_id]["error_samples"])

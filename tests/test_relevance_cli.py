@@ -93,7 +93,7 @@ def test_classify_seeds(kabar):
     assert result.returncode == 0, result.stderr
     records = json.loads(result.stdout)
     assert len(records) == 5
-    for record, region in zip(records, SEED_REGIONS):
+    for record, region in zip(records, SEED_REGIONS, strict=True):
         assert record["relevant"], record["path"]
         assert region in [r["name"] for r in record["regions"]], (record["path"], record["regions"])
 

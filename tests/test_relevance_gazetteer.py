@@ -110,7 +110,8 @@ def test_bare_shared_name_defaults_to_kota(name, kota, kab):
 def test_cue_carries_through_an_enumeration():
     got = codes(
         "Empat daerah lolos seleksi",
-        "Kementerian menetapkan Kabupaten Musi Banyuasin, Ogan Komering Ilir, Musi Rawas dan Muara Enim sebagai peserta.",
+        "Kementerian menetapkan Kabupaten Musi Banyuasin, Ogan Komering Ilir, Musi Rawas dan Muara Enim "
+        "sebagai peserta.",
     )[0]
     assert sorted(got) == ["16.02", "16.03", "16.05", "16.06"]
 

@@ -56,7 +56,7 @@ def check_archive(workdir: Path) -> dict[int, tuple[str, str]]:
     for id_, url, title, text, hash_, *pointer in rows:
         assert title and text and hash_ == text_hash(text), f"article {id_} is not whole"
         if pointer[0]:
-            assert read_response(dict(zip(("file", "offset", "length"), pointer))).status == 200
+            assert read_response(dict(zip(("file", "offset", "length"), pointer, strict=True))).status == 200
         articles[id_] = (url, hash_)
     for file, offset, length in pointers:
         read_response({"file": file, "offset": offset, "length": length})

@@ -38,7 +38,7 @@ def test_each_example_site_is_discovered_from_its_homepage(sites, gold_paths, ke
     assert [f.url for f in found.feeds] == [base + site.feed]
     assert found.feeds[0].kind == site.feed_kind and found.feeds[0].items == 10
     assert [s.url for s in found.sitemaps] == [base + p for p in site.sitemaps]  # robots.txt order
-    assert [l.url for l in found.listings] == [base + site.listing]
+    assert [listing.url for listing in found.listings] == [base + site.listing]
     assert found.listings[0].pages >= 1 and found.listings[0].items >= 3
 
     pattern = re.compile(found.pattern)

@@ -35,7 +35,7 @@ def test_a_text_arriving_twice_in_one_group_is_stored_once_and_aliased(tmp_path)
     other = item("http://127.0.0.1:9/berita/lain", text=TEXT.replace("aplikasi", "jaringan"))
     items = [item("http://127.0.0.1:9/berita/aplikasi-terpadu"), copy, other]
     pipelines = [first, second, first]
-    done = fired([Deferred.fromCoroutine(p.process_item(i)) for p, i in zip(pipelines, items)])
+    done = fired([Deferred.fromCoroutine(p.process_item(i)) for p, i in zip(pipelines, items, strict=True)])
     assert done == [] and archive.find_article_id(items[0].url) is None  # waiting for the group
     clock.advance(0.05)
     assert [type(d) for d in done] == [ArticlePage] * 3, done

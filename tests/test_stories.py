@@ -64,7 +64,7 @@ def test_every_syndicated_pair_joins_and_no_stories_merge(archive, engine, gold)
     story = stories_of(engine, ids)
     slugs_of_story: dict[int, set[str]] = defaultdict(set)
     stories_of_slug: dict[str, set[int]] = defaultdict(set)
-    for (site, slug), story_id in story.items():
+    for (_site, slug), story_id in story.items():
         assert story_id is not None
         slugs_of_story[story_id].add(slug)
         stories_of_slug[slug].add(story_id)
@@ -329,5 +329,5 @@ def test_two_processes_assigning_near_duplicates_make_one_story(database_url, ar
     assert len(set(results[0][0])) == rounds
     with Session(engine) as s:
         assert s.scalar(select(func.count()).select_from(Story)) == rounds
-        for (a, _b), story_id in zip(pairs, results[0][0]):
+        for (a, _b), story_id in zip(pairs, results[0][0], strict=True):
             assert s.get(Story, story_id).representative_id == a

@@ -82,7 +82,7 @@ def check_file(path: Path) -> list:
     types = [kind for kind, *_ in seen]
     assert types and types[0] == "warcinfo" and "warcinfo" not in types[1:], types
     assert types[1:] == ["response", "request"] * ((len(types) - 1) // 2), types
-    for (_, response, *_), (_, request, *_) in zip(seen[1::2], seen[2::2]):
+    for (_, response, *_), (_, request, *_) in zip(seen[1::2], seen[2::2], strict=True):
         assert request.get_header("WARC-Concurrent-To") == response.get_header("WARC-Record-ID")
         assert request.get_header("WARC-Target-URI") == response.get_header("WARC-Target-URI")
         assert request.get_header("WARC-Date") == response.get_header("WARC-Date")
@@ -245,14 +245,14 @@ def test_two_processes_writing_to_one_directory_get_their_own_files(tmp_path):
     pointers = [[WarcPointer(**json.loads(line)) for line in out.splitlines()] for out in outputs]
     files = [{p.file for p in ps} for ps in pointers]
     assert files[0] and files[1] and not files[0] & files[1]
-    for child, names in zip(children, files):
+    for child, names in zip(children, files, strict=True):
         for name in names:
             match = NAME_RE.match(Path(name).name)
             assert match and int(match.group(1)) == child.pid, name
     assert sorted(str(p) for p in tmp_path.iterdir()) == sorted(files[0] | files[1])
     for path in tmp_path.iterdir():
         check_file(path)
-    for child, ps in zip(children, pointers):
+    for child, ps in zip(children, pointers, strict=True):
         assert len(ps) == 60
         for n, pointer in enumerate(ps):
             assert read_response(pointer).url == f"http://127.0.0.1:8701/berita/{child.pid}/{n}"

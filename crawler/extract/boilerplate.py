@@ -258,7 +258,8 @@ STRUCTURAL_XPATHS: tuple[tuple[str, str], ...] = (
     (
         "hidden",
         "//*[@hidden or @aria-hidden='true'"
-        " or @style[contains(translate(., ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'display:none')]]"
+        " or @style[contains("
+        "translate(., ' ABCDEFGHIJKLMNOPQRSTUVWXYZ', 'abcdefghijklmnopqrstuvwxyz'), 'display:none')]]"
         "[not(.//p)]",
     ),
 )
@@ -266,7 +267,10 @@ STRUCTURAL_XPATHS: tuple[tuple[str, str], ...] = (
 #: "Read also" blocks without a telling class: <p><strong>Baca juga:</strong> <a>…</a></p>,
 #: <div>BACA JUGA <a>…</a></div>. A block (one of READ_ALSO_BLOCKS) whose text starts with
 #: READ_ALSO_START, that holds a link and is shorter than READ_ALSO_MAX characters.
-READ_ALSO_START = r"^\s*(?:baca|simak|lihat|tonton|cek|dengarkan)(?:\s+(?:juga|pula|berita|artikel))?\s*[:\-–—»>]|^\s*(?:baca|simak|lihat|tonton)\s+(?:juga|pula)\b"
+READ_ALSO_START = (
+    r"^\s*(?:baca|simak|lihat|tonton|cek|dengarkan)(?:\s+(?:juga|pula|berita|artikel))?\s*[:\-–—»>]"
+    r"|^\s*(?:baca|simak|lihat|tonton)\s+(?:juga|pula)\b"
+)
 READ_ALSO_WORDS: tuple[str, ...] = ("baca", "simak", "lihat", "tonton", "cek ", "dengarkan")
 READ_ALSO_BLOCKS: tuple[str, ...] = ("p", "div", "li", "h2", "h3", "h4", "h5", "blockquote", "section", "aside")
 READ_ALSO_MAX = 300

@@ -158,7 +158,8 @@ def _dateparser(text: str, now: datetime, default_offset_minutes: int) -> FoundD
         import dateparser
     except ImportError:  # pragma: no cover - dependency of the project
         return None
-    tzname = "UTC%+03d:%02d" % divmod(default_offset_minutes, 60)
+    hours, minutes = divmod(default_offset_minutes, 60)
+    tzname = f"UTC{hours:+03d}:{minutes:02d}"
     settings = {
         "DATE_ORDER": "DMY",
         "PREFER_DAY_OF_MONTH": "first",

@@ -103,7 +103,7 @@ def clean_lines(
     longest = max((len(c) for c in captions), default=0) + 60
     matches = [_caption_match(line, caption_keys) if caption_keys and len(line) <= longest else None for line in lines]
     caption_repeats = sum(m is not None for m in matches) >= 2
-    for raw, found in zip(lines, matches):
+    for raw, found in zip(lines, matches, strict=True):
         line = " ".join(raw.split())
         if not line:
             continue

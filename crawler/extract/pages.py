@@ -21,8 +21,8 @@ ALL_VALUES: tuple[str, ...] = ("all", "semua", "full", "single")
 ALL_FLAGS: tuple[tuple[str, str], ...] = (("single", "1"), ("showall", "1"), ("full", "1"), ("all", "1"))
 #: Cheap test on a raw href before it is parsed: does it carry any page marker at all?
 _MAYBE_PAGE = re.compile(
-    r"[?&](?:%s)=|[?&](?:single|showall|full|all)=|/(?:page|halaman|hal)[/-]?\d|/\d{1,2}/?(?:[?#]|$)"
-    % "|".join(PAGE_PARAMS),
+    r"[?&](?:" + "|".join(PAGE_PARAMS) + r")=|[?&](?:single|showall|full|all)="
+    r"|/(?:page|halaman|hal)[/-]?\d|/\d{1,2}/?(?:[?#]|$)",
     re.I,
 )
 #: Every link target on the page, as plain strings (no element objects to build).

@@ -66,7 +66,7 @@ def score_text(title_stems: list[str], body_stems: list[str], vocab: Vocabulary)
     cache: dict = {}
     sc = vocab.scoring
     reasons: list[Reason] = []
-    for term, n in _matches(title_stems, vocab, everything, cache).items():
+    for term in _matches(title_stems, vocab, everything, cache):
         reasons.append(
             Reason(term.phrase, "title", term.weight * sc.get("title", 2.0), term.dimensions, term.group, term.cap)
         )
@@ -121,7 +121,7 @@ def dimensions_of(
             why[dim].append(r)
     for where, tokens, factor in (("title", title_stems, title_factor), ("body", body_stems, 1.0)):
         seen: set[tuple[str, str]] = set()
-        for s, e, cues in vocab.dimension_cues.find(tokens):
+        for _start, _end, cues in vocab.dimension_cues.find(tokens):
             for dim, phrase, weight in cues:
                 if (dim, phrase) in seen:
                     continue

@@ -215,9 +215,8 @@ def cmd_show(args: argparse.Namespace) -> int:
             f"of {truncated_from:,} characters\n"
         )
     if article.get("score") is not None:
-        out.write(
-            f"{'relevance':>10}: {article['score']} ({', '.join(dict.fromkeys(r['term'] for r in article.get('reasons') or []))})\n"
-        )
+        terms = ", ".join(dict.fromkeys(r["term"] for r in article.get("reasons") or []))
+        out.write(f"{'relevance':>10}: {article['score']} ({terms})\n")
     for key in ("dimensions", "regions"):
         values = [v if isinstance(v, str) else v["name"] for v in article.get(key) or []]
         if values:

@@ -23,7 +23,10 @@ from lxml_html_clean import Cleaner
 from jobs.output import human
 from storage.warc import WarcResponse
 
-ORIGINAL_CSP = "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
+ORIGINAL_CSP = (
+    "sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
+    "form-action 'none'; base-uri 'none'; frame-ancestors 'self'"
+)
 _CSS_URL = re.compile(r"@\s*import[^;]*;?|url\s*\([^)]*\)|[\"'][^\"']*//[^\"']*[\"']", re.I)
 _CHARSET = re.compile(r"charset\s*=\s*[\"']?([\w.:-]+)", re.I)
 _CLEANER = Cleaner(

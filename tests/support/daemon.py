@@ -18,7 +18,7 @@ def config_for(sites: ExampleSites, directory: Path, names: list[str], every: st
     """The example sites' config reduced to ``names``, every source on ``every``."""
     text = sites.sources_toml()
     blocks = text.split("\n[[sources]]")
-    kept = [b for b in blocks[1:] if re.search(r'^name = "(%s)"' % "|".join(names), b, re.M)]
+    kept = [b for b in blocks[1:] if re.search(r'^name = "({})"'.format("|".join(names)), b, re.M)]
     body = blocks[0] + "".join("\n[[sources]]" + b for b in kept)
     body = re.sub(r'schedule = \{ every = "[^"]+" \}', f'schedule = {{ every = "{every}" }}', body)
     path = directory / "daemon.toml"
@@ -52,7 +52,7 @@ class DaemonProcess:
         except subprocess.TimeoutExpired:
             self.process.kill()
             _, err = self.process.communicate()
-            raise AssertionError("the daemon did not stop on SIGTERM")
+            raise AssertionError("the daemon did not stop on SIGTERM") from None
         return self.process.returncode, err
 
     def runs(self, source: str | None = None) -> list[dict]:
