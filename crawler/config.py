@@ -153,7 +153,7 @@ def _amount(kind: type) -> Reader:
             value = float(value)
         if not isinstance(value, kind) or (kind is int and isinstance(value, bool)):
             raise ConfigError(f"{where}: expected {kind.__name__}")
-        if kind in (int, float) and value < 0:
+        if kind in (int, float) and isinstance(value, (int, float)) and value < 0:
             raise ConfigError(f"{where}: must not be negative")
         return value
 

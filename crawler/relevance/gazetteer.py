@@ -11,6 +11,7 @@ cue words ("Wali Kota", "Bupati", "Gubernur"), by the rest of the article, then 
 from __future__ import annotations
 
 import csv
+import io
 import logging
 import re
 import tomllib
@@ -265,7 +266,7 @@ class Gazetteer:
         for m in mentions:
             if m.code:
                 continue
-            cands = list(m.entry.candidates)
+            cands = m.entry.candidates
             kind = typed.get(m.entry.form)
             if kind:
                 same = [c for c in cands if self.areas[c].type == kind]
@@ -303,7 +304,10 @@ class Gazetteer:
 
 
 def _read_csv(name: str) -> list[dict[str, str]]:
-    with (resources.files(__package__) / "data" / name).open(encoding="utf-8", newline="") as fh:
+    with (
+        (resources.files(__package__) / "data" / name).open("rb") as raw,
+        io.TextIOWrapper(raw, encoding="utf-8", newline="") as fh,
+    ):
         return list(csv.DictReader(fh))
 
 

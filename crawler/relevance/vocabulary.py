@@ -27,6 +27,9 @@ logger = logging.getLogger(__name__)
 #: The six dimensions of the Gerakan Menuju 100 Smart City, in their usual order.
 DIMENSIONS = ("governance", "branding", "economy", "society", "living", "environment")
 
+#: One dimension cue: (dimension, phrase as written, weight).
+Cue = tuple[str, str, float]
+
 
 class VocabularyError(ValueError):
     """A vocabulary file a user supplied is malformed; the message names the file and key."""
@@ -51,7 +54,7 @@ class Vocabulary:
 
     terms: PhraseIndex[Term]
     negatives: PhraseIndex[str]
-    dimension_cues: PhraseIndex[tuple[str, str, float]]  # (dimension, phrase, weight)
+    dimension_cues: PhraseIndex[tuple[Cue, ...]]  # a phrase may cue several dimensions
     scoring: dict[str, float]
     dimension_settings: dict[str, float]
     sources: tuple[str, ...] = field(default=())
@@ -102,7 +105,7 @@ def build_vocabulary(layers: list[tuple[str, dict[str, Any]]]) -> Vocabulary:
     """Compile vocabulary layers, later layers over earlier ones."""
     terms: dict[tuple[str, ...], Term] = {}
     negatives: dict[tuple[str, ...], str] = {}
-    cues: dict[tuple[str, ...], tuple[str, str, float]] = {}
+    cues: dict[tuple[str, ...], Cue] = {}
     scoring: dict[str, float] = {}
     settings: dict[str, float] = {}
     for origin, data in layers:
@@ -137,10 +140,10 @@ def build_vocabulary(layers: list[tuple[str, dict[str, Any]]]) -> Vocabulary:
                 if key:
                     cues[(dim,) + key] = (dim, phrase, float(weight))
     # Dimension cues are indexed by phrase; a phrase may cue several dimensions.
-    by_phrase: dict[tuple[str, ...], list[tuple[str, str, float]]] = {}
+    by_phrase: dict[tuple[str, ...], list[Cue]] = {}
     for full, cue in cues.items():
         by_phrase.setdefault(full[1:], []).append(cue)
-    cue_index: PhraseIndex = PhraseIndex((k, tuple(v)) for k, v in by_phrase.items())
+    cue_index: PhraseIndex[tuple[Cue, ...]] = PhraseIndex((k, tuple(v)) for k, v in by_phrase.items())
     vocab = Vocabulary(
         PhraseIndex(terms.items()),
         PhraseIndex(negatives.items()),
