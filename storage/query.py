@@ -65,10 +65,11 @@ _PG_HEADLINE_OPTIONS = (
     f'StartSel="[", StopSel="]", MaxWords={SNIPPET_WORDS}, MinWords=15, ShortWord=2, '
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
-
-
-# A search ranks and groups at most this many matching articles, the most recently archived.
-RANK_WINDOW = 2000
+#: How hits are ordered: by rank (a text query only), by publication time newest or oldest first.
+SORTS = ("relevance", "newest", "oldest")
+# ts_rank_cd's normalisation: divide by 1 + log(document length), so long texts do not win on
+# length alone (SQLite's bm25() normalises by length itself).
+_PG_RANK_NORMALISATION = 1
 
 
 @dataclass
@@ -91,6 +92,8 @@ class SearchRequest:
     group_stories: bool = True
     # taken-down articles (Archive.hide) are left out unless this is set
     include_hidden: bool = False
+    # one of SORTS; None: by relevance for a text query, else newest first
+    sort: str | None = None
 
 
 @dataclass
@@ -114,10 +117,15 @@ class SearchHit:
 class _Plan:
     node: Node | None
     dialect: str
+    sort: str
 
     @property
     def fts(self) -> bool:
         return self.node is not None
+
+    @property
+    def ranked(self) -> bool:
+        return self.sort == "relevance"
 
 
 def _plan(engine: Engine, req: SearchRequest) -> _Plan:
@@ -129,7 +137,13 @@ def _plan(engine: Engine, req: SearchRequest) -> _Plan:
         value = getattr(req, name)
         if value is not None and (value.tzinfo is None or value.utcoffset() is None):
             raise ValueError(f"SearchRequest.{name} must be timezone-aware, got {value!r}")
-    return _Plan(parse_query(req.query or ""), engine.dialect.name)
+    if req.sort is not None and req.sort not in SORTS:
+        raise QueryError(f"sort must be one of {', '.join(SORTS)}, not {req.sort!r}")
+    node = parse_query(req.query or "")
+    sort = req.sort or ("relevance" if node is not None else "newest")
+    if node is None and sort == "relevance":
+        sort = "newest"  # without words there is nothing to rank by
+    return _Plan(node, engine.dialect.name, sort)
 
 
 def _pg_tsquery(node: Node) -> ColumnElement[Any]:
@@ -166,8 +180,9 @@ def _fts_table():
 
 
 def _rank(plan: _Plan) -> ColumnElement[float]:
+    assert plan.node is not None
     if plan.dialect == "postgresql":
-        return func.ts_rank_cd(_PG_VECTOR, _pg_tsquery(plan.node), type_=Float)
+        return func.ts_rank_cd(_PG_VECTOR, _pg_tsquery(plan.node), _PG_RANK_NORMALISATION, type_=Float)
     # bm25() is lower-is-better; negate so that higher is better on both backends.
     return -func.bm25(literal_column("article_fts"), type_=Float)
 
@@ -211,24 +226,22 @@ def group_key() -> ColumnElement[int]:
     return func.coalesce(Article.story_id, -Article.id)
 
 
-def _grouped(stmt: Select, ranked: bool, req: SearchRequest) -> Select:
-    """One row per story: the best-ranked match, or without a text query the earliest
+def _grouped(stmt: Select, plan: _Plan, req: SearchRequest) -> Select:
+    """One row per story: the best-ranked match (sorted by relevance), else the earliest
     published (the story's representative when it matches), in search order and paged.
 
-    ``stmt`` selects at least id, published_at, story_id (and rank when ``ranked``). The
+    ``stmt`` selects at least id, published_at, story_id (and rank when ranked). The
     window runs over a subquery because SQLite allows bm25() only beside its MATCH.
     """
     hits = stmt.subquery("matched")
     order = [hits.c.published_at.asc().nulls_last(), hits.c.id.asc()]
-    if ranked:
+    if plan.ranked:
         order.insert(0, hits.c.rank.desc())
     group = func.coalesce(hits.c.story_id, -hits.c.id)
     pick = func.row_number().over(partition_by=group, order_by=order).label("pick")
     picked = select(hits, pick).subquery("picked")
     outer = select(*(c for c in picked.c if c.name != "pick")).where(picked.c.pick == 1)
-    by_date = (picked.c.published_at.desc().nulls_last(), picked.c.id.desc())
-    outer = outer.order_by(picked.c.rank.desc(), *by_date) if ranked else outer.order_by(*by_date)
-    return _paged(outer, req)
+    return _paged(outer.order_by(*_order(plan, picked.c.published_at, picked.c.id, picked.c.get("rank"))), req)
 
 
 def area_filter(values: list[str], *, provinces: bool) -> Select:
@@ -246,11 +259,19 @@ def area_filter(values: list[str], *, provinces: bool) -> Select:
     return select(ArticleRegion.article_id).where(kind, match)
 
 
+def _order(plan: _Plan, published: Any, ident: Any, rank: Any | None) -> list[Any]:
+    """ORDER BY terms of ``plan.sort``: by rank then newest first, newest first, or oldest
+    first (undated last in every order; the id breaks ties, so pages never overlap)."""
+    if plan.sort == "oldest":
+        return [published.asc().nulls_last(), ident.asc()]
+    by_date = [published.desc().nulls_last(), ident.desc()]
+    if plan.ranked and rank is not None:
+        return [rank.desc(), *by_date]
+    return by_date
+
+
 def _ordered(stmt: Select, plan: _Plan, rank: ColumnElement[float] | None) -> Select:
-    by_date = (Article.published_at.desc().nulls_last(), Article.id.desc())
-    if rank is not None:
-        return stmt.order_by(rank.desc(), *by_date)
-    return stmt.order_by(*by_date)
+    return stmt.order_by(*_order(plan, Article.published_at, Article.id, rank))
 
 
 def _paged(stmt: Select, req: SearchRequest) -> Select:
@@ -259,7 +280,8 @@ def _paged(stmt: Select, req: SearchRequest) -> Select:
     return stmt.offset(req.offset) if req.offset else stmt
 
 
-def _run(session: Session, stmt, plan: _Plan):
+def run_read(session: Session, stmt: Any, plan: _Plan) -> Any:
+    """Execute a search statement: a failing full-text query becomes a QueryError."""
     try:
         return session.execute(stmt)
     except DBAPIError as exc:
@@ -274,7 +296,8 @@ def _run(session: Session, stmt, plan: _Plan):
 
 
 def search(engine: Engine, req: SearchRequest) -> list[SearchHit]:
-    """Articles matching ``req``: by rank for a text query, newest first otherwise.
+    """Articles matching ``req`` in ``req.sort`` order (default: by rank for a text query,
+    newest first otherwise). Every match is ranked, whatever the size of the archive.
 
     With ``group_stories`` (the default) a story is one hit: its best-ranked matching
     article, or without a text query its earliest published matching article (the
@@ -289,18 +312,16 @@ def search(engine: Engine, req: SearchRequest) -> list[SearchHit]:
         Source.name.label("name"),
         Article.story_id,
     ]
-    with Session(engine) as s:
-        window = _rank_window(s, plan, req)
-    stmt = _windowed(_filtered(select(*columns).select_from(Article), plan, req), plan, window)
+    stmt = _filtered(select(*columns).select_from(Article), plan, req)
     rank = _rank(plan) if plan.fts else None
     if rank is not None:
         stmt = stmt.add_columns(rank.label("rank"))
     if req.group_stories:
-        stmt = _grouped(stmt, rank is not None, req)
+        stmt = _grouped(stmt, plan, req)
     else:
         stmt = _paged(_ordered(stmt, plan, rank), req)
     with Session(engine) as s:
-        rows = _run(s, stmt, plan).all()
+        rows = run_read(s, stmt, plan).all()
         snippets = _snippets(s, plan, [row.id for row in rows])
         outlets = _story_sources(s, [row.story_id for row in rows], req.include_hidden)
     return [
@@ -356,57 +377,20 @@ def _snippets(s: Session, plan: _Plan, ids: list[int]) -> dict[int, str]:
 
 
 def count(engine: Engine, req: SearchRequest) -> int:
-    """How many hits ``search`` gives for ``req`` without limit and offset: stories when
-    ``group_stories``, else articles."""
+    """How many hits ``search`` gives for ``req`` without limit and offset, exactly: stories
+    when ``group_stories``, else articles."""
     plan = _plan(engine, req)
     counted = func.count(distinct(group_key())) if req.group_stories else func.count()
     stmt = _filtered(select(counted).select_from(Article), plan, req)
     with Session(engine) as s:
-        stmt = _windowed(stmt, plan, _rank_window(s, plan, req))
-        return int(_run(s, stmt, plan).scalar_one())
+        return int(run_read(s, stmt, plan).scalar_one())
 
 
-def _rank_window(s: Session, plan: _Plan, req: SearchRequest) -> int | None:
-    """The lowest article id a search ranks: the newest RANK_WINDOW matching articles.
-
-    Ranking (or grouping into stories) every match of a broad query costs in proportion to
-    the archive; taking the most recently archived matches keeps a search as fast at 100,000
-    articles as at 10,000. None when fewer articles match (all of them are ranked).
-    """
-    if plan.fts and plan.dialect == "sqlite" and not _has_filters(req):
-        # FTS5 walks its doclists newest rowid first and stops: cost independent of the archive
-        stmt = text(
-            "SELECT rowid FROM article_fts WHERE article_fts MATCH :fts_query ORDER BY rowid DESC LIMIT 1 OFFSET :skip"
-        ).bindparams(fts_query=to_fts5(plan.node), skip=RANK_WINDOW - 1)
-    else:
-        stmt = _filtered(select(Article.id).select_from(Article), plan, req)
-        stmt = stmt.order_by(Article.id.desc()).offset(RANK_WINDOW - 1).limit(1)
-    return _run(s, stmt, plan).scalar()
-
-
-def _windowed(stmt: Select, plan: _Plan, window: int | None) -> Select:
-    """Only articles from ``window`` on; on SQLite the bound is given to FTS5 too, which then
-    reads only that end of its doclists."""
-    if window is None:
-        return stmt
-    stmt = stmt.where(Article.id >= window)
-    if plan.fts and plan.dialect == "sqlite":
-        stmt = stmt.where(_fts_table().c.rowid >= window)
-    return stmt
-
-
-def _has_filters(req: SearchRequest) -> bool:
-    """Whether anything but the text query narrows the search."""
-    return bool(
-        req.sources
-        or req.regions
-        or req.provinces
-        or req.dimensions
-        or req.since
-        or req.until
-        or req.min_score is not None
-        or req.relevant_only
-    )
+def matched(engine: Engine, req: SearchRequest, *columns: Any) -> tuple[Select, _Plan]:
+    """The statement selecting ``columns`` of every article matching ``req`` (no order, no
+    paging) and its plan, for the counts of storage.counts. Source is joined."""
+    plan = _plan(engine, req)
+    return _filtered(select(*columns).select_from(Article), plan, req), plan
 
 
 _ARTICLE_COLUMNS = (
@@ -484,7 +468,7 @@ def iter_articles(engine: Engine, req: SearchRequest | None = None) -> Iterator[
     stmt = select(*_ARTICLE_COLUMNS).select_from(Article)
     stmt = _paged(_ordered(_filtered(stmt, plan, req), plan, rank), req)
     with Session(engine) as s:
-        result = _run(s, stmt.execution_options(yield_per=STREAM_BATCH), plan)
+        result = run_read(s, stmt.execution_options(yield_per=STREAM_BATCH), plan)
         for batch in result.partitions():
             ids = [row.id for row in batch]
             aliases, tags = _aliases_of(s, ids), read_tags(s, ids)

@@ -1,0 +1,159 @@
+"""Exact totals, counts over time and per facet, and ranking over every match, on both
+backends, against a generated archive whose true answers are known (tests/support/planted)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from storage.counts import BY, counts
+from storage.db import open_archive
+from storage.errors import QueryError
+from storage.query import SearchRequest, count, search
+from tests.support.planted import (
+    COMMON,
+    DENSE_ID,
+    RARE,
+    WIB,
+    expected_counts,
+    load,
+    matching,
+    planted_articles,
+)
+
+ARTICLES = planted_articles()
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def planted(request, tmp_path_factory):
+    """The planted archive on each backend (built once per module and backend)."""
+    if request.param == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp('planted') / 'kabar.db'}"
+        yield from _built(url)
+        return
+    from tests.conftest_storage import _drop_pg_database, _new_pg_database
+
+    admin = request.getfixturevalue("postgres_admin_url")
+    name, url = _new_pg_database(admin)
+    try:
+        yield from _built(url)
+    finally:
+        _drop_pg_database(admin, name)
+
+
+def _built(url: str):
+    engine = open_archive(url)
+    load(engine, ARTICLES)
+    yield engine
+    engine.dispose()
+
+
+SINCE = datetime(2023, 6, 1, tzinfo=WIB)
+UNTIL = datetime(2024, 3, 1, tzinfo=WIB)
+CASES = [
+    ({}, {}),
+    ({"query": COMMON}, {"word": COMMON}),
+    ({"query": RARE}, {"word": RARE}),
+    ({"query": COMMON, "sources": ["situs2"]}, {"word": COMMON, "source": "situs2"}),
+    ({"query": COMMON, "since": SINCE, "until": UNTIL}, {"word": COMMON, "since": SINCE, "until": UNTIL}),
+    ({"query": COMMON, "regions": ["Palembang"]}, {"word": COMMON, "region": "Palembang"}),
+    ({"query": COMMON, "dimensions": ["economy"]}, {"word": COMMON, "dimension": "economy"}),
+    ({"query": "tidakadasamasekali"}, {"word": "tidakadasamasekali"}),
+]
+
+
+def _found(expect: dict):
+    expect = dict(expect)
+    return matching(ARTICLES, expect.pop("word", None), **expect)
+
+
+@pytest.mark.parametrize("grouped", [True, False], ids=["stories", "articles"])
+@pytest.mark.parametrize(("req", "expect"), CASES)
+def test_every_total_is_exact(planted, req, expect, grouped):
+    found = _found(expect)
+    truth = len({a.story for a in found}) if grouped else len(found)
+    assert count(planted, SearchRequest(**req, group_stories=grouped)) == truth
+    # the planted COMMON word matches far more than a page: the totals are not a page's worth
+    if req.get("query") == COMMON and not expect.keys() - {"word"}:
+        assert truth > 2000
+
+
+@pytest.mark.parametrize("by", BY)
+@pytest.mark.parametrize("grouped", [True, False], ids=["stories", "articles"])
+@pytest.mark.parametrize(("req", "expect"), CASES[:5])
+def test_counts_by_every_key(planted, req, expect, by, grouped):
+    total, expected, undated = expected_counts(_found(expect), by, stories=grouped)
+    got = counts(planted, SearchRequest(**req, group_stories=grouped), by, tz=WIB)
+    assert got.counts == expected
+    assert got.total == total == count(planted, SearchRequest(**req, group_stories=grouped))
+    assert got.undated == undated
+    if by in ("day", "week", "month", "year"):
+        assert list(got.counts) == sorted(got.counts)
+        assert sum(got.counts.values()) + got.undated == got.total
+    else:
+        assert list(got.counts.values()) == sorted(got.counts.values(), reverse=True)
+
+
+def test_days_are_counted_in_wib(planted):
+    # 2023-01-01 16:14 UTC is still the 1st in WIB; 2023-01-02 00:21 UTC is the 2nd
+    evening = [a for a in ARTICLES if a.published and a.published.hour >= 17 and not a.hidden][0]
+    got = counts(planted, SearchRequest(group_stories=False), "day", tz=WIB)
+    wib_day = evening.published.astimezone(WIB).strftime("%Y-%m-%d")
+    utc_day = evening.published.strftime("%Y-%m-%d")
+    assert wib_day != utc_day
+    same_wib_day = [
+        a for a in matching(ARTICLES) if a.published and a.published.astimezone(WIB).date().isoformat() == wib_day
+    ]
+    assert got.counts[wib_day] == len(same_wib_day)
+
+
+def test_share_is_each_period_against_every_story_of_that_period(planted):
+    got = counts(planted, SearchRequest(query=RARE), "month", tz=WIB, share=True)
+    _, every, _ = expected_counts(matching(ARTICLES), "month")
+    assert got.all == every
+    shares = got.shares()
+    assert set(shares) == set(got.counts)
+    for month, n in got.counts.items():
+        assert shares[month] == pytest.approx(n / every[month])
+        assert 0 < shares[month] <= 1
+
+
+@pytest.mark.parametrize("grouped", [True, False])
+def test_the_densest_old_match_ranks_first_among_thousands_of_newer(planted, grouped):
+    matches = matching(ARTICLES, COMMON)
+    dense = next(a for a in ARTICLES if a.id == DENSE_ID)
+    assert sum(a.published is not None and a.published > dense.published for a in matches) > 2000
+    hits = search(planted, SearchRequest(query=COMMON, limit=5, group_stories=grouped))
+    assert hits[0].id == DENSE_ID
+    assert hits[0].rank > hits[1].rank
+
+
+def test_sort_orders_and_pages_cover_every_match_once(planted):
+    req = SearchRequest(query=RARE, sort="newest", limit=None, group_stories=False)
+    newest = search(planted, req)
+    oldest = search(planted, SearchRequest(query=RARE, sort="oldest", limit=None, group_stories=False))
+    truth = sorted((a for a in matching(ARTICLES, RARE)), key=lambda a: (a.published is None, a.published or 0))
+    dated = [h for h in newest if h.published is not None]
+    assert [h.published for h in dated] == sorted((h.published for h in dated), reverse=True)
+    assert [h.id for h in oldest] == [a.id for a in truth]
+    assert {h.id for h in newest} == {a.id for a in truth}
+    pages = []
+    for page in range(0, len(truth), 7):
+        pages += [h.id for h in search(planted, SearchRequest(query=RARE, sort="relevance", limit=7, offset=page))]
+    assert sorted(pages) == sorted(set(pages))
+    assert len(pages) == count(planted, SearchRequest(query=RARE))
+
+
+def test_a_search_without_words_is_newest_first_whatever_the_sort(planted):
+    hits = search(planted, SearchRequest(sort="relevance", limit=20))
+    assert [h.published for h in hits] == sorted((h.published for h in hits), reverse=True)
+
+
+def test_an_unknown_sort_or_key_is_refused(planted):
+    with pytest.raises(QueryError, match="sort must be one of"):
+        search(planted, SearchRequest(query=COMMON, sort="best"))
+    with pytest.raises(ValueError, match="by must be one of"):
+        counts(planted, SearchRequest(), "decade")
+    with pytest.raises(ValueError, match="share is for counts over time"):
+        counts(planted, SearchRequest(), "source", share=True)
