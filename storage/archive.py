@@ -11,9 +11,21 @@ import logging
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, bindparam, delete, func, literal, select, union_all, update
+from sqlalchemy import (
+    Connection,
+    CursorResult,
+    Engine,
+    Table,
+    bindparam,
+    delete,
+    func,
+    literal,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -107,17 +119,18 @@ class Archive:
 
     def ensure_source(self, name: str, url: str) -> int:
         """The id of source ``name``, created (or its URL updated) as needed."""
-        table = Source.__table__
+        table = cast(Table, Source.__table__)
         with self._session() as s, s.begin():
             stmt = upsert_insert(s, table).values(name=name, url=url, created_at=utcnow())
-            stmt = stmt.on_conflict_do_update(
+            upsert = stmt.on_conflict_do_update(
                 index_elements=[table.c.name],
                 set_={"url": stmt.excluded.url},
                 where=table.c.url != stmt.excluded.url,
             ).returning(table.c.id)
-            source_id = s.execute(stmt).scalar()
+            source_id = s.execute(upsert).scalar()
             if source_id is None:
                 source_id = s.scalar(select(Source.id).where(Source.name == name))
+            assert source_id is not None  # inserted, or already there with this URL
             return source_id
 
     def start_run(self, source: str, trigger: str) -> int:
@@ -159,19 +172,22 @@ class Archive:
             raise ValueError(f"unknown run status {status!r} (one of {', '.join(RUN_STATUSES)})")
         samples = [str(x)[:MAX_ERROR_SAMPLE_CHARS] for x in list(error_samples)[:MAX_ERROR_SAMPLES]]
         with self._session() as s, s.begin():
-            result = s.execute(
-                update(CrawlRun)
-                .where(CrawlRun.id == run_id)
-                .values(
-                    status=status,
-                    finished_at=utcnow(),
-                    pages=pages,
-                    new=new,
-                    duplicates=duplicates,
-                    errors=errors,
-                    error_samples=samples,
-                    offsite_dropped=offsite_dropped,
-                )
+            result = cast(
+                CursorResult,
+                s.execute(
+                    update(CrawlRun)
+                    .where(CrawlRun.id == run_id)
+                    .values(
+                        status=status,
+                        finished_at=utcnow(),
+                        pages=pages,
+                        new=new,
+                        duplicates=duplicates,
+                        errors=errors,
+                        error_samples=samples,
+                        offsite_dropped=offsite_dropped,
+                    )
+                ),
             )
             if result.rowcount == 0:
                 raise ValueError(f"no crawl run with id {run_id}")
@@ -435,7 +451,7 @@ class Archive:
         A URL that is already some article's canonical URL is never made an alias; a URL
         that is already an alias stays with the article it belongs to.
         """
-        table = ArticleUrl.__table__
+        table = cast(Table, ArticleUrl.__table__)
         with self._session() as s, s.begin():
             if s.scalar(select(Article.id).where(Article.url == url)) is not None:
                 return
@@ -510,10 +526,13 @@ class Archive:
 
     def _set_hidden(self, article_id: int, **values: Any) -> None:
         with self._session() as s, s.begin():
-            result = s.execute(
-                update(Article)
-                .where(Article.id == article_id)
-                .values(**values, updated_at=Article.updated_at)  # not an edit of the article
+            result = cast(
+                CursorResult,
+                s.execute(
+                    update(Article)
+                    .where(Article.id == article_id)
+                    .values(**values, updated_at=Article.updated_at)  # not an edit of the article
+                ),
             )
             if result.rowcount == 0:
                 raise ValueError(f"no article with id {article_id}")
@@ -587,7 +606,7 @@ _FETCH_KEPT = ("article_id", "etag", "last_modified", "body_hash", "warc_file", 
 @lru_cache(maxsize=4)
 def _fetch_upsert(dialect: str):
     """The upsert of one fetched-URL row, built once per dialect (a crawl runs it per page)."""
-    table = FetchedUrl.__table__
+    table = cast(Table, FetchedUrl.__table__)
     stmt = upsert_dialect(dialect, table)
     ex = stmt.excluded
     return stmt.on_conflict_do_update(
@@ -617,7 +636,7 @@ _BY_TEXT_HASH = select(Article.id).where(Article.text_hash == bindparam("text_ha
 _ID_BY_URL = select(Article.id).where(Article.url == bindparam("url"))
 _FETCH_INFO = select(
     *(
-        FetchedUrl.__table__.c[name]
+        cast(Table, FetchedUrl.__table__).c[name]
         for name in (
             "url",
             "source_id",
@@ -647,7 +666,7 @@ def _known_article(conn: Connection, wanted: list[str]) -> int | None:
 def _article_insert(dialect: str):
     """INSERT of an article row that does nothing when its URL is taken, returning the id
     (the columns are those of the values it is run with)."""
-    table = Article.__table__
+    table = cast(Table, Article.__table__)
     return upsert_dialect(dialect, table).on_conflict_do_nothing(index_elements=[table.c.url]).returning(table.c.id)
 
 
@@ -662,4 +681,7 @@ def _insert_article(conn: Connection, values: dict[str, Any]) -> tuple[int, bool
         raise ValueError(f"cannot store article {values['url']}: {exc.orig}") from None
     if article_id is not None:
         return article_id, True
-    return conn.execute(_ID_BY_URL, {"url": values["url"]}).scalar(), False
+    # The URL was taken between the lookup and the insert: the article is there now.
+    existing = conn.execute(_ID_BY_URL, {"url": values["url"]}).scalar()
+    assert existing is not None
+    return existing, False

@@ -52,6 +52,7 @@ def stories_per_month(engine: Engine, tz: tzinfo) -> dict[str, int]:
     months: dict[str, int] = {}
     with Session(engine) as s:
         for first in s.scalars(stmt.execution_options(yield_per=MONTHS_BATCH)):
+            assert first is not None  # the minimum of non-null dates
             month = first.astimezone(tz).strftime("%Y-%m")
             months[month] = months.get(month, 0) + 1
     return dict(sorted(months.items()))

@@ -7,9 +7,9 @@ import os
 import socket
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Engine, func, select, update
+from sqlalchemy import CursorResult, Engine, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import MAX_ERROR_SAMPLES, Article, CrawlRun, Source, utcnow
@@ -50,16 +50,19 @@ def close_runs(engine: Engine, ids: Iterable[int], *, status: str, reason: str) 
     closed = 0
     with Session(engine) as session, session.begin():
         for run in session.scalars(select(CrawlRun).where(CrawlRun.id.in_(list(ids)))).all():
-            result = session.execute(
-                update(CrawlRun)
-                .where(CrawlRun.id == run.id, CrawlRun.status == "running")
-                .values(
-                    status=status,
-                    finished_at=utcnow(),
-                    errors=(run.errors or 0) + 1,
-                    error_samples=[*(run.error_samples or []), reason][:MAX_ERROR_SAMPLES],
-                )
-                .execution_options(synchronize_session=False)
+            result = cast(
+                CursorResult,
+                session.execute(
+                    update(CrawlRun)
+                    .where(CrawlRun.id == run.id, CrawlRun.status == "running")
+                    .values(
+                        status=status,
+                        finished_at=utcnow(),
+                        errors=(run.errors or 0) + 1,
+                        error_samples=[*(run.error_samples or []), reason][:MAX_ERROR_SAMPLES],
+                    )
+                    .execution_options(synchronize_session=False)
+                ),
             )
             closed += result.rowcount
     return closed
@@ -111,7 +114,7 @@ def source_health(engine: Engine, names: list[str], *, now: datetime | None = No
                     "source": name,
                     "last_run": last.started_at if last else None,
                     "last_status": last.status if last else None,
-                    "last_error": (failed.error_samples or [None])[0] if failed else None,
+                    "last_error": failed.error_samples[0] if failed and failed.error_samples else None,
                     "last_error_at": failed.started_at if failed else None,
                     "articles_24h": int(recent or 0),
                 }

@@ -23,11 +23,12 @@ built once (bound parameters), so each costs an execution and not a compilation.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Row, Table, and_, bindparam, delete, func, insert, or_, select, update
 
 from storage.fingerprint import BANDS, ROWS, STORY_THRESHOLD, band_hashes, signature, similarity
 from storage.models import Article, ArticleBand, ArticleUrl, Source, Story, utcnow
@@ -57,7 +58,7 @@ def _lock_bands(conn: Connection, bands: list[tuple[int, int]]) -> None:
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s, %s)", (_PG_LOCK_NAMESPACE, key))
 
 
-def _candidates(conn: Connection, article_id: int, bands: list[tuple[int, int]]) -> list[Any]:
+def _candidates(conn: Connection, article_id: int, bands: list[tuple[int, int]]) -> Sequence[Row[Any]]:
     """Articles sharing at least one band with ``bands`` (most shared bands first)."""
     params: dict[str, Any] = {"article_id": article_id}
     for i, (band, hash_) in enumerate(bands):
@@ -87,14 +88,16 @@ def _candidates_query(n: int):
     )
 
 
-# The statements of an assignment, built once.
+# The statements of an assignment, built once (on the tables: Core statements, not ORM ones).
+_ARTICLES = cast(Table, Article.__table__)
+_STORIES = cast(Table, Story.__table__)
 _ROW = select(Article.text, Article.published_at, Article.story_id).where(Article.id == bindparam("id"))
 _DROP_BANDS = delete(ArticleBand).where(ArticleBand.article_id == bindparam("id"))
-_INSERT_BANDS = insert(ArticleBand.__table__)
-_NEW_STORY = insert(Story.__table__).returning(Story.__table__.c.id)
+_INSERT_BANDS = insert(cast(Table, ArticleBand.__table__))
+_NEW_STORY = insert(_STORIES).returning(_STORIES.c.id)
 _SET_STORY = (
-    update(Article.__table__)
-    .where(Article.__table__.c.id == bindparam("article"))
+    update(_ARTICLES)
+    .where(_ARTICLES.c.id == bindparam("article"))
     .values(story_id=bindparam("story"), minhash=bindparam("signature"), **_KEEP)
 )
 _FIRST = (
@@ -105,8 +108,8 @@ _FIRST = (
 )
 _EARLIEST = select(func.min(Article.published_at)).where(Article.story_id == bindparam("story_id"))
 _UPDATE_STORY = (
-    update(Story.__table__)
-    .where(Story.__table__.c.id == bindparam("story"))
+    update(_STORIES)
+    .where(_STORIES.c.id == bindparam("story"))
     .values(representative_id=bindparam("first"), first_published=bindparam("earliest"))
 )
 

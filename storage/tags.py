@@ -9,23 +9,24 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from datetime import UTC, tzinfo
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleDimension, ArticleRegion
 from storage.visibility import visible
 
+_ARTICLES = cast(Table, Article.__table__)
 _SET_SCORE = (
-    update(Article.__table__)
-    .where(Article.__table__.c.id == bindparam("article"))
+    update(_ARTICLES)
+    .where(_ARTICLES.c.id == bindparam("article"))
     .values(relevant=bindparam("is_relevant"), score=bindparam("score_value"), reasons=bindparam("reason_list"))
 )
 _DROP_REGIONS = delete(ArticleRegion).where(ArticleRegion.article_id == bindparam("id"))
 _DROP_DIMENSIONS = delete(ArticleDimension).where(ArticleDimension.article_id == bindparam("id"))
-_ADD_REGIONS = insert(ArticleRegion.__table__)
-_ADD_DIMENSIONS = insert(ArticleDimension.__table__)
+_ADD_REGIONS = insert(cast(Table, ArticleRegion.__table__))
+_ADD_DIMENSIONS = insert(cast(Table, ArticleDimension.__table__))
 
 
 def store_tags(engine: Engine, article_id: int, tags: Mapping[str, Any]) -> None:
@@ -83,10 +84,10 @@ def read_tags(session: Session, article_ids: Iterable[int]) -> dict[int, dict[st
     ).scalars():
         key = "provinces" if row.type == "provinsi" else "regions"
         result[row.article_id][key].append({"code": row.code, "name": row.name, "type": row.type})
-    for row in session.execute(
+    for dim in session.execute(
         select(ArticleDimension).where(ArticleDimension.article_id.in_(ids)).order_by(ArticleDimension.dimension)
     ).scalars():
-        result[row.article_id]["dimensions"].append(row.dimension)
+        result[dim.article_id]["dimensions"].append(dim.dimension)
     return result
 
 
