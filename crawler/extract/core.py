@@ -61,9 +61,10 @@ def _trafilatura_lines(
     except Exception:  # trafilatura raises assorted errors on pathological trees
         logger.debug("trafilatura failed on %s", url, exc_info=True)
         return []
-    if doc is None or not getattr(doc, "text", None):
+    text = getattr(doc, "text", None)  # doc is None when trafilatura finds nothing
+    if not text:
         return []
-    return [line for line in doc.text.split("\n") if line.strip()]
+    return [line for line in text.split("\n") if line.strip()]
 
 
 def _paragraph_lines(tree: HtmlElement) -> list[str]:

@@ -36,7 +36,7 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import lru_cache
-from typing import Any
+from typing import Any, TypeGuard
 from urllib.parse import urljoin, urlsplit
 
 from lxml import etree
@@ -452,7 +452,7 @@ def guess_language(tree: HtmlElement, meta: PageMeta, text: str) -> str:
     words = [w.lower() for w in _WORD.findall(text[:5000])]
     if words:
         scores = {lang: sum(w in vocab for w in words) for lang, vocab in LANGUAGE_WORDS.items()}
-        best = max(scores, key=scores.get)
+        best = max(scores, key=scores.__getitem__)
         # the text wins over a template's default ("en-US" on an Indonesian WordPress site)
         if scores[best] >= 5 and scores[best] >= 2 * min(scores.values()) and code in ("", "en", "id", "ms"):
             return best
@@ -487,7 +487,7 @@ def find_published(
     the page text. Dates after ``fetched_at`` and before 1995 are ignored.
     """
 
-    def ok(found: FoundDate | None) -> bool:
+    def ok(found: FoundDate | None) -> TypeGuard[FoundDate]:
         return found is not None and datetime(1995, 1, 1, tzinfo=found.value.tzinfo) <= found.value <= fetched_at
 
     structured: FoundDate | None = None

@@ -128,7 +128,7 @@ def main_container(tree: HtmlElement) -> HtmlElement | None:
             continue
         if n >= 40:
             score[parent] = score.get(parent, 0) + n
-    return max(score, key=score.get) if score else None
+    return max(score, key=score.__getitem__) if score else None
 
 
 def mark_boilerplate(tree: HtmlElement) -> list[tuple[str, HtmlElement]]:
