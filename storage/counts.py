@@ -25,11 +25,8 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import Article, ArticleDimension, ArticleRegion, Source
-from storage.query import SearchRequest, group_key, matched, run_read
-
-PERIODS = ("day", "week", "month", "year")
-FACETS = ("source", "region", "province", "dimension")
-BY = PERIODS + FACETS
+from storage.query import group_key, matched, run_read
+from storage.request import BY, PERIODS, SearchRequest
 
 # strftime patterns of the periods (SQLite; PostgreSQL's to_char patterns below)
 _SQLITE_FORMATS = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}

@@ -49,6 +49,7 @@ from storage.models import (
     Source,
 )
 from storage.querylang import Node, Or, Term, parse_query, positive_terms, to_fts5
+from storage.request import SORTS, SearchRequest
 from storage.snippet import SCAN_CHARS as SNIPPET_SCAN_CHARS
 from storage.snippet import make_snippet
 from storage.tags import read_tags
@@ -65,35 +66,7 @@ _PG_HEADLINE_OPTIONS = (
     f'StartSel="[", StopSel="]", MaxWords={SNIPPET_WORDS}, MinWords=15, ShortWord=2, '
     'MaxFragments=2, FragmentDelimiter=" … "'
 )
-#: How hits are ordered: by rank (a text query only), by publication time newest or oldest first.
-SORTS = ("relevance", "newest", "oldest")
-# ts_rank_cd's normalisation: divide by 1 + log(document length), so long texts do not win on
-# length alone (SQLite's bm25() normalises by length itself).
 _PG_RANK_NORMALISATION = 1
-
-
-@dataclass
-class SearchRequest:
-    """What to look for. ``limit=None`` means no limit; ``since`` is inclusive and
-    ``until`` exclusive, both on the publication time (undated articles drop out)."""
-
-    query: str = ""
-    sources: list[str] = field(default_factory=list)
-    since: datetime | None = None
-    until: datetime | None = None
-    limit: int | None = 20
-    offset: int = 0
-    relevant_only: bool = False
-    regions: list[str] = field(default_factory=list)  # kabupaten/kota: BPS code or name
-    provinces: list[str] = field(default_factory=list)  # BPS code or name
-    dimensions: list[str] = field(default_factory=list)
-    min_score: float | None = None
-    # one hit per story (search, count); False shows every copy (--all-copies)
-    group_stories: bool = True
-    # taken-down articles (Archive.hide) are left out unless this is set
-    include_hidden: bool = False
-    # one of SORTS; None: by relevance for a text query, else newest first
-    sort: str | None = None
 
 
 @dataclass

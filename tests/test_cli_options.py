@@ -32,6 +32,7 @@ MINIMAL_ARGS = {
     "sources check": [],
     "demo": [],
     "search": ["kota"],
+    "count": [],
     "show": ["1"],
     "export": [],
     "runs": [],

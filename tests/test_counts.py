@@ -3,6 +3,9 @@ backends, against a generated archive whose true answers are known (tests/suppor
 
 from __future__ import annotations
 
+import csv
+import io
+import json
 from datetime import datetime
 
 import pytest
@@ -21,6 +24,7 @@ from tests.support.planted import (
     matching,
     planted_articles,
 )
+from tests.support.runner import make_runner
 
 ARTICLES = planted_articles()
 
@@ -157,3 +161,57 @@ def test_an_unknown_sort_or_key_is_refused(planted):
         counts(planted, SearchRequest(), "decade")
     with pytest.raises(ValueError, match="share is for counts over time"):
         counts(planted, SearchRequest(), "source", share=True)
+
+
+# -- the same answers through the command line ---------------------------------------------
+
+
+@pytest.fixture
+def kabar(planted, tmp_path):
+    return make_runner(tmp_path, planted.url.render_as_string(hide_password=False), None)
+
+
+@pytest.mark.parametrize("by", ["week", "region"])
+def test_kabar_count_json_is_the_true_count(kabar, planted, by):
+    result = kabar("count", COMMON, "--by", by, "--source", "situs1", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    record = json.loads(result.stdout)
+    total, expected, undated = expected_counts(matching(ARTICLES, COMMON, source="situs1"), by)
+    assert record["query"] == COMMON and record["by"] == by
+    assert record["total"] == total and record["counts"] == expected
+    assert record.get("undated", 0) == undated
+
+
+def test_kabar_count_share_csv_and_table(kabar):
+    result = kabar("count", RARE, "--by", "year", "--share", "--all-copies", "--format", "csv")
+    assert result.returncode == 0, result.stderr
+    rows = list(csv.DictReader(io.StringIO(result.stdout)))
+    found = matching(ARTICLES, RARE)
+    _, every, _ = expected_counts(matching(ARTICLES), "year", stories=False)
+    assert {r["key"]: int(r["count"]) for r in rows} == expected_counts(found, "year", stories=False)[1]
+    for row in rows:
+        assert int(row["all"]) == every[row["key"]]
+        assert float(row["share"]) == pytest.approx(int(row["count"]) / every[row["key"]])
+    table = kabar("count", RARE, "--by", "year", "--share")
+    assert table.returncode == 0, table.stderr
+    assert f"{len({a.story for a in found}):,} stories match 'kerlip'" in table.stdout
+    assert "%" in table.stdout
+
+
+def test_kabar_search_shows_the_exact_total_and_sorts(kabar):
+    stories = len({a.story for a in matching(ARTICLES, COMMON)})
+    result = kabar("search", COMMON, "--limit", "3")
+    assert result.returncode == 0, result.stderr
+    assert f"{stories:,} stories match, 3 shown (relevance)" in result.stdout
+    oldest = kabar("search", COMMON, "--sort", "oldest", "--limit", "2", "--format", "json", "--all-copies")
+    first = min((a for a in matching(ARTICLES, COMMON) if a.published), key=lambda a: a.published)
+    assert json.loads(oldest.stdout)[0]["id"] == first.id
+
+
+def test_kabar_count_refuses_share_of_a_facet_and_unknown_keys(kabar):
+    result = kabar("count", "--by", "source", "--share")
+    assert result.returncode == 2
+    assert "kabar: error: --share is for counts over time" in result.stderr
+    assert "Traceback" not in result.stderr
+    bad = kabar("count", "--by", "decade")
+    assert bad.returncode == 2 and "invalid choice" in bad.stderr

@@ -1,4 +1,4 @@
-"""Commands that read the archive: ``search``, ``show``, ``export``, ``runs``, ``stats``.
+"""Commands that read the archive: ``search``, ``count``, ``show``, ``export``, ``runs``, ``stats``.
 
 They share the search filters (jobs.filters, the same rules as the web) and refuse a database
 that holds no archive.
@@ -19,6 +19,7 @@ from jobs.cli.parser import Commands, date_arg, min_score_arg, paths_of, positiv
 from jobs.errors import EXIT_OK, UsageError
 from jobs.filters import DIMENSION_CHOICES
 from jobs.hits import SEARCH_COLUMNS, hit_record
+from storage.request import BY, SORTS
 
 EXAMPLES = {
     "search": [
@@ -26,6 +27,13 @@ EXAMPLES = {
         "kabar search '\"layanan publik\" OR spbe -banjir' --region Muba --since 2024-01-01",
         "kabar search spbe --dimension governance --format json",
         "kabar search -- -banjir kota      (a query starting with '-' follows --)",
+    ],
+    "count": [
+        "kabar count spbe --by month",
+        "kabar count 'smart city' --by week --since 2024-01-01 --format json",
+        "kabar count banjir --by month --share      (each month's matches as a share of all its stories)",
+        "kabar count spbe --by region --province Sumsel",
+        "kabar count --by source --all-copies --format csv",
     ],
     "show": ["kabar show 12", "kabar show 12 --format json"],
     "export": [
@@ -80,12 +88,28 @@ def add_commands(commands: Commands) -> None:
     )
     _add_filters(search)
     search.add_argument("--limit", type=positive_int, default=20, metavar="N", help="at most N hits (default 20)")
+    _add_sort(search)
+    _add_all_copies(search)
     search.add_argument(
-        "--all-copies",
-        action="store_true",
-        help="every article, not one per story (syndicated copies shown separately)",
+        "--format", choices=["table", "json", "csv"], default="table", help="output format (default table)"
     )
-    search.add_argument(
+
+    count = commands.add("count", help="how many stories match, over time or per source, region, dimension")
+    count.add_argument(
+        "query", nargs="?", default="", metavar="QUERY", help="as for search; without it, every story counts"
+    )
+    _add_filters(count)
+    count.add_argument(
+        "--by",
+        choices=BY,
+        default="month",
+        help="day, week (ISO), month or year in WIB, or source, region, province, dimension (default month)",
+    )
+    count.add_argument(
+        "--share", action="store_true", help="each period's count as a share of all stories in that period"
+    )
+    _add_all_copies(count)
+    count.add_argument(
         "--format", choices=["table", "json", "csv"], default="table", help="output format (default table)"
     )
 
@@ -96,6 +120,7 @@ def add_commands(commands: Commands) -> None:
     export = commands.add("export", help="stream stored articles as JSON lines or CSV")
     export.add_argument("--query", default="", metavar="QUERY", help="only articles matching this search")
     _add_filters(export)
+    _add_sort(export, default="newest")
     export.add_argument("--format", choices=["jsonl", "csv"], default="jsonl", help="output format (default jsonl)")
     export.add_argument("--output", metavar="FILE", help="write here instead of stdout")
 
@@ -107,6 +132,24 @@ def add_commands(commands: Commands) -> None:
 
     stats = commands.add("stats", help="what the archive holds: counts per source, dimension, region, month")
     stats.add_argument("--format", choices=["table", "json"], default="table", help="output format (default table)")
+
+
+def _add_sort(parser: argparse.ArgumentParser, default: str | None = None) -> None:
+    parser.add_argument(
+        "--sort",
+        choices=SORTS,
+        default=default,
+        help="relevance (a text query: BM25-style rank, newer first among equals), newest or oldest "
+        f"(default {default or 'relevance with a query'})",
+    )
+
+
+def _add_all_copies(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--all-copies",
+        action="store_true",
+        help="every article, not one per story (syndicated copies counted and shown separately)",
+    )
 
 
 def _add_filters(parser: argparse.ArgumentParser) -> None:
@@ -163,17 +206,18 @@ def _search_request(args: argparse.Namespace, query: str, limit: int | None):
         provinces=filters.area_codes(args.province, provinces=True),
         dimensions=list(args.dimension),
         min_score=args.min_score,
+        sort=getattr(args, "sort", None),
+        group_stories=not getattr(args, "all_copies", False),
     )
 
 
 def cmd_search(args: argparse.Namespace) -> int:
-    from storage.query import search
+    from storage.query import count, search
 
     if not args.query.strip():
         raise UsageError("the search query is empty (use kabar export to list everything)")
     request = _search_request(args, args.query, args.limit)
     engine = engine_for(paths_of(args))
-    request.group_stories = not args.all_copies
     hits = [hit_record(h) for h in search(engine, request)]
     if args.format == "json":
         output.write_json(hits)
@@ -183,7 +227,53 @@ def cmd_search(args: argparse.Namespace) -> int:
         if not hits:
             logsetup.say(f"No articles match {args.query!r}.", prefix="")
             return EXIT_OK
-        output.write_table(hits, SEARCH_COLUMNS)
+        total = count(engine, request)
+        what = "articles" if args.all_copies else "stories"
+        output.write_table(
+            hits, SEARCH_COLUMNS, title=f"{total:,} {what} match, {len(hits):,} shown ({request.sort or 'relevance'})"
+        )
+    return EXIT_OK
+
+
+def cmd_count(args: argparse.Namespace) -> int:
+    from storage.counts import counts
+    from storage.request import PERIODS
+
+    request = _search_request(args, args.query, None)
+    if args.share and args.by not in PERIODS:
+        raise UsageError("--share is for counts over time: --by day, week, month or year")
+    engine = engine_for(paths_of(args))
+    found = counts(engine, request, args.by, tz=output.display_zone(), share=args.share)
+    record: dict[str, Any] = {"query": args.query, "by": args.by, "total": found.total, "counts": found.counts}
+    if args.by in PERIODS:
+        record["undated"] = found.undated
+    if args.share:
+        record["all"] = found.all
+        record["share"] = found.shares()
+    if args.format == "json":
+        output.write_json(record)
+        return EXIT_OK
+    rows = [
+        {
+            "key": key,
+            "count": n,
+            **({"all": found.all.get(key, 0), "share": record["share"][key]} if args.share else {}),
+        }
+        for key, n in found.counts.items()
+    ]
+    if args.format == "csv":
+        output.write_csv(rows, ["key", "count", *(["all", "share"] if args.share else [])])
+        return EXIT_OK
+    what = "articles" if args.all_copies else "stories"
+    columns = [("key", args.by.title()), ("count", what.title())]
+    if args.share:
+        columns += [("all", f"All {what}"), ("share", "Share")]
+        for row in rows:
+            row["share"] = f"{row['share']:.1%}"
+    title = f"{found.total:,} {what} match" + (f" {args.query!r}" if args.query else "")
+    if args.by in PERIODS and found.undated:
+        title += f" ({found.undated:,} undated, not in a {args.by})"
+    output.write_table(rows, columns, title=title)
     return EXIT_OK
 
 
@@ -297,4 +387,11 @@ def cmd_stats(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-COMMANDS = {"search": cmd_search, "show": cmd_show, "export": cmd_export, "runs": cmd_runs, "stats": cmd_stats}
+COMMANDS = {
+    "search": cmd_search,
+    "count": cmd_count,
+    "show": cmd_show,
+    "export": cmd_export,
+    "runs": cmd_runs,
+    "stats": cmd_stats,
+}
