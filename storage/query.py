@@ -60,7 +60,7 @@ logger = logging.getLogger(__name__)
 
 SNIPPET_WORDS = 30
 STREAM_BATCH = 500
-_PG_CONFIG = literal_column("'indonesian'::regconfig")
+_PG_CONFIG: ColumnElement[Any] = literal_column("'indonesian'::regconfig")
 _PG_VECTOR = literal_column("articles.search_vector", type_=TSVECTOR)
 _PG_HEADLINE_OPTIONS = (
     f'StartSel="[", StopSel="]", MaxWords={SNIPPET_WORDS}, MinWords=15, ShortWord=2, '
@@ -162,7 +162,7 @@ def _rank(plan: _Plan) -> ColumnElement[float]:
 
 def _filtered(stmt: Select, plan: _Plan, req: SearchRequest) -> Select:
     stmt = stmt.join(Source, Source.id == Article.source_id)
-    if plan.fts:
+    if plan.node is not None:
         if plan.dialect == "postgresql":
             stmt = stmt.where(_PG_VECTOR.op("@@")(_pg_tsquery(plan.node)))
         else:
@@ -329,7 +329,8 @@ def _story_sources(s: Session, story_ids: list[int | None], include_hidden: bool
     rows = sorted(s.execute(stmt).all(), key=lambda r: (r[2] is None, r[2].timestamp() if r[2] else 0, r[3]))
     found: dict[int, list[str]] = {}
     for story_id, name, _first, _id in rows:
-        found.setdefault(story_id, []).append(name)
+        if story_id is not None:
+            found.setdefault(story_id, []).append(name)
     return found
 
 
@@ -337,13 +338,13 @@ def _snippets(s: Session, plan: _Plan, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
     body = func.coalesce(Article.text, Article.description, "")
-    if plan.fts and plan.dialect == "postgresql":
+    if plan.node is not None and plan.dialect == "postgresql":
         start = func.substr(body, 1, SNIPPET_SCAN_CHARS)  # as storage.snippet reads on SQLite
         headline = func.ts_headline(_PG_CONFIG, start, _pg_positive(plan.node), _PG_HEADLINE_OPTIONS)
         rows = s.execute(select(Article.id, headline).where(Article.id.in_(ids)))
         return {row[0]: " ".join(row[1].split()) for row in rows}
     stems: set[str] = set()
-    if plan.fts:
+    if plan.node is not None:
         stems = {stem_word(w) or w for term in positive_terms(plan.node) for w in term.words}
     rows = s.execute(select(Article.id, body).where(Article.id.in_(ids)))
     return {row[0]: make_snippet(row[1], stems, size=SNIPPET_WORDS) for row in rows}
