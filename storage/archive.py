@@ -8,7 +8,7 @@ Every method is one short transaction, safe with concurrent writer processes: in
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Hashable, Iterable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, cast
@@ -30,7 +30,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from storage import stories
-from storage.fingerprint import STORY_THRESHOLD
+from storage.fingerprint import STORY_THRESHOLD, signature
 from storage.models import (
     FETCH_KINDS,
     MAX_ERROR_SAMPLES,
@@ -44,7 +44,7 @@ from storage.models import (
 )
 from storage.runs import process_identity
 from storage.sql import upsert_dialect, upsert_insert
-from storage.tags import score_fields, write_tag_rows
+from storage.tags import insert_tag_rows, score_fields, tag_rows, write_tag_rows
 from storage.textlimit import MAX_TEXT_CHARS, TRUNCATED_FROM, bound_text
 from storage.textnorm import search_text, text_hash
 
@@ -83,11 +83,24 @@ ARTICLE_FIELDS = frozenset(
 MAX_ERROR_SAMPLE_CHARS = 300
 
 
-def validate_article_fields(fields: Mapping[str, Any], *, required: Iterable[str] = ()) -> None:
-    """Raise ValueError naming unknown or missing article fields."""
-    unknown = sorted(set(fields) - ARTICLE_FIELDS)
+#: What :meth:`Archive.import_articles` may set besides ARTICLE_FIELDS: an article restored
+#: from an export keeps its archive times and its takedown.
+IMPORT_FIELDS = ARTICLE_FIELDS | {"created_at", "updated_at", "hidden_at", "hidden_reason"}
+
+#: What became of an article given to :meth:`Archive.import_articles`.
+IMPORT_NEW, IMPORT_KNOWN, IMPORT_DUPLICATE = "new", "known", "duplicate"
+
+#: URLs or text hashes looked up per statement by :meth:`Archive.import_articles`.
+_LOOKUP_CHUNK = 1000
+
+
+def validate_article_fields(
+    fields: Mapping[str, Any], *, required: Iterable[str] = (), known: frozenset[str] = ARTICLE_FIELDS
+) -> None:
+    """Raise ValueError naming unknown (not in ``known``) or missing article fields."""
+    unknown = sorted(set(fields) - known)
     if unknown:
-        raise ValueError(f"unknown article field(s): {', '.join(unknown)} (known: {', '.join(sorted(ARTICLE_FIELDS))})")
+        raise ValueError(f"unknown article field(s): {', '.join(unknown)} (known: {', '.join(sorted(known))})")
     missing = [name for name in required if fields.get(name) in (None, "")]
     if missing:
         raise ValueError(f"missing article field(s): {', '.join(missing)}")
@@ -103,6 +116,18 @@ class NewArticle:
     signature: bytes | None = None
     fetch: Mapping[str, Any] | None = None
     stems: str | None = None
+
+
+@dataclass(frozen=True)
+class ImportedArticle(NewArticle):
+    """One article for :meth:`Archive.import_articles`: a NewArticle whose ``fields`` may hold
+    IMPORT_FIELDS and carry the verdict columns (relevant, score, reasons) themselves, whose
+    ``tags`` give only its region and dimension rows, and which has no fetch; with the other
+    URLs it is known under, and the key of the story it shares with other articles of the
+    same import (None: its story is found by similarity, as a crawl finds it)."""
+
+    aliases: tuple[str, ...] = ()
+    story: Hashable | None = None
 
 
 class Archive:
@@ -392,18 +417,99 @@ class Archive:
                 results.append((article_id, created))
         return results
 
-    def _article_values(self, fields: Mapping[str, Any], stems: str | None = None) -> tuple[dict[str, Any], bool]:
+    def _article_values(
+        self, fields: Mapping[str, Any], stems: str | None = None, known: frozenset[str] = ARTICLE_FIELDS
+    ) -> tuple[dict[str, Any], bool]:
         """The row of a new article, and whether its text was cut here (then the caller's
         hash, stems and signature, made of the whole text, are not used)."""
-        validate_article_fields(fields, required=("url", "source_id"))
+        validate_article_fields(fields, required=("url", "source_id"), known=known)
         now = utcnow()
         values = dict(fields)
         values.setdefault("meta", {})
         cut = _bound_text(values, values["meta"], values["url"])
         values = self._derived(values, None if cut else stems)
         values.setdefault("relevant", True)
-        values.update(created_at=now, updated_at=now)
+        values.setdefault("created_at", now)
+        values.setdefault("updated_at", now)
         return values, cut
+
+    def import_articles(
+        self,
+        articles: Sequence[ImportedArticle],
+        *,
+        stories_by_key: MutableMapping[Hashable, int],
+        threshold: float = STORY_THRESHOLD,
+    ) -> list[tuple[int, str]]:
+        """Store a batch of imported articles in one transaction (bulk inserts; the batch
+        write of ``kabar import``); ``(article id, what became of it)`` of each, in order:
+
+        - IMPORT_KNOWN: its URL or one of its aliases is already an article's URL or alias
+          (stored, or of an earlier article of the batch): nothing of it is stored but its
+          other URLs, as aliases of that article;
+        - IMPORT_DUPLICATE: an article without a story key whose text hash is that of a
+          stored or earlier article: its URLs become that article's aliases (the crawl's
+          text dedup);
+        - IMPORT_NEW: stored with its tag rows, aliases, MinHash, bands and story
+          (:func:`storage.stories.place_batch`: as :meth:`store_article` would place it, or
+          with the other articles of its story key).
+
+        ``stories_by_key`` maps the story keys of earlier batches of the import to their
+        stories; the batch's are added once it is committed. Any error rolls back the whole
+        batch. The caller is the archive's only writer (it holds the writer lock)."""
+        prepared = []
+        for new in articles:
+            values, cut = self._article_values(new.fields, new.stems, known=IMPORT_FIELDS)
+            sig = new.signature if new.signature is not None and not cut else signature(values.get("text") or "")
+            prepared.append((new, values, sig))
+        outcomes: list[tuple[tuple[bool, int], str]] = []  # ((stored, id or batch position), what)
+        aliases: list[tuple[tuple[bool, int], str]] = []
+        fresh: list[int] = []
+        with self.engine.begin() as conn:
+            stories.begin_write(conn)
+            urls = {u for new, values, _ in prepared for u in (values["url"], *new.aliases)}
+            target = {url: (True, article_id) for url, article_id in _known_urls(conn, urls).items()}
+            hashes = {v["text_hash"] for new, v, _ in prepared if new.story is None and v.get("text_hash")}
+            by_hash = {h: (True, article_id) for h, article_id in _oldest_by_hash(conn, hashes).items()}
+            for position, (new, values, _) in enumerate(prepared):
+                own = list(dict.fromkeys((values["url"], *new.aliases)))
+                found = next((target[url] for url in own if url in target), None)
+                what = IMPORT_KNOWN
+                if found is None and new.story is None:
+                    found, what = by_hash.get(values.get("text_hash") or ""), IMPORT_DUPLICATE
+                if found is None:
+                    found, what = (False, position), IMPORT_NEW
+                    fresh.append(position)
+                    if values.get("text_hash"):
+                        by_hash.setdefault(values["text_hash"], found)
+                for url in own:
+                    if url not in target:
+                        target[url] = found
+                        if what != IMPORT_NEW or url != values["url"]:
+                            aliases.append((found, url))
+                outcomes.append((found, what))
+            batch = [
+                stories.BatchArticle(prepared[p][1].get("published_at"), prepared[p][2], articles[p].story)
+                for p in fresh
+            ]
+            plan = stories.place_batch(conn, batch, stories_by_key, threshold=threshold)
+            new_stories = stories.new_batch_stories(conn, plan, batch)
+            rows = [
+                {**prepared[p][1], "story_id": story_id, "minhash": prepared[p][2]}
+                for p, story_id in zip(fresh, stories.story_ids(plan, new_stories), strict=True)
+            ]
+            ids = _insert_articles(conn, rows)
+            stories.write_batch(conn, plan, batch, ids, new_stories)
+            id_at = dict(zip(fresh, ids, strict=True))
+            insert_tag_rows(conn, [tag_rows(id_at[p], articles[p].tags or {}) for p in fresh])
+
+            def article_id(found: tuple[bool, int]) -> int:
+                return found[1] if found[0] else id_at[found[1]]
+
+            if aliases:
+                conn.execute(_INSERT_ALIAS, [{"article_id": article_id(found), "url": url} for found, url in aliases])
+        for key, (stored, ref) in plan.groups.items():
+            stories_by_key[key] = ref if stored else new_stories[ref]
+        return [(article_id(found), what) for found, what in outcomes]
 
     def update_article(self, article_id: int, fields: Mapping[str, Any]) -> None:
         """Change stored fields of an article (re-extraction); full text is kept in sync.
@@ -652,6 +758,47 @@ _FETCH_INFO = select(
         )
     )
 ).where(FetchedUrl.url == bindparam("url"))
+
+
+def _known_urls(conn: Connection, urls: Iterable[str]) -> dict[str, int]:
+    """The article of each of ``urls`` that is an article URL or alias (an article URL first)."""
+    found: dict[str, tuple[int, int]] = {}
+    wanted = sorted(urls)
+    for start in range(0, len(wanted), _LOOKUP_CHUNK):
+        for url, alias, article_id in conn.execute(_KNOWN, {"urls": wanted[start : start + _LOOKUP_CHUNK]}):
+            if url not in found or alias < found[url][0]:
+                found[url] = (alias, article_id)
+    return {url: article_id for url, (_, article_id) in found.items()}
+
+
+def _oldest_by_hash(conn: Connection, hashes: Iterable[str]) -> dict[str, int]:
+    """The oldest article with each of these text hashes (as :meth:`Archive.find_by_text_hash`)."""
+    found: dict[str, int] = {}
+    wanted = sorted(hashes)
+    for start in range(0, len(wanted), _LOOKUP_CHUNK):
+        rows = conn.execute(
+            select(Article.text_hash, func.min(Article.id))
+            .where(Article.text_hash.in_(wanted[start : start + _LOOKUP_CHUNK]))
+            .group_by(Article.text_hash)
+        )
+        found.update({text_hash: article_id for text_hash, article_id in rows if text_hash is not None})
+    return found
+
+
+def _insert_articles(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
+    """Insert new article rows in bulk (every row given the same columns); their ids, in order."""
+    if not rows:
+        return []
+    columns = sorted(set().union(*rows))
+    table = cast(Table, Article.__table__)
+    result = conn.execute(
+        table.insert().returning(table.c.id, sort_by_parameter_order=True),
+        [{name: row.get(name) for name in columns} for row in rows],
+    )
+    return list(result.scalars())
+
+
+_INSERT_ALIAS = cast(Table, ArticleUrl.__table__).insert()
 
 
 def _known_article(conn: Connection, wanted: list[str]) -> int | None:

@@ -15,6 +15,9 @@ Concurrency (two writer processes assigning near duplicates at the same moment):
   and then they share a lock: the second waits until the first commits and its next
   statement sees the first's bands. The story row is locked (``FOR UPDATE``) before its
   representative is recomputed, so concurrent joins of one story keep it consistent.
+- Many articles at once (:func:`place_batch`, ``kabar import``): no band locks (a batch has
+  thousands of band hashes); the caller holds the archive's writer lock, so no crawl of this
+  archive writes meanwhile.
 
 Functions here take an open Connection inside a transaction; ``storage.archive.Archive``
 wraps them in one transaction each. The statements a crawl runs for every new article are
@@ -23,12 +26,29 @@ built once (bound parameters), so each costs an execution and not a compilation.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import datetime
+from collections.abc import Hashable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Connection, Row, Table, and_, bindparam, delete, func, insert, or_, select, update
+from sqlalchemy import (
+    BigInteger,
+    Connection,
+    Integer,
+    Row,
+    Table,
+    and_,
+    bindparam,
+    column,
+    delete,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+    values,
+)
 
 from storage.fingerprint import BANDS, ROWS, STORY_THRESHOLD, band_hashes, signature, similarity
 from storage.models import Article, ArticleBand, ArticleUrl, Source, Story, utcnow
@@ -40,6 +60,8 @@ MAX_CANDIDATES = 200
 _PG_LOCK_NAMESPACE = 0x6B627374
 # Story bookkeeping is not an edit of the article: keep ``updated_at`` (it has an onupdate).
 _KEEP = {"updated_at": Article.updated_at}
+
+T = TypeVar("T")
 
 
 def begin_write(conn: Connection) -> None:
@@ -111,6 +133,9 @@ _UPDATE_STORY = (
     update(_STORIES)
     .where(_STORIES.c.id == bindparam("story"))
     .values(representative_id=bindparam("first"), first_published=bindparam("earliest"))
+)
+_SET_REPRESENTATIVE = (
+    update(_STORIES).where(_STORIES.c.id == bindparam("story")).values(representative_id=bindparam("first"))
 )
 
 
@@ -187,21 +212,219 @@ def _place(conn: Connection, article_id: int, published: datetime | None, sig: b
         return story_id
     bands = band_hashes(sig, BANDS, ROWS)
     _lock_bands(conn, bands)
-    best: tuple[float, int] | None = None
-    for cand in _candidates(conn, article_id, bands):
-        score = similarity(sig, cand.minhash)
-        if score >= threshold and (best is None or score > best[0]):
-            best = (score, cand.story_id)
-
+    best = _most_similar(sig, ((c.minhash, c.story_id) for c in _candidates(conn, article_id, bands)), threshold)
     conn.execute(_INSERT_BANDS, [{"article_id": article_id, "band": b, "hash": h} for b, h in bands])
     if best is None:
         story_id = _new_story(conn, article_id, published)
         _set_story(conn, article_id, story_id, sig)
         return story_id
-    story_id = best[1]
+    story_id = best
     _set_story(conn, article_id, story_id, sig)
     refresh_story(conn, story_id)
     return story_id
+
+
+def _most_similar(sig: bytes, candidates: Iterable[tuple[bytes, T]], threshold: float) -> T | None:
+    """The story of the candidate ``(signature, story)`` most similar to ``sig`` at
+    ``threshold`` or above (the first of equals), or None."""
+    best: tuple[float, T] | None = None
+    for other, story in candidates:
+        score = similarity(sig, other)
+        if score >= threshold and (best is None or score > best[0]):
+            best = (score, story)
+    return None if best is None else best[1]
+
+
+# -- many new articles at once (kabar import) ----------------------------------------------
+
+#: Band pairs looked up per statement by :func:`place_batch` (two bound values each).
+_PAIRS_PER_LOOKUP = 2000
+_UNDATED = datetime.min.replace(tzinfo=UTC)
+
+
+@dataclass(frozen=True)
+class BatchArticle:
+    """A new article of a batch: its date, its MinHash (None: too short to compare) and the
+    key of the story it shares with other articles of the same import, if it carries one."""
+
+    published: datetime | None
+    signature: bytes | None
+    group: Hashable | None = None
+
+
+@dataclass
+class BatchStories:
+    """The stories of a batch (:func:`place_batch`), for :func:`write_batch`: each article's
+    story as ``(True, stored story id)`` or ``(False, n)`` for the batch's n-th new story, and
+    its band hashes."""
+
+    refs: list[tuple[bool, int]]
+    bands: list[list[tuple[int, int]]]
+    new_stories: int
+    # the stored story (or the batch's new story) of each group key met in the batch
+    groups: dict[Hashable, tuple[bool, int]] = field(default_factory=dict)
+
+
+def place_batch(
+    conn: Connection,
+    articles: Sequence[BatchArticle],
+    groups: Mapping[Hashable, int],
+    *,
+    threshold: float = STORY_THRESHOLD,
+) -> BatchStories:
+    """The story of each of ``articles`` (new, not yet inserted), in order, as :func:`assign`
+    would give them one after another: the story of the most similar article stored or
+    earlier in the batch, else a new one. An article with a ``group`` key joins that group's
+    story instead (``groups`` maps the keys met in earlier batches to their stored stories),
+    or starts a new one, without looking at similarity: the grouping it carries is kept.
+
+    The candidates of the whole batch are read with a few statements, not one per article.
+    No band locks are taken: the caller is the archive's only writer (it holds the writer
+    lock, as ``kabar import`` does)."""
+    _check(threshold)
+    bands = [band_hashes(a.signature, BANDS, ROWS) if a.signature is not None else [] for a in articles]
+    stored = _stored_candidates(
+        conn, {pair for a, own in zip(articles, bands, strict=True) if a.group is None for pair in own}
+    )
+    plan = BatchStories(refs=[], bands=bands, new_stories=0)
+    in_batch: dict[tuple[int, int], list[int]] = {}  # band pair -> earlier articles of the batch
+    for i, (article, own) in enumerate(zip(articles, bands, strict=True)):
+        ref: tuple[bool, int] | None = None
+        if article.group is not None:
+            if article.group in groups:
+                ref = (True, groups[article.group])
+            else:
+                ref = plan.groups.get(article.group)
+        elif article.signature is not None:
+            ref = _most_similar(article.signature, _batch_candidates(own, stored, in_batch, plan, articles), threshold)
+        if ref is None:
+            ref = (False, plan.new_stories)
+            plan.new_stories += 1
+        if article.group is not None:
+            plan.groups.setdefault(article.group, ref)
+        plan.refs.append(ref)
+        if article.signature is not None:
+            for pair in own:
+                in_batch.setdefault(pair, []).append(i)
+    return plan
+
+
+#: A stored candidate of :func:`place_batch`: article id, signature, story id.
+_Stored = tuple[int, bytes, int]
+
+
+def _stored_candidates(conn: Connection, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], list[_Stored]]:
+    """The stored articles with a story and a signature that have each band pair."""
+    matches: dict[tuple[int, int], list[int]] = {}
+    wanted = sorted(pairs)
+    for start in range(0, len(wanted), _PAIRS_PER_LOOKUP):
+        chunk = values(column("band", Integer), column("hash", BigInteger), name="wanted")
+        lookup = chunk.data(wanted[start : start + _PAIRS_PER_LOOKUP]).cte()
+        rows = conn.execute(
+            select(ArticleBand.article_id, ArticleBand.band, ArticleBand.hash).join(
+                lookup, and_(ArticleBand.band == lookup.c.band, ArticleBand.hash == lookup.c.hash)
+            )
+        )
+        for article_id, band, hash_ in rows:
+            matches.setdefault((band, hash_), []).append(article_id)
+    ids = sorted({i for found in matches.values() for i in found})
+    known: dict[int, _Stored] = {}
+    for start in range(0, len(ids), _PAIRS_PER_LOOKUP):
+        for article_id, minhash, story_id in conn.execute(
+            select(Article.id, Article.minhash, Article.story_id).where(
+                Article.id.in_(ids[start : start + _PAIRS_PER_LOOKUP]),
+                Article.story_id.is_not(None),
+                Article.minhash.is_not(None),
+            )
+        ):
+            assert minhash is not None and story_id is not None  # the statement asks for both
+            known[article_id] = (article_id, minhash, story_id)
+    return {pair: [known[i] for i in found if i in known] for pair, found in matches.items()}
+
+
+def _batch_candidates(
+    own: list[tuple[int, int]],
+    stored: Mapping[tuple[int, int], list[_Stored]],
+    in_batch: Mapping[tuple[int, int], list[int]],
+    plan: BatchStories,
+    articles: Sequence[BatchArticle],
+) -> list[tuple[bytes, tuple[bool, int]]]:
+    """``(signature, story)`` of the stored and earlier batch articles sharing a band with
+    ``own``: those sharing the most bands first (stored ones by id, then the batch's in
+    order), at most MAX_CANDIDATES, as :func:`_candidates` orders them."""
+    shared: dict[tuple[int, int], int] = {}  # (0, stored id) or (1, batch index) -> bands shared
+    rows: dict[int, _Stored] = {}
+    for pair in own:
+        for row in stored.get(pair, ()):
+            rows[row[0]] = row
+            shared[(0, row[0])] = shared.get((0, row[0]), 0) + 1
+        for index in in_batch.get(pair, ()):
+            shared[(1, index)] = shared.get((1, index), 0) + 1
+    ranked = sorted(shared, key=lambda key: (-shared[key], key))[:MAX_CANDIDATES]
+    found: list[tuple[bytes, tuple[bool, int]]] = []
+    for kind, key in ranked:
+        if kind == 0:
+            found.append((rows[key][1], (True, rows[key][2])))
+        else:
+            sig = articles[key].signature
+            assert sig is not None  # only articles with a signature have bands
+            found.append((sig, plan.refs[key]))
+    return found
+
+
+def new_batch_stories(conn: Connection, plan: BatchStories, articles: Sequence[BatchArticle]) -> list[int]:
+    """Insert the batch's new stories (their representatives follow in :func:`write_batch`,
+    once the articles exist); their ids, in order."""
+    earliest: list[datetime | None] = [None] * plan.new_stories
+    for (stored, n), article in zip(plan.refs, articles, strict=True):
+        if not stored and article.published is not None:
+            current = earliest[n]
+            earliest[n] = article.published if current is None else min(current, article.published)
+    if not plan.new_stories:
+        return []
+    now = utcnow()
+    rows = [{"representative_id": None, "first_published": first, "created_at": now} for first in earliest]
+    result = conn.execute(insert(_STORIES).returning(_STORIES.c.id, sort_by_parameter_order=True), rows)
+    return list(result.scalars())
+
+
+def story_ids(plan: BatchStories, new_ids: Sequence[int]) -> list[int]:
+    """The story id of each article of the batch."""
+    return [ref if stored else new_ids[ref] for stored, ref in plan.refs]
+
+
+def write_batch(
+    conn: Connection,
+    plan: BatchStories,
+    articles: Sequence[BatchArticle],
+    article_ids: Sequence[int],
+    new_ids: Sequence[int],
+) -> None:
+    """After the batch's articles are inserted (with their story ids and signatures): their
+    bands, the representatives of the new stories, and the stored stories they joined
+    refreshed."""
+    band_rows = [
+        {"article_id": article_id, "band": band, "hash": hash_}
+        for article_id, own in zip(article_ids, plan.bands, strict=True)
+        for band, hash_ in own
+    ]
+    if band_rows:
+        conn.execute(_INSERT_BANDS, band_rows)
+    firsts: dict[int, tuple[bool, datetime, int]] = {}  # as refresh_story picks: earliest, undated last
+    joined: set[int] = set()
+    for (stored, ref), article, article_id in zip(plan.refs, articles, article_ids, strict=True):
+        if stored:
+            joined.add(ref)
+            continue
+        rank = (article.published is None, article.published or _UNDATED, article_id)
+        if ref not in firsts or rank < firsts[ref]:
+            firsts[ref] = rank
+    if firsts:
+        conn.execute(
+            _SET_REPRESENTATIVE, [{"story": new_ids[n], "first": rank[2]} for n, rank in sorted(firsts.items())]
+        )
+    for story_id in sorted(joined):
+        refresh_story(conn, story_id)
 
 
 def detach(conn: Connection, article_id: int) -> None:

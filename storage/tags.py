@@ -65,12 +65,31 @@ def write_tags(conn: Connection, article_id: int, tags: Mapping[str, Any]) -> No
 def write_tag_rows(conn: Connection, article_id: int, tags: Mapping[str, Any]) -> None:
     """Insert the region and dimension rows of ``tags`` for an article that has none yet (the
     verdict columns are the caller's to write, see :func:`score_fields`)."""
+    insert_tag_rows(conn, [tag_rows(article_id, tags)])
+
+
+def tag_rows(article_id: int, tags: Mapping[str, Any]) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """The ``article_regions`` rows (regions and provinces, one per code) and the
+    ``article_dimensions`` rows of ``tags`` for one article."""
     areas = _unique_areas([*(tags.get("regions") or []), *(tags.get("provinces") or [])])
-    if areas:
-        conn.execute(_ADD_REGIONS, [{"article_id": article_id, **area} for area in areas])
     dimensions = sorted(set(tags.get("dimensions") or []))
+    return (
+        [{"article_id": article_id, **area} for area in areas],
+        [{"article_id": article_id, "dimension": d} for d in dimensions],
+    )
+
+
+def insert_tag_rows(conn: Connection, rows: Iterable[tuple[list[dict[str, Any]], list[dict[str, Any]]]]) -> None:
+    """Insert :func:`tag_rows` of several articles, one statement per table."""
+    areas: list[dict[str, Any]] = []
+    dimensions: list[dict[str, Any]] = []
+    for article_areas, article_dimensions in rows:
+        areas.extend(article_areas)
+        dimensions.extend(article_dimensions)
+    if areas:
+        conn.execute(_ADD_REGIONS, areas)
     if dimensions:
-        conn.execute(_ADD_DIMENSIONS, [{"article_id": article_id, "dimension": d} for d in dimensions])
+        conn.execute(_ADD_DIMENSIONS, dimensions)
 
 
 def read_tags(session: Session, article_ids: Iterable[int]) -> dict[int, dict[str, list]]:
