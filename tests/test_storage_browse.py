@@ -1,17 +1,24 @@
-"""The reads the web makes beside search (storage.browse, storage.tags.tags_of) on SQLite and
-PostgreSQL, and the one rule of what is visible, shared with search, counts and facets."""
+"""The reads the web makes beside search (storage.browse, storage.tags.tags_of, the overview's
+stories per month from storage.counts) on SQLite and PostgreSQL, and the one rule of what is
+visible, shared with search, counts and facets."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta, timezone
 
-from storage.browse import source_names, stories_per_month, visible_article, visible_story
+from storage.browse import source_names, visible_article, visible_story
+from storage.counts import counts
 from storage.query import SearchRequest, count, get_article, search
 from storage.tags import store_tags, tag_stats, tags_of
 from tests.support.articles import ARTICLES
 
 WIB = timezone(timedelta(hours=7))
 STORY_KEYS = {"id", "url", "title", "source", "published", "aliases"}
+
+
+def stories_per_month(engine, tz) -> dict[str, int]:
+    """What the overview charts (jobs.web.data.Facets): every story by month in ``tz``."""
+    return counts(engine, SearchRequest(), "month", tz=tz).counts
 
 
 def add_copy(archive, original: int, *, days: int = 1) -> tuple[int, int]:

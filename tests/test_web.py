@@ -202,7 +202,7 @@ def test_overview_counts_and_timeline_svg(demo):
     stats = demo.get("/api/stats").json()
     per_month = stats["stories_per_month"]
     assert sum(int(b.get("data-count")) for b in bars) == sum(per_month.values())
-    assert {b.get("data-month") for b in bars if b.get("data-count") != "0"} == set(per_month)
+    assert {b.get("data-key") for b in bars if b.get("data-count") != "0"} == set(per_month)
     assert all(float(b.get("height")) >= 0 for b in bars)
     regions = demo.get("/api/regions").json()
     names = [a.text for a in doc.cssselect("#regions td a")]
@@ -212,11 +212,25 @@ def test_overview_counts_and_timeline_svg(demo):
 
 def test_timeline_geometry():
     chart = timeline.build({"2023-11": 3, "2024-02": 6})
-    assert [b.month for b in chart.bars] == ["2023-11", "2023-12", "2024-01", "2024-02"]
+    assert [b.key for b in chart.bars] == ["2023-11", "2023-12", "2024-01", "2024-02"]
     assert [b.count for b in chart.bars] == [3, 0, 0, 6]
     tallest = max(chart.bars, key=lambda b: b.height)
-    assert tallest.month == "2024-02" and tallest.y + tallest.height == chart.baseline
+    assert tallest.key == "2024-02" and tallest.y + tallest.height == chart.baseline
     assert timeline.build({}) is None
+    # any period: ISO weeks across a year end, days across a month end, years
+    weeks = timeline.build({"2020-W52": 1, "2021-W02": 2}, "week")
+    assert [b.key for b in weeks.bars] == ["2020-W52", "2020-W53", "2021-W01", "2021-W02"]
+    days = timeline.build({"2024-02-28": 1, "2024-03-01": 1}, "day")
+    assert [b.key for b in days.bars] == ["2024-02-28", "2024-02-29", "2024-03-01"]
+    assert [b.key for b in timeline.build({"2019": 4, "2021": 1}, "year").bars] == ["2019", "2020", "2021"]
+
+
+def test_the_search_chart_reads_by_month_unless_the_matches_span_decades_or_weeks():
+    assert timeline.period_for({"2023-01": 5, "2024-06": 1}) == "month"
+    assert timeline.period_for({"2001-01": 5, "2024-06": 1}) == "year"
+    assert timeline.period_for({"2024-05": 5, "2024-06": 1}) == "day"
+    assert timeline.period_for({"2024-05": 5, "2024-07": 1}) == "month"
+    assert timeline.period_for({}) == "month"
 
 
 def test_runs_page_highlights_failures(hostile, demo):
@@ -268,6 +282,7 @@ def test_openapi_schema_is_served(demo):
     schema = demo.get("/openapi.json").json()
     assert {
         "/api/search",
+        "/api/counts",
         "/api/article/{article_id}",
         "/api/story/{story_id}",
         "/api/regions",
@@ -275,8 +290,22 @@ def test_openapi_schema_is_served(demo):
         "/api/runs",
         "/feed.atom",
     } <= set(schema["paths"])
-    names = {p["name"] for p in schema["paths"]["/api/search"]["get"]["parameters"]}
-    assert names >= {"q", "region", "province", "dimension", "source", "since", "until", "min_score", "page"}
+    search = {p["name"]: p for p in schema["paths"]["/api/search"]["get"]["parameters"]}
+    assert set(search) >= {"q", "region", "province", "dimension", "source", "since", "until", "min_score", "page"}
+    assert set(search) >= {"per_page", "sort", "all_copies"}
+    counts = {p["name"]: p for p in schema["paths"]["/api/counts"]["get"]["parameters"]}
+    assert set(counts) == set(search) - {"sort", "page", "per_page"} | {"by", "share"}
+    feed = {p["name"] for p in schema["paths"]["/feed.atom"]["get"]["parameters"]}
+    assert feed == set(search) - {"page", "per_page"}
+
+    def enum(parameter: dict) -> list[str]:
+        return next(s["enum"] for s in [parameter["schema"], *parameter["schema"].get("anyOf", [])] if "enum" in s)
+
+    assert enum(search["sort"]) == ["relevance", "newest", "oldest"]
+    assert enum(counts["by"]) == ["day", "week", "month", "year", "source", "region", "province", "dimension"]
+    response = schema["paths"]["/api/counts"]["get"]["responses"]["200"]["content"]["application/json"]["schema"]
+    fields = schema["components"]["schemas"][response["$ref"].rsplit("/", 1)[1]]["properties"]
+    assert set(fields) == {"query", "by", "total", "counts", "undated", "all", "share"}
 
 
 # -- HEAD and the public base URL ---------------------------------------------------------
@@ -522,6 +551,9 @@ BAD = [
     ({"min_score": "nan"}, "min_score"),
     ({"min_score": "tinggi"}, "min_score"),
     ({"dimension": "<script>"}, "dimension"),
+    ({"sort": "best"}, "sort"),
+    ({"sort": ["newest", "oldest"]}, "sort"),
+    ({"all_copies": "perhaps"}, "all_copies"),
     ({"q": ["a", "b"]}, "once"),
 ]
 ODD = [

@@ -7,9 +7,9 @@ from __future__ import annotations
 import logging
 import re
 from importlib import resources
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from fastapi import FastAPI, Path, Query, Request
+from fastapi import Depends, FastAPI, Path, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from jinja2 import Environment, PackageLoader, select_autoescape
@@ -21,13 +21,15 @@ from jobs import output
 from jobs.filters import DIMENSION_CHOICES
 from jobs.web import data, feed, original, timeline
 from jobs.web.head import HeadAsGet
-from jobs.web.models import ArticleOut, SearchOut, StoryOut
-from jobs.web.params import BadQuery, SearchParams, from_query
+from jobs.web.models import ArticleOut, CountsOut, SearchOut, StoryOut
+from jobs.web.params import BadQuery, SearchParams, from_query, to_request
 from jobs.web.security import BasicAuth, SecurityHeaders
 from storage.browse import visible_article, visible_story
 from storage.checks import latest_checks
+from storage.counts import counts
 from storage.errors import QueryError, StorageError
 from storage.query import list_runs, stats
+from storage.request import BY, PERIODS, SORTS
 from storage.warc import read_response
 
 logger = logging.getLogger(__name__)
@@ -36,6 +38,7 @@ logger = logging.getLogger(__name__)
 ArticleId = Annotated[int, Path(ge=1, le=2**31 - 1, description="article id")]
 StoryId = Annotated[int, Path(ge=1, le=2**31 - 1, description="story id")]
 FEED_ENTRIES = 50
+_ONE = {"stories": "story", "articles": "article"}
 RUNS_SHOWN = 100
 _BAD_REQUEST = {
     400: {
@@ -65,6 +68,16 @@ def safe_href(url: str | None) -> str | None:
     return url if re.match(r"https?://", url, re.I) else None
 
 
+def thousands(n: int) -> str:
+    """1234 → '1,234'."""
+    return f"{n:,}"
+
+
+def counted(n: int, what: str = "stories") -> str:
+    """A number of stories or articles: '1 story', '1,234 articles'."""
+    return f"{n:,} {_ONE[what] if n == 1 else what}"
+
+
 def _environment() -> Environment:
     env = Environment(
         loader=PackageLoader("jobs.web", "templates"),
@@ -72,9 +85,32 @@ def _environment() -> Environment:
         trim_blocks=True,
         lstrip_blocks=True,
     )
-    env.filters.update(human=output.human, iso=output.iso, marked=marked, safe_href=safe_href)
+    env.filters.update(
+        human=output.human, iso=output.iso, marked=marked, safe_href=safe_href, thousands=thousands, counted=counted
+    )
     env.globals.update(dimensions=DIMENSION_CHOICES)
     return env
+
+
+def _search_parameters(
+    q: str = Query("", description='search query: words, "a phrase", OR, -exclude (Indonesian stemming)'),
+    region: list[str] = Query([], description='kabupaten/kota by name or BPS code, e.g. "Musi Banyuasin" or 16.06'),
+    province: list[str] = Query([], description='province by name or BPS code, e.g. "Sumatera Selatan" or 16'),
+    dimension: list[str] = Query([], description="smart-city dimension: " + ", ".join(DIMENSION_CHOICES)),
+    source: list[str] = Query([], description="source name"),
+    since: str = Query("", description="YYYY-MM-DD (midnight WIB) or ISO 8601 datetime, inclusive"),
+    until: str = Query("", description="YYYY-MM-DD (that whole day, WIB) or ISO 8601 datetime"),
+    min_score: str = Query("", description="minimum smart-city score"),
+    all_copies: bool = Query(False, description="every matching article, not one per story"),
+) -> None:
+    """The search parameters of /api/search, /api/counts and /feed.atom, declared once for the
+    schema and FastAPI's checks; params.from_query reads them."""
+
+
+def _sort_parameter(
+    sort: Literal[SORTS] | None = Query(None, description="order of the hits; default relevance, newest without words"),
+) -> None:
+    """The sort parameter of /api/search and /feed.atom (for the schema; from_query reads it)."""
 
 
 def _params(request: Request, **kwargs: Any) -> SearchParams:
@@ -159,9 +195,10 @@ def create_app(
             return page(request, "search.html", 400, params=SearchParams(), error=str(exc), result=None, facets=facet)
         try:
             result = data.search_page(engine, params)
+            counted = data.match_counts(engine, params) if params.q or params.filtered else None
         except (BadQuery, QueryError) as exc:
             return page(request, "search.html", 400, params=params, error=str(exc), result=None, facets=facet)
-        return page(request, "search.html", params=params, error=None, result=result, facets=facet)
+        return page(request, "search.html", params=params, error=None, result=result, facets=facet, counted=counted)
 
     @app.get("/article/{article_id}", response_class=HTMLResponse, include_in_schema=False)
     def article_page(request: Request, article_id: ArticleId):
@@ -201,7 +238,7 @@ def create_app(
     @app.get("/overview", response_class=HTMLResponse, include_in_schema=False)
     def overview_page(request: Request):
         facet = facets.get()
-        chart = timeline.build(facet["stories_per_month"])
+        chart = timeline.build(facet["stories_per_month"], "month")
         unhealthy = [c for c in latest_checks(engine).values() if c["status"] != "ok"]
         return page(
             request,
@@ -227,25 +264,17 @@ def create_app(
             **_BAD_REQUEST,
             200: {"content": {"application/atom+xml": {}}, "description": "Atom 1.0 feed of the search"},
         },
+        dependencies=[Depends(_search_parameters), Depends(_sort_parameter)],
     )
-    def atom_feed(
-        request: Request,
-        q: str = Query("", description='search query: words, "a phrase", OR, -exclude'),
-        region: list[str] = Query([]),
-        province: list[str] = Query([]),
-        dimension: list[str] = Query([]),
-        source: list[str] = Query([]),
-        since: str = Query(""),
-        until: str = Query(""),
-        min_score: str = Query(""),
-    ):
-        """The stories of a search (the same parameters as /api/search), newest first, as Atom."""
+    def atom_feed(request: Request):
+        """The first FEED_ENTRIES hits of a search (the same parameters as /api/search), newest
+        first, as Atom, with the exact total in opensearch:totalResults."""
         params = _params(request, per_page=FEED_ENTRIES)
         params.page = 1
         result = data.search_page(engine, params)
         base = public(request)
-        query = params.query_string()
-        label = " · ".join(v for _, v in params.items()) or "newest stories"
+        query = params.query_string(paging=False)
+        label = " · ".join(([params.q] if params.q else []) + [v for _, v in params.filters()]) or "newest stories"
         body = feed.atom(
             feed_id=f"{base}feed.atom" + (f"?{query}" if query else ""),
             title=f"kabar: {label}",
@@ -253,29 +282,50 @@ def create_app(
             html_url=f"{base}" + (f"?{query}" if query else ""),
             base_url=base,
             results=result["results"],
+            total=result["total"],
         )
         return Response(body, media_type="application/atom+xml; charset=utf-8")
 
     # -- JSON API -------------------------------------------------------------------------
 
-    @app.get("/api/search", tags=["api"], response_model=SearchOut, responses=_BAD_REQUEST)
+    @app.get(
+        "/api/search",
+        tags=["api"],
+        response_model=SearchOut,
+        responses=_BAD_REQUEST,
+        dependencies=[Depends(_search_parameters), Depends(_sort_parameter)],
+    )
     def api_search(
         request: Request,
-        q: str = Query("", description='search query: words, "a phrase", OR, -exclude (Indonesian stemming)'),
-        region: list[str] = Query([], description='kabupaten/kota by name or BPS code, e.g. "Musi Banyuasin" or 16.06'),
-        province: list[str] = Query([], description='province by name or BPS code, e.g. "Sumatera Selatan" or 16'),
-        dimension: list[str] = Query([], description="smart-city dimension: " + ", ".join(DIMENSION_CHOICES)),
-        source: list[str] = Query([], description="source name"),
-        since: str = Query("", description="YYYY-MM-DD (midnight WIB) or ISO 8601 datetime, inclusive"),
-        until: str = Query("", description="YYYY-MM-DD (that whole day, WIB) or ISO 8601 datetime"),
-        min_score: str = Query("", description="minimum smart-city score"),
         page: str = Query("1", description="page number, from 1"),
         per_page: str = Query("20", description="hits per page, 1-100"),
     ):
-        """Stories matching the search, one hit per story with the other outlets in also_in."""
+        """Stories matching the search, one hit per story with the other outlets in also_in
+        (every matching article with all_copies); total is exact."""
         params = _params(request)
         result = data.search_page(engine, params)
         return JSONResponse(output.jsonable({"query": dict(params.items(page=params.page)), **result}))
+
+    @app.get(
+        "/api/counts",
+        tags=["api"],
+        response_model=CountsOut,
+        responses=_BAD_REQUEST,
+        dependencies=[Depends(_search_parameters)],
+    )
+    def api_counts(
+        request: Request,
+        by: Literal[BY] = Query("month", description="a period (in WIB; ISO weeks) or a facet"),
+        share: bool = Query(False, description="periods only: also every story per period (all) and counts/all"),
+    ):
+        """Exact counts of the stories matching the search (articles with all_copies) by
+        period or facet, as `kabar count --format json`: periods in time order with the
+        undated apart, facet values largest first."""
+        if share and by not in PERIODS:
+            raise BadQuery("share is for counts over time: by day, week, month or year")
+        params = _params(request)
+        found = counts(engine, to_request(params), by, tz=output.display_zone(), share=share)
+        return JSONResponse(data.count_record(params.q, found, share=share))
 
     @app.get("/api/article/{article_id}", tags=["api"], response_model=ArticleOut, responses=_NOT_FOUND)
     def api_article(request: Request, article_id: ArticleId):

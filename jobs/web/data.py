@@ -1,6 +1,7 @@
-"""What the pages and the API show, read through storage (query, tags, browse): search hits
-shaped for the templates and the JSON API, and the facet lists, cached so that a page load
-does not count the whole archive."""
+"""What the pages and the API show, read through storage (query, counts, tags, browse): search
+hits shaped for the templates and the JSON API, the search page's counts over time and per
+facet, and the archive's facet lists, cached so that a page load does not count the whole
+archive."""
 
 from __future__ import annotations
 
@@ -12,12 +13,18 @@ from typing import Any
 from sqlalchemy import Engine
 
 from jobs.output import display_zone
+from jobs.web import timeline
 from jobs.web.params import SearchParams, to_request
-from storage.browse import source_names, stories_per_month
+from storage.browse import source_names
+from storage.counts import Counts, counts
 from storage.query import count, search
+from storage.request import PERIODS, SearchRequest
 from storage.tags import tag_stats, tags_of
 
 FACETS_TTL = 60.0  # seconds the overview counts and filter choices are reused
+#: the facets beside the search page's filters, and how many values of each it shows
+PAGE_FACETS = ("source", "region", "dimension")
+FACET_VALUES = 10
 
 
 def search_page(engine: Engine, params: SearchParams) -> dict[str, Any]:
@@ -36,6 +43,31 @@ def search_page(engine: Engine, params: SearchParams) -> dict[str, Any]:
     return {"total": total, "page": params.page, "per_page": params.per_page, "pages": pages, "results": results}
 
 
+def match_counts(engine: Engine, params: SearchParams) -> dict[str, Any]:
+    """The search page's counts of every match of ``params``: ``chart`` (a timeline.Timeline
+    by the period timeline.period_for chooses, or None), ``undated`` and ``facets`` (the
+    FACET_VALUES largest values of each of PAGE_FACETS, as ``[(value, count)]``)."""
+    req = to_request(params)
+    zone = display_zone()
+    months = counts(engine, req, "month", tz=zone)
+    by = timeline.period_for(months.counts)
+    per_period = months if by == "month" else counts(engine, req, by, tz=zone)
+    facets = {key: list(counts(engine, req, key).counts.items())[:FACET_VALUES] for key in PAGE_FACETS}
+    return {"chart": timeline.build(per_period.counts, by), "undated": months.undated, "facets": facets}
+
+
+def count_record(query: str, found: Counts, *, share: bool = False) -> dict[str, Any]:
+    """/api/counts' answer, the record of ``kabar count --format json``: query, by, total and
+    counts, undated for periods, and with ``share`` all and share."""
+    record: dict[str, Any] = {"query": query, "by": found.by, "total": found.total, "counts": found.counts}
+    if found.by in PERIODS:
+        record["undated"] = found.undated
+    if share:
+        record["all"] = found.all
+        record["share"] = found.shares()
+    return record
+
+
 class Facets:
     """tag_stats, stories per month and the source names, recomputed at most every
     FACETS_TTL seconds."""
@@ -52,7 +84,7 @@ class Facets:
                 zone = display_zone()
                 self._value = {
                     **tag_stats(self.engine, zone),
-                    "stories_per_month": stories_per_month(self.engine, zone),
+                    "stories_per_month": counts(self.engine, SearchRequest(), "month", tz=zone).counts,
                     "sources": source_names(self.engine),
                 }
                 self._at = time.monotonic()

@@ -1,4 +1,5 @@
-"""Atom 1.0 (RFC 4287) documents for a search: one entry per story hit."""
+"""Atom 1.0 (RFC 4287) documents for a search: one entry per story hit, and the exact number
+of hits as OpenSearch 1.1's totalResults."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from xml.etree import ElementTree as ET
 from jobs.output import iso, plain
 
 ATOM = "http://www.w3.org/2005/Atom"
+OPENSEARCH = "http://a9.com/-/spec/opensearch/1.1/"
 # characters XML 1.0 does not allow, which scraped text sometimes carries
 _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -26,11 +28,20 @@ def _sub(parent: ET.Element, tag: str, text: Any = None, **attrs: str) -> ET.Ele
 
 
 def atom(
-    *, feed_id: str, title: str, self_url: str, html_url: str, base_url: str, results: list[dict[str, Any]]
+    *,
+    feed_id: str,
+    title: str,
+    self_url: str,
+    html_url: str,
+    base_url: str,
+    results: list[dict[str, Any]],
+    total: int,
 ) -> bytes:
-    """The feed document. ``results`` are search hits with regions and dimensions;
-    ``base_url`` (ending in "/") starts the address of each entry's article page."""
+    """The feed document. ``results`` are search hits with regions and dimensions, ``total``
+    the number of hits of the whole search; ``base_url`` (ending in "/") starts the address
+    of each entry's article page."""
     ET.register_namespace("", ATOM)
+    ET.register_namespace("opensearch", OPENSEARCH)
     feed = ET.Element(f"{{{ATOM}}}feed")
     _sub(feed, "id", feed_id)
     _sub(feed, "title", title)
@@ -42,6 +53,7 @@ def atom(
     author = _sub(feed, "author")
     _sub(author, "name", "kabar")
     _sub(feed, "generator", "kabar")
+    ET.SubElement(feed, f"{{{OPENSEARCH}}}totalResults").text = str(total)
     ordered = sorted(results, key=lambda r: r.get("published") or updated, reverse=True)
     for hit in ordered:
         entry = _sub(feed, "entry")

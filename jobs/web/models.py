@@ -77,3 +77,15 @@ class ArticleOut(BaseModel):
     provinces: list[Area]
     story: StoryOut | None
     original: str | None  # the sandboxed archived original on this server
+
+
+class CountsOut(BaseModel):
+    """The matches of a search by one key, as ``kabar count --format json`` gives them."""
+
+    query: str
+    by: str
+    total: int  # stories, or articles with all_copies
+    counts: dict[str, int]  # periods in time order, facet values largest first
+    undated: int | None = None  # periods only: matches without a publication date
+    all: dict[str, int] | None = None  # share only: every match without the query, per period
+    share: dict[str, float] | None = None  # share only: counts / all, per period

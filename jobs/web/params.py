@@ -1,25 +1,29 @@
 """Search parameters of the web (``/``, ``/api/search``, ``/feed.atom``), checked once.
 
 Names are the CLI flags (DESIGN.md "Contracts"): q, region, province, dimension, source,
-since, until, min_score, page. Anything a user can get wrong becomes a :class:`BadQuery`
+since, until, min_score, sort, all_copies, page, per_page. Anything a user can get wrong becomes a :class:`BadQuery`
 with one clear sentence (a 400 in the API, a message on the page).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from urllib.parse import urlencode
 
 from jobs import filters
 from storage.errors import QueryError
-from storage.query import SearchRequest
 from storage.querylang import MAX_QUERY_CHARS, parse_query
+from storage.request import SORTS, SearchRequest
 
 PER_PAGE = 20
 MAX_PER_PAGE = 100
 MAX_PAGE = 10_000
 MAX_VALUES = 20  # repeated filters (region=...&region=...)
 MAX_VALUE_CHARS = 200
+FILTERS = ("region", "province", "dimension", "source", "since", "until", "min_score")
+# what pydantic (the API's bool parameters) reads as true or false
+_TRUE = ("1", "true", "t", "yes", "y", "on")
+_FALSE = ("", "0", "false", "f", "no", "n", "off")
 
 
 class BadQuery(ValueError):
@@ -36,30 +40,52 @@ class SearchParams:
     since: str = ""
     until: str = ""
     min_score: str = ""
+    sort: str = ""  # one of SORTS; empty: relevance for a text query, else newest
+    all_copies: bool = False
     page: int = 1
     per_page: int = PER_PAGE
 
-    def items(self, page: int | None = None) -> list[tuple[str, str]]:
-        """The non-empty parameters as (name, value) pairs, page last (omitted when 1)."""
+    def filters(self) -> list[tuple[str, str]]:
+        """The filters given (everything that narrows the search but the query) as (name, value)."""
         pairs: list[tuple[str, str]] = []
-        if self.q:
-            pairs.append(("q", self.q))
-        for name in ("region", "province", "dimension", "source"):
-            pairs += [(name, v) for v in getattr(self, name)]
-        for name in ("since", "until", "min_score"):
-            if getattr(self, name):
-                pairs.append((name, getattr(self, name)))
-        page = self.page if page is None else page
-        if page != 1:
-            pairs.append(("page", str(page)))
+        for name in FILTERS:
+            value = getattr(self, name)
+            if isinstance(value, list):
+                pairs += [(name, v) for v in value]
+            elif value:
+                pairs.append((name, value))
         return pairs
 
-    def query_string(self, page: int | None = None) -> str:
-        return urlencode(self.items(page))
+    def items(self, page: int | None = None, *, paging: bool = True) -> list[tuple[str, str]]:
+        """The parameters that differ from the defaults as (name, value) pairs: q, the filters,
+        sort, all_copies, then with ``paging`` per_page and page (``page`` instead of this one)."""
+        pairs = [("q", self.q)] if self.q else []
+        pairs += self.filters()
+        if self.sort:
+            pairs.append(("sort", self.sort))
+        if self.all_copies:
+            pairs.append(("all_copies", "true"))
+        if paging:
+            if self.per_page != PER_PAGE:
+                pairs.append(("per_page", str(self.per_page)))
+            page = self.page if page is None else page
+            if page != 1:
+                pairs.append(("page", str(page)))
+        return pairs
+
+    def query_string(self, page: int | None = None, *, paging: bool = True) -> str:
+        return urlencode(self.items(page, paging=paging))
+
+    def toggled(self, name: str, value: str) -> str:
+        """The query string of the first page of this search with ``value`` added to the
+        filter ``name``, or taken out when it is there already."""
+        values: list[str] = getattr(self, name)
+        changed = [v for v in values if v != value] if value in values else [*values, value]
+        return replace(self, **{name: changed}).query_string(1)
 
     @property
     def filtered(self) -> bool:
-        return any(name != "q" for name, _ in self.items(page=1))
+        return bool(self.filters())
 
 
 def _one(values: list[str], name: str) -> str:
@@ -87,6 +113,10 @@ def from_query(multi: dict[str, list[str]], *, per_page: int | None = None) -> S
         raise BadQuery(str(exc)) from None
     for name in ("since", "until", "min_score"):
         setattr(params, name, _one(multi.get(name, []), name)[:MAX_VALUE_CHARS])
+    params.sort = _one(multi.get("sort", []), "sort")
+    if params.sort and params.sort not in SORTS:
+        raise BadQuery(f"sort must be one of {', '.join(SORTS)}, not {params.sort[:50]!r}")
+    params.all_copies = _bool(_one(multi.get("all_copies", []), "all_copies"), "all_copies")
     params.page = _int(_one(multi.get("page", []), "page") or "1", "page", 1, MAX_PAGE)
     params.per_page = per_page or _int(
         _one(multi.get("per_page", []), "per_page") or str(PER_PAGE), "per_page", 1, MAX_PER_PAGE
@@ -102,6 +132,14 @@ def _int(text: str, name: str, low: int, high: int) -> int:
     if not low <= value <= high:
         raise BadQuery(f"{name} must be between {low} and {high}")
     return value
+
+
+def _bool(text: str, name: str) -> bool:
+    if text.lower() in _TRUE:
+        return True
+    if text.lower() in _FALSE:
+        return False
+    raise BadQuery(f"{name} must be true or false, not {text[:50]!r}")
 
 
 def _read(name: str, read, text: str):
@@ -137,4 +175,6 @@ def to_request(params: SearchParams) -> SearchRequest:
         provinces=provinces,
         dimensions=params.dimension,
         min_score=min_score,
+        group_stories=not params.all_copies,
+        sort=params.sort or None,
     )

@@ -1,20 +1,28 @@
-"""The overview timeline: stories per month as an inline SVG bar chart, drawn on the server.
+"""Counts per period (day, ISO week, month or year) as an inline SVG bar chart, drawn on the
+server: the overview's stories per month and the search page's matches over time.
 
-Pure code: month counts in, the geometry of bars, ticks and labels out; the template only
-writes the numbers into SVG elements (autoescaped like everything else).
+Pure code: period counts in (keys as storage.counts gives them), the geometry of bars, ticks
+and labels out; the template (timeline.html) only writes the numbers into SVG elements,
+autoescaped like everything else.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date, timedelta
 
 WIDTH, HEIGHT = 800, 220
 LEFT, RIGHT, TOP, BOTTOM = 40, 10, 10, 40
+LABELS = 8  # about this many labels along the time axis
+# The search page charts matches by month, by year when they span more than YEARS_AFTER
+# months (bars thinner than about 6 px) and by day when they fall within DAYS_UP_TO months.
+YEARS_AFTER = 120
+DAYS_UP_TO = 2
 
 
 @dataclass(frozen=True)
 class Bar:
-    month: str  # YYYY-MM
+    key: str  # the period: YYYY-MM-DD, YYYY-Www (ISO week), YYYY-MM or YYYY
     count: int
     x: float
     y: float
@@ -24,6 +32,7 @@ class Bar:
 
 @dataclass(frozen=True)
 class Timeline:
+    by: str  # day, week, month or year
     width: int
     height: int
     bars: list[Bar]
@@ -34,14 +43,47 @@ class Timeline:
     total: int
 
 
-def _months(first: str, last: str) -> list[str]:
-    year, month = map(int, first.split("-"))
-    end = tuple(map(int, last.split("-")))
-    out = []
-    while (year, month) <= end:
-        out.append(f"{year:04d}-{month:02d}")
-        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+def _next(key: str, by: str) -> str:
+    """The period after ``key``."""
+    if by == "year":
+        return f"{int(key) + 1:04d}"
+    if by == "month":
+        year, month = map(int, key.split("-"))
+        return f"{year + 1:04d}-01" if month == 12 else f"{year:04d}-{month + 1:02d}"
+    if by == "week":
+        year, week = key.split("-W")
+        iso_year, iso_week, _ = (date.fromisocalendar(int(year), int(week), 1) + timedelta(days=7)).isocalendar()
+        return f"{iso_year:04d}-W{iso_week:02d}"
+    return (date.fromisoformat(key) + timedelta(days=1)).isoformat()
+
+
+def periods(first: str, last: str, by: str) -> list[str]:
+    """Every period from ``first`` to ``last``, both included (the keys sort as text)."""
+    out = [first]
+    while out[-1] < last:
+        out.append(_next(out[-1], by))
     return out
+
+
+def period_for(months: dict[str, int]) -> str:
+    """The period a chart of matches reads best in, from their counts by month: month, year
+    when they span more than YEARS_AFTER months, day when they span at most DAYS_UP_TO."""
+    dated = [m for m, n in months.items() if n > 0]
+    if not dated:
+        return "month"
+    span = len(periods(min(dated), max(dated), "month"))
+    if span > YEARS_AFTER:
+        return "year"
+    return "day" if span <= DAYS_UP_TO else "month"
+
+
+def _labels(keys: list[str], by: str, slot: float) -> list[tuple[str, float]]:
+    """About LABELS labels under the bars; months of a long span are labelled by year, on
+    their Januaries."""
+    every = max(1, -(-len(keys) // LABELS))
+    if by == "month" and len(keys) > 24:
+        return [(key[:4], round(LEFT + (i + 0.5) * slot, 2)) for i, key in enumerate(keys) if key.endswith("-01")]
+    return [(key, round(LEFT + (i + 0.5) * slot, 2)) for i, key in enumerate(keys) if i % every == 0]
 
 
 def _nice_max(value: int) -> int:
@@ -51,24 +93,24 @@ def _nice_max(value: int) -> int:
     return -(-value // 10_000) * 10_000
 
 
-def build(counts: dict[str, int], *, width: int = WIDTH, height: int = HEIGHT) -> Timeline | None:
-    """Bars for every month from the first to the last with stories (empty months are zero);
-    None without any dated story."""
-    counts = {m: n for m, n in counts.items() if n > 0}
+def build(counts: dict[str, int], by: str = "month", *, width: int = WIDTH, height: int = HEIGHT) -> Timeline | None:
+    """Bars for every period (``by``) from the first to the last with a count (empty periods
+    are zero); None when nothing is counted."""
+    counts = {key: n for key, n in counts.items() if n > 0}
     if not counts:
         return None
-    months = _months(min(counts), max(counts))
+    keys = periods(min(counts), max(counts), by)
     peak = _nice_max(max(counts.values()))
     plot_w, plot_h = width - LEFT - RIGHT, height - TOP - BOTTOM
-    slot = plot_w / len(months)
+    slot = plot_w / len(keys)
     gap = min(2.0, slot * 0.2)
     bars = []
-    for i, month in enumerate(months):
-        n = counts.get(month, 0)
+    for i, key in enumerate(keys):
+        n = counts.get(key, 0)
         h = plot_h * n / peak
         bars.append(
             Bar(
-                month,
+                key,
                 n,
                 round(LEFT + i * slot + gap / 2, 2),
                 round(TOP + plot_h - h, 2),
@@ -77,13 +119,5 @@ def build(counts: dict[str, int], *, width: int = WIDTH, height: int = HEIGHT) -
             )
         )
     ticks = [(peak * k // 4, round(TOP + plot_h - plot_h * k / 4, 2)) for k in range(5)]
-    # about eight labels along the axis, always on a January when the span is long
-    every = max(1, -(-len(months) // 8))
-    if len(months) > 24:
-        every = max(12, -(-every // 12) * 12)
-    labels = [
-        (month if every < 12 else month[:4], round(LEFT + (i + 0.5) * slot, 2))
-        for i, month in enumerate(months)
-        if (i % every == 0 if every < 12 else month.endswith("-01")) or len(months) == 1
-    ]
-    return Timeline(width, height, bars, ticks, labels, TOP + plot_h, LEFT, sum(counts.values()))
+    labels = _labels(keys, by, slot)
+    return Timeline(by, width, height, bars, ticks, labels, TOP + plot_h, LEFT, sum(counts.values()))
