@@ -1,8 +1,8 @@
 """End to end in a real headless Chromium (Debian's /usr/bin/chromium driven by Playwright):
 ``kabar serve`` runs as a child process on a free loopback port over the crawled example
-sites (plus one hostile and one hidden article); the browser searches, filters by region,
-opens a story, follows "also in", opens the archived original, checks the timeline SVG and
-that no injected script runs. A screenshot of the page is saved when a step fails
+sites (plus one hostile and one hidden article); the browser searches, follows a facet, sorts,
+filters by region, opens a story, follows "also in", opens the archived original, checks the
+timeline SVG and that no injected script runs. A screenshot of the page is saved when a step fails
 (``KABAR_SCREENSHOT_DIR``, default the test's tmp_path). Skipped without chromium unless
 ``KABAR_REQUIRE_SERVICES=1``."""
 
@@ -162,6 +162,25 @@ def test_search_filter_story_original_and_timeline_in_chromium(browser_page, ser
         assert hits.count() > 0
         assert page.locator("li.hit .snippet mark").count() > 0
         assert "WIB" in hits.first.locator("time").inner_text()
+
+    with step(page, "chart-facets-sort"):
+        box = page.locator("svg#matches-timeline").bounding_box()
+        assert box and box["width"] > 300 and box["height"] > 50
+        assert page.locator("svg#matches-timeline rect.bar").count() > 0
+        assert page.locator("#total").inner_text().endswith(("stories", "story"))
+        source = page.locator("#facet-source a").first
+        name = source.inner_text()
+        source.click()
+        page.wait_for_url("**source=*")
+        assert parse_qs(urlsplit(page.url).query)["source"] == [name]
+        assert {t.strip() for t in page.locator("li.hit .outlet").all_inner_texts()} <= {name}
+        page.select_option("#sort", "oldest")
+        page.click("form.search button[type=submit]")
+        page.wait_for_url("**sort=oldest*")
+        times = page.locator("li.hit time").evaluate_all("els => els.map(e => e.getAttribute('datetime'))")
+        dated = [t for t in times if t]
+        assert dated == sorted(dated)
+        page.goto(base + "/?q=" + "masterplan+smart+city")
 
     with step(page, "filter-by-region"):
         page.select_option("#region", "Ogan Komering Ilir")

@@ -196,7 +196,7 @@ def test_search_page_shows_the_exact_total_a_chart_and_facets(web):
     )
 
 
-def test_a_short_span_is_charted_by_day_and_a_bare_page_has_no_chart(web):
+def test_a_short_span_is_charted_by_day_and_a_bare_or_empty_page_has_no_chart(web):
     doc = lxml.html.document_fromstring(
         web.get("/", params={"q": RARE, "since": "2024-01-01", "until": "2024-02-15"}).text
     )
@@ -209,6 +209,9 @@ def test_a_short_span_is_charted_by_day_and_a_bare_page_has_no_chart(web):
     bare = lxml.html.document_fromstring(web.get("/").text)
     assert not bare.xpath("//svg") and not bare.cssselect("#facets")
     assert bare.cssselect("#total")[0].text_content() == f"{stories(matching(ARTICLES)):,} stories"
+    nothing = lxml.html.document_fromstring(web.get("/", params={"q": "tidakadasamasekali"}).text)
+    assert not nothing.xpath("//svg") and not nothing.cssselect("#facets")
+    assert nothing.cssselect("#total")[0].text_content() == "No stories"
 
 
 def test_paging_links_keep_per_page_and_sort(web):

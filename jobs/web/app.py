@@ -195,7 +195,8 @@ def create_app(
             return page(request, "search.html", 400, params=SearchParams(), error=str(exc), result=None, facets=facet)
         try:
             result = data.search_page(engine, params)
-            counted = data.match_counts(engine, params) if params.q or params.filtered else None
+            narrowed = (params.q or params.filtered) and result["total"]
+            counted = data.match_counts(engine, params) if narrowed else None
         except (BadQuery, QueryError) as exc:
             return page(request, "search.html", 400, params=params, error=str(exc), result=None, facets=facet)
         return page(request, "search.html", params=params, error=None, result=result, facets=facet, counted=counted)
