@@ -38,7 +38,6 @@ logger = logging.getLogger(__name__)
 ArticleId = Annotated[int, Path(ge=1, le=2**31 - 1, description="article id")]
 StoryId = Annotated[int, Path(ge=1, le=2**31 - 1, description="story id")]
 FEED_ENTRIES = 50
-_ONE = {"stories": "story", "articles": "article"}
 RUNS_SHOWN = 100
 _BAD_REQUEST = {
     400: {
@@ -71,6 +70,9 @@ def safe_href(url: str | None) -> str | None:
 def thousands(n: int) -> str:
     """1234 → '1,234'."""
     return f"{n:,}"
+
+
+_ONE = {"stories": "story", "articles": "article"}
 
 
 def counted(n: int, what: str = "stories") -> str:
@@ -268,8 +270,8 @@ def create_app(
         dependencies=[Depends(_search_parameters), Depends(_sort_parameter)],
     )
     def atom_feed(request: Request):
-        """The first FEED_ENTRIES hits of a search (the same parameters as /api/search), newest
-        first, as Atom, with the exact total in opensearch:totalResults."""
+        """The first 50 hits of a search (the parameters of /api/search but page and per_page),
+        shown newest first, as Atom, with the exact total in opensearch:totalResults."""
         params = _params(request, per_page=FEED_ENTRIES)
         params.page = 1
         result = data.search_page(engine, params)
