@@ -44,10 +44,22 @@ class Counts:
     undated: int = 0
     # with share: every story (article) of each period under the same filters without the query
     all: dict[str, int] = field(default_factory=dict)
+    share: bool = False
 
     def shares(self) -> dict[str, float]:
         """Each period's count as a share of ``all`` in that period (0 where nothing was published)."""
         return {key: (n / self.all[key] if self.all.get(key) else 0.0) for key, n in self.counts.items()}
+
+    def record(self, query: str) -> dict[str, Any]:
+        """The answer of ``kabar count --format json`` and ``/api/counts``: query, by, total and
+        counts, ``undated`` for periods, and with share ``all`` and ``share``."""
+        record: dict[str, Any] = {"query": query, "by": self.by, "total": self.total, "counts": self.counts}
+        if self.by in PERIODS:
+            record["undated"] = self.undated
+        if self.share:
+            record["all"] = self.all
+            record["share"] = self.shares()
+        return record
 
 
 def counts(engine: Engine, req: SearchRequest, by: str, *, tz: tzinfo = UTC, share: bool = False) -> Counts:
@@ -64,6 +76,7 @@ def counts(engine: Engine, req: SearchRequest, by: str, *, tz: tzinfo = UTC, sha
         found = _periods(engine, req, by, tz)
         if share:
             found.all = _periods(engine, replace(req, query=""), by, tz).counts
+            found.share = True
         return found
     return _facet(engine, req, by)
 

@@ -244,12 +244,7 @@ def cmd_count(args: argparse.Namespace) -> int:
         raise UsageError("--share is for counts over time: --by day, week, month or year")
     engine = engine_for(paths_of(args))
     found = counts(engine, request, args.by, tz=output.display_zone(), share=args.share)
-    record: dict[str, Any] = {"query": args.query, "by": args.by, "total": found.total, "counts": found.counts}
-    if args.by in PERIODS:
-        record["undated"] = found.undated
-    if args.share:
-        record["all"] = found.all
-        record["share"] = found.shares()
+    record = found.record(args.query)
     if args.format == "json":
         output.write_json(record)
         return EXIT_OK

@@ -328,7 +328,7 @@ def create_app(
             raise BadQuery("share is for counts over time: by day, week, month or year")
         params = _params(request)
         found = counts(engine, to_request(params), by, tz=output.display_zone(), share=share)
-        return JSONResponse(data.count_record(params.q, found, share=share))
+        return JSONResponse(found.record(params.q))
 
     @app.get("/api/article/{article_id}", tags=["api"], response_model=ArticleOut, responses=_NOT_FOUND)
     def api_article(request: Request, article_id: ArticleId):

@@ -16,9 +16,9 @@ from jobs.output import display_zone
 from jobs.web import timeline
 from jobs.web.params import SearchParams, to_request
 from storage.browse import source_names
-from storage.counts import Counts, counts
+from storage.counts import counts
 from storage.query import count, search
-from storage.request import PERIODS, SearchRequest
+from storage.request import SearchRequest
 from storage.tags import tag_stats, tags_of
 
 FACETS_TTL = 60.0  # seconds the overview counts and filter choices are reused
@@ -54,18 +54,6 @@ def match_counts(engine: Engine, params: SearchParams) -> dict[str, Any]:
     per_period = months if by == "month" else counts(engine, req, by, tz=zone)
     facets = {key: list(counts(engine, req, key).counts.items())[:FACET_VALUES] for key in PAGE_FACETS}
     return {"chart": timeline.build(per_period.counts, by), "undated": months.undated, "facets": facets}
-
-
-def count_record(query: str, found: Counts, *, share: bool = False) -> dict[str, Any]:
-    """/api/counts' answer, the record of ``kabar count --format json``: query, by, total and
-    counts, undated for periods, and with ``share`` all and share."""
-    record: dict[str, Any] = {"query": query, "by": found.by, "total": found.total, "counts": found.counts}
-    if found.by in PERIODS:
-        record["undated"] = found.undated
-    if share:
-        record["all"] = found.all
-        record["share"] = found.shares()
-    return record
 
 
 class Facets:
