@@ -296,11 +296,11 @@ class _BatchQueue:
             for _, waiter in batch:
                 waiter.cancel()
             results = None
-        elif isinstance(done.exception(), BrokenProcessPool):
-            self._broken(executor, batch, done.exception())
+        elif isinstance(error := done.exception(), BrokenProcessPool):
+            self._broken(executor, batch, error)
             results = None
-        elif done.exception() is not None:
-            results = [done.exception()] * len(batch)
+        elif error is not None:
+            results = [error] * len(batch)
         else:
             results = done.result()
         for (_, waiter), result in zip(batch, results or (), strict=False):

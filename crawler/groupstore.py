@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 from weakref import WeakKeyDictionary
 
+from twisted.internet.base import DelayedCall
 from twisted.internet.defer import Deferred
 from twisted.internet.interfaces import IReactorTime
 
@@ -40,7 +41,9 @@ class GroupedStore:
         clock: IReactorTime | None = None,
     ) -> None:
         if clock is None:
-            from twisted.internet import reactor as clock  # the one Scrapy installed
+            from twisted.internet import reactor  # the one Scrapy installed
+
+            clock = reactor
         self.clock = clock
         self.archive = archive
         self.size = max(1, size)
@@ -48,7 +51,7 @@ class GroupedStore:
         self.threshold = threshold
         self.groups = self.articles = 0  # transactions written, articles in them
         self._pending: list[tuple[NewArticle, Deferred]] = []
-        self._timer = None
+        self._timer: DelayedCall | None = None  # what the reactor's and task.Clock's callLater return
 
     def add(self, article: NewArticle) -> Deferred:
         waiter: Deferred = Deferred()
@@ -56,7 +59,9 @@ class GroupedStore:
         if len(self._pending) >= self.size:
             self.flush()
         elif self._timer is None:
-            self._timer = self.clock.callLater(self.delay, self.flush)
+            # IReactorTime is a zope interface: without the mypy-zope plugin mypy takes the first
+            # parameter of its methods (delay) for self.
+            self._timer = self.clock.callLater(self.delay, self.flush)  # type: ignore[arg-type]
         return waiter
 
     def flush(self) -> None:

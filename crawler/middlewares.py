@@ -99,7 +99,8 @@ class PrivateAddressGuard:
         from twisted.internet import reactor
 
         try:
-            resolved = await maybe_deferred_to_future(reactor.resolve(host))
+            # IReactorCore is a zope interface: mypy without the mypy-zope plugin takes name for self.
+            resolved = await maybe_deferred_to_future(reactor.resolve(host))  # type: ignore[arg-type]
         except Exception:  # the download reports the DNS failure itself
             return None
         return addresses_refusal([str(resolved)])
@@ -120,7 +121,11 @@ class BackoffRetryMiddleware(RetryMiddleware):
         self.backoff = settings.getfloat("KABAR_RETRY_BACKOFF", 1.0)
         self.max_delay = settings.getfloat("KABAR_RETRY_MAX_DELAY", 60.0)
 
-    async def process_response(self, request: Request, response: Response) -> Request | Response:
+    # Scrapy (2.13+) takes coroutine methods without the deprecated spider argument; its
+    # RetryMiddleware and RedirectMiddleware still declare the old synchronous signatures.
+    async def process_response(  # type: ignore[override]
+        self, request: Request, response: Response
+    ) -> Request | Response:
         if request.meta.get("dont_retry", False) or response.status not in self.retry_http_codes:
             return response
         delay = self._backoff(request)
@@ -135,13 +140,17 @@ class BackoffRetryMiddleware(RetryMiddleware):
                 )
                 return response
             delay = max(delay, asked)
-        retry = get_retry_request(request, spider=self.crawler.spider, reason=response_status_message(response.status))
+        spider = self.crawler.spider
+        assert spider is not None  # set for the whole crawl (Scrapy's own retry asserts it too)
+        retry = get_retry_request(request, spider=spider, reason=response_status_message(response.status))
         if retry is None:
             return response
         await _sleep(delay)
         return retry
 
-    async def process_exception(self, request: Request, exception: Exception) -> Request | None:
+    async def process_exception(  # type: ignore[override]
+        self, request: Request, exception: Exception
+    ) -> Request | Response | None:
         retry = super().process_exception(request, exception)
         if retry is not None:
             await _sleep(self._backoff(request))
@@ -181,7 +190,9 @@ async def _sleep(seconds: float) -> None:
 class RedirectMiddleware(ScrapyRedirectMiddleware):
     """Scrapy's redirects; a loop or a chain past REDIRECT_MAX_TIMES fails, saying which."""
 
-    def process_response(self, request: Request, response: Response) -> Request | Response:
+    def process_response(  # type: ignore[override]  # without the deprecated spider argument
+        self, request: Request, response: Response
+    ) -> Request | Response:
         chain = [*request.meta.get("redirect_urls", []), request.url]
         try:
             result = super().process_response(request, response)

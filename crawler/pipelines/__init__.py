@@ -10,12 +10,13 @@ chain should stop.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
     from crawler.runstate import RunState
+    from crawler.spiders.news import NewsSpider
 
 
 class RunPipeline:
@@ -30,4 +31,4 @@ class RunPipeline:
 
     @property
     def run(self) -> RunState:
-        return self.crawler.spider.run
+        return cast("NewsSpider", self.crawler.spider).run  # the spider these pipelines serve

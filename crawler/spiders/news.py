@@ -40,12 +40,18 @@ class NewsSpider(scrapy.Spider):
 
     name = "news"
 
+    # Set by from_crawler, from the crawler's settings and the source's config.
+    run: RunState
+    backfill: bool  # --backfill: no conditional GETs, listings followed to backfill_depth
+    max_depth: int  # listing pages followed from each entry listing
+    since: datetime | None  # with backfill: feed and sitemap entries older than this skipped
+    allowed_hosts: set[str]  # netlocs of the source's entry points
+
     def __init__(self, source: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not source:
             raise ValueError("the news spider needs a source: -a source=NAME")
         self.source_name = source
-        self.run: RunState | None = None
         self.scheduled: set[str] = set()
 
     @classmethod
@@ -138,7 +144,7 @@ class NewsSpider(scrapy.Spider):
 
     def parse_article(self, response: Response) -> Iterator[ArticlePage]:
         if not isinstance(response, TextResponse):
-            content_type = response.headers.get(b"Content-Type", b"").decode("latin-1") or "unknown"
+            content_type = (response.headers.get(b"Content-Type") or b"").decode("latin-1") or "unknown"
             self.run.error(f"{response.url}: not an HTML page ({content_type})")
             self.run.record_fetch(response.url, "article", status=response.status, error="not HTML")
             return
@@ -156,7 +162,7 @@ class NewsSpider(scrapy.Spider):
         )
 
     def on_error(self, failure: Failure) -> None:
-        request = failure.request
+        request: Request = failure.request  # type: ignore[attr-defined]  # Scrapy sets it for errbacks
         url = (request.meta.get("redirect_urls") or [request.url])[0]  # the URL we asked for
         kind = request.meta.get("kind", "other")
         reason = describe_failure(failure)
