@@ -5,12 +5,11 @@ from __future__ import annotations
 
 import json
 import sqlite3
-import threading
 import urllib.request
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
+from tests.support.faults.hosts import TinySite, rss
 from tests.support.gold import gold_copies
 from tests.support.runner import make_runner
 
@@ -22,42 +21,10 @@ def partner_site(sites):
     own_gold, other_gold = [g for g in gold_copies(sites) if g["site"] == "sumselpos"][:2]
     with urllib.request.urlopen(own_gold["url"], timeout=30) as response:
         page = response.read()
-    served: list[str] = []
-
-    class Handler(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:  # noqa: N802 - http.server's name
-            served.append(self.path)
-            base = f"http://127.0.0.2:{self.server.server_address[1]}"
-            if self.path == "/feed/":
-                items = "".join(
-                    f"<item><title>t</title><link>{url}</link></item>"
-                    for url in (f"{base}/2024/01/berita-sendiri.html", other_gold["url"])
-                )
-                body, kind = (
-                    f'<?xml version="1.0"?><rss version="2.0"><channel><title>Mitra</title>{items}'
-                    "</channel></rss>".encode(),
-                    "application/rss+xml",
-                )
-            elif self.path == "/2024/01/berita-sendiri.html":
-                body, kind = page, "text/html; charset=utf-8"
-            else:
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", kind)
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
-
-        def log_message(self, *args) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.2", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.2:{server.server_address[1]}/", other_gold["url"], served
-    server.shutdown()
-    server.server_close()
+    with TinySite("127.0.0.2") as site:
+        site.route("/feed/", "application/rss+xml", rss([f"{site.url}/2024/01/berita-sendiri.html", other_gold["url"]]))
+        site.route("/2024/01/berita-sendiri.html", "text/html; charset=utf-8", page)
+        yield f"{site.url}/", other_gold["url"], site.hits
 
 
 def test_a_feed_item_on_another_host_is_counted_not_fetched(tmp_path, partner_site):

@@ -4,9 +4,7 @@ the [[sources]] block written into a commented config; clear one-line refusals."
 from __future__ import annotations
 
 import re
-import threading
 import tomllib
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
@@ -16,6 +14,7 @@ from jobs.sources.add import SourceError, describe, discover
 from jobs.sources.discover import advertised_feeds, listing_candidates
 from jobs.sources.fetch import Fetcher
 from jobs.sources.pattern import infer_pattern
+from tests.support.faults.hosts import DRIP, TinySite, rss
 from tests.support.gold import gold_copies
 
 
@@ -192,35 +191,14 @@ def test_write_keeps_the_file_and_refuses_duplicates(kabar, sites, tmp_path):
     assert config.read_text(encoding="utf-8") == text
 
 
-class _Handler(BaseHTTPRequestHandler):
-    """A tiny site: a JSON API at /api, a robots.txt that shuts kabar out under /tutup/."""
-
-    routes = {
-        "/robots.txt": ("text/plain", b"User-agent: kabar\nDisallow: /tutup/\n\nUser-agent: *\nDisallow:\n"),
-        "/api/": ("application/json", b'{"berita": []}'),
-        "/tutup/": ("text/html; charset=utf-8", b"<html><body><a href='/a'>a</a></body></html>"),
-    }
-
-    def do_GET(self) -> None:  # noqa: N802
-        kind, body = self.routes.get(self.path, ("text/html", b"<html><body>404</body></html>"))
-        self.send_response(200 if self.path in self.routes else 404)
-        self.send_header("Content-Type", kind)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
-
-
 @pytest.fixture
 def odd_site():
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    """A tiny site: a JSON API at /api/, a robots.txt that shuts kabar out under /tutup/."""
+    with TinySite("127.0.0.1") as site:
+        site.route("/robots.txt", "text/plain", b"User-agent: kabar\nDisallow: /tutup/\n\nUser-agent: *\nDisallow:\n")
+        site.route("/api/", "application/json", b'{"berita": []}')
+        site.route("/tutup/", "text/html; charset=utf-8", b"<html><body><a href='/a'>a</a></body></html>")
+        yield site.url
 
 
 def _closed_port() -> int:
@@ -266,7 +244,6 @@ INTERNAL_FEED = "application/rss+xml"
 def two_hosts():
     """The site the user types, on 127.0.0.2, and an internal service on 127.0.0.3 that serves a
     good feed, sitemap and article, and must never receive a request."""
-    from tests.support.faults.hosts import TinySite, rss
     from tests.support.faults.server import article_html
 
     with TinySite("127.0.0.2") as site, TinySite("127.0.0.3") as internal:
@@ -360,8 +337,6 @@ def test_a_host_name_is_refused_when_any_of_its_addresses_is_not_public():
 def test_add_through_a_proxy_never_asks_for_the_metadata_address(monkeypatch):
     """Through an HTTP proxy (the proxy logs every URL asked of it, so nothing leaves this
     machine even if the rule broke), literal non-public addresses and localhost are refused."""
-    from tests.support.faults.hosts import TinySite
-
     for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
     with TinySite("127.0.0.2") as proxy:
@@ -394,8 +369,6 @@ def test_add_gives_up_on_a_server_that_drips_forever():
     all, however often bytes arrive."""
     import time
 
-    from tests.support.faults.hosts import DRIP, TinySite
-
     with TinySite("127.0.0.2") as site:
         site.route("/", "text/html", DRIP)
         started = time.monotonic()
@@ -410,8 +383,6 @@ def test_add_stops_when_its_budget_is_spent():
     """Every page answers within the request timeout, but slowly: the whole discovery gets
     ``budget`` seconds."""
     import time
-
-    from tests.support.faults.hosts import TinySite
 
     with TinySite("127.0.0.2", missing_delay=1.0) as site:
         site.route("/robots.txt", "text/plain", b"User-agent: *\nAllow: /\n")

@@ -6,11 +6,9 @@ from __future__ import annotations
 
 import json
 import re
-import threading
 import urllib.error
 import urllib.request
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
@@ -21,6 +19,7 @@ from jobs.sources.check import check_source
 from jobs.sources.fetch import Fetcher
 from storage.checks import latest_checks, record_check, source_activity
 from storage.models import utcnow
+from tests.support.faults.hosts import DRIP, TinySite, rss
 
 REDESIGN = (
     b"<!doctype html><html><head><title>Sumsel Pos</title></head><body><div id='app'></div>"
@@ -28,69 +27,47 @@ REDESIGN = (
 )
 
 
-class ChangingSite:
+class ChangingSite(TinySite):
     """One example site served through a proxy that a test can change while it runs."""
 
     def __init__(self, upstream: str, key: str) -> None:
+        super().__init__("127.0.0.1")
         self.upstream = upstream.rstrip("/")
         self.site = SITES[key]
         self.gone: set[str] = set()
         self.redesigned = False
         self.robots: bytes | None = None
-        owner = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
-                status, kind, body = owner.answer(self.path)
-                self.send_response(status)
-                self.send_header("Content-Type", kind)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
-
-    def answer(self, target: str) -> tuple[int, str, bytes]:
+    def answer(self, target: str) -> tuple[int, dict[str, str], bytes]:
         path = target.split("?", 1)[0]
         if path in self.gone:
-            return 404, "text/html", b"<html><body>Halaman tidak ditemukan</body></html>"
+            return 404, {"Content-Type": "text/html"}, b"<html><body>Halaman tidak ditemukan</body></html>"
         if path == "/robots.txt" and self.robots is not None:
-            return 200, "text/plain", self.robots
+            return 200, {"Content-Type": "text/plain"}, self.robots
         if self.redesigned and re.search(self.site.article_pattern, path):
-            return 200, "text/html; charset=utf-8", REDESIGN
+            return 200, {"Content-Type": "text/html; charset=utf-8"}, REDESIGN
         try:
             with urllib.request.urlopen(self.upstream + target) as answer:
                 status, kind, body = answer.status, answer.headers["Content-Type"], answer.read()
         except urllib.error.HTTPError as exc:
             status, kind, body = exc.code, exc.headers["Content-Type"], exc.read()
-        return status, kind, body.replace(self.upstream.encode() + b"/", self.url.encode())
+        return status, {"Content-Type": kind}, body.replace(self.upstream.encode() + b"/", self.url.encode() + b"/")
 
     def source(self, name: str = "berubah") -> SourceConfig:
-        base = self.url.rstrip("/")
         return SourceConfig(
             name=name,
-            url=self.url,
-            feeds=(base + self.site.feed,),
-            sitemaps=tuple(base + p for p in self.site.sitemaps),
-            listings=(base + self.site.listing,),
+            url=self.url + "/",
+            feeds=(self.url + self.site.feed,),
+            sitemaps=tuple(self.url + p for p in self.site.sitemaps),
+            listings=(self.url + self.site.listing,),
             article_pattern=self.site.article_pattern,
         )
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
 
 
 @pytest.fixture
 def changing(sites):
-    site = ChangingSite(sites.url("sumselpos"), "sumselpos")
-    yield site
-    site.close()
+    with ChangingSite(sites.url("sumselpos"), "sumselpos") as site:
+        yield site
 
 
 def _check(source: SourceConfig, activity=None) -> dict:
@@ -321,7 +298,6 @@ ALLOW_ALL = b"User-agent: *\nAllow: /\n"
 def two_hosts():
     """A source on 127.0.0.2 whose feed lists an article on 127.0.0.3 (an internal service that
     must never receive a request), one that redirects there, and one good article of its own."""
-    from tests.support.faults.hosts import TinySite, rss
     from tests.support.faults.server import article_html
 
     with TinySite("127.0.0.2") as site, TinySite("127.0.0.3") as internal:
@@ -367,8 +343,6 @@ def test_check_never_requests_private_hosts_its_feed_lists(two_hosts, engine):
 def test_check_through_a_proxy_never_asks_for_private_addresses(monkeypatch):
     """Through an HTTP proxy (which logs every URL asked of it, so nothing leaves this machine
     even if the rule broke), literal non-public addresses and localhost names are refused."""
-    from tests.support.faults.hosts import TinySite, rss
-
     for name in ("NO_PROXY", "no_proxy", "ALL_PROXY", "all_proxy", "HTTP_PROXY", "HTTPS_PROXY", "https_proxy"):
         monkeypatch.delenv(name, raising=False)
     items = [
@@ -401,8 +375,6 @@ def test_check_gives_up_on_a_homepage_that_drips_forever():
     all, however often bytes arrive."""
     import time
 
-    from tests.support.faults.hosts import DRIP, TinySite
-
     with TinySite("127.0.0.2") as site:
         site.route("/", "text/html", DRIP)
         started = time.monotonic()
@@ -420,7 +392,6 @@ def test_each_source_gets_its_own_time_budget():
     check stops when its budget is spent, and the next source starts with a whole budget."""
     import time
 
-    from tests.support.faults.hosts import TinySite, rss
     from tests.support.faults.server import article_html
 
     with TinySite("127.0.0.2", missing_delay=1.0) as site:

@@ -1,7 +1,8 @@
 """Tiny sites on chosen loopback addresses (127.0.0.2, 127.0.0.3, …) for the ``kabar sources``
-address and deadline tests: each serves fixed routes, logs every request it receives, can drip
-a body one line a second, forever (until the test ends), and also works as an HTTP proxy (a
-request for ``http://any.host/path`` is answered from the route for ``/path`` and logged whole).
+address and deadline tests (and any test that needs a small site of its own): each serves fixed
+routes, logs every request it receives, can drip a body one line a second, forever (until the
+test ends), and also works as an HTTP proxy (a request for ``http://any.host/path`` is answered
+from the route for ``/path`` and logged whole). A subclass may answer otherwise (``answer``).
 
     with TinySite("127.0.0.3") as internal:
         internal.route("/secret", "text/plain", b"SECRET")
@@ -21,6 +22,7 @@ DRIP_EVERY = 1.0  # seconds between the lines of a drip
 DRIP_MAX = 120.0  # a drip gives up after this, whatever happens
 
 DRIP = object()  # a route body: headers at once, then one line a second, forever
+NOT_FOUND = (404, {"Content-Type": "text/html"}, b"<html><body>404</body></html>")
 
 
 class TinySite:
@@ -39,12 +41,7 @@ class TinySite:
             def do_GET(self) -> None:  # noqa: N802
                 owner.hits.append(self.path)
                 parts = urlsplit(self.path)
-                path = parts.path + (f"?{parts.query}" if parts.query else "")
-                if path not in owner.routes:
-                    time.sleep(owner.missing_delay)
-                status, headers, body = owner.routes.get(
-                    path, (404, {"Content-Type": "text/html"}, b"<html><body>404</body></html>")
-                )
+                status, headers, body = owner.answer(parts.path + (f"?{parts.query}" if parts.query else ""))
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -68,6 +65,13 @@ class TinySite:
         self.server.daemon_threads = True
         self.url = f"http://{host}:{self.server.server_address[1]}"
         self.netloc = self.url.removeprefix("http://")
+
+    def answer(self, path: str) -> tuple[int, dict[str, str], object]:
+        """(status, headers, body) for ``path`` (with its query): its route, else 404 after
+        ``missing_delay`` seconds."""
+        if path not in self.routes:
+            time.sleep(self.missing_delay)
+        return self.routes.get(path, NOT_FOUND)
 
     def _drip(self, wfile) -> None:
         waited = 0.0
