@@ -6,16 +6,9 @@ from __future__ import annotations
 
 import base64
 import http.client
-import os
 import re
 import socket
-import subprocess
-import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 from xml.etree import ElementTree
 
@@ -29,8 +22,8 @@ from jobs.web import create_app, timeline
 from jobs.web.feed import ATOM
 from jobs.web.original import ORIGINAL_CSP
 from jobs.web.serve import auth_settings
-from tests.support import ROOT
 from tests.support.hostile import HIDDEN_WORD, XSS_TITLE, add_hostile
+from tests.support.runner import kabar_serve
 
 
 def assert_inert(html: str) -> None:
@@ -419,44 +412,6 @@ def fetch(port: int, method: str, path: str, headers: dict[str, str] | None = No
         return Fetched(response.status, {k.lower(): v for k, v in response.getheaders()}, response.read())
     finally:
         connection.close()
-
-
-@contextmanager
-def kabar_serve(workdir: Path, *args: str) -> Iterator[int]:
-    """``kabar serve ARGS`` as a child process over ``workdir/kabar.db``; yields its port."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
-    env.update(KABAR_DATABASE_URL=f"sqlite:///{workdir / 'kabar.db'}", PYTHONPATH=str(ROOT))
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jobs.cli", "serve", "--port", str(port), *args],
-        cwd=workdir,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    server.kill()
-                    pytest.fail(f"kabar serve did not come up: {server.communicate()[1][-2000:]}")
-                time.sleep(0.1)
-        yield port
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
-        server.stderr.close()
 
 
 # -- hostile input ------------------------------------------------------------------------

@@ -10,20 +10,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import socket
-import sqlite3
-import subprocess
-import sys
-import time
-import urllib.request
 from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-from tests.support import ROOT
-from tests.support.hostile import XSS_TITLE, add_hostile
+from tests.support.hostile import XSS_TITLE, hostile_copy
+from tests.support.runner import kabar_serve
 
 CHROMIUM = os.environ.get("KABAR_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -52,58 +46,17 @@ def _require_browser():
         pytest.skip(problem)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def served(crawled, tmp_path_factory):
     """``kabar serve`` over a copy of the crawled archive with the hostile articles added;
     yields (base URL, ids of the hostile articles)."""
     _require_browser()
-    from storage.db import open_archive
-
     runner, _ = crawled
     workdir = tmp_path_factory.mktemp("served")
-    copy = workdir / "kabar.db"
-    with sqlite3.connect(runner.database_url.removeprefix("sqlite:///")) as src, sqlite3.connect(copy) as dst:
-        src.backup(dst)
-    engine = open_archive(f"sqlite:///{copy}")
-    ids = add_hostile(engine, workdir)
+    engine, ids = hostile_copy(runner.database_url, workdir)
     engine.dispose()
-    port = _free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
-    env.update(KABAR_DATABASE_URL=f"sqlite:///{copy}", KABAR_DATA_DIR=str(workdir / "data"), PYTHONPATH=str(ROOT))
-    log = open(workdir / "serve.log", "w+")
-    server = subprocess.Popen(
-        [sys.executable, "-m", "jobs.cli", "serve", "--port", str(port)],
-        cwd=workdir,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/static/style.css", timeout=2).close()
-                break
-            except OSError:
-                if server.poll() is not None or time.monotonic() > deadline:
-                    log.seek(0)
-                    pytest.fail(f"kabar serve did not come up: {log.read()[-2000:]}")
-                time.sleep(0.1)
-        yield base, ids
-    finally:
-        server.terminate()
-        try:
-            server.wait(10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-        log.close()
+    with kabar_serve(workdir) as port:
+        yield f"http://127.0.0.1:{port}", ids
 
 
 @pytest.fixture

@@ -15,19 +15,11 @@ EXAMPLES = 40  # per operation; about 30 s in all
 
 @pytest.fixture(scope="module")
 def web_schema(crawled, tmp_path_factory):
-    import sqlite3
-
     from jobs.web import create_app
-    from storage.db import open_archive
-    from tests.support.hostile import add_hostile
+    from tests.support.hostile import hostile_copy
 
     runner, _ = crawled
-    workdir = tmp_path_factory.mktemp("schema")
-    copy = workdir / "kabar.db"
-    with sqlite3.connect(runner.database_url.removeprefix("sqlite:///")) as src, sqlite3.connect(copy) as dst:
-        src.backup(dst)
-    engine = open_archive(f"sqlite:///{copy}")
-    add_hostile(engine, workdir)
+    engine, _ = hostile_copy(runner.database_url, tmp_path_factory.mktemp("schema"))
     yield schemathesis.openapi.from_asgi("/openapi.json", create_app(engine))
     engine.dispose()
 

@@ -4,10 +4,14 @@ errors. The web tests (TestClient, the real browser, the schema fuzzer) check it
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
+from sqlalchemy import Engine
+
 from storage.archive import Archive
+from storage.db import open_archive
 from storage.tags import store_tags
 from storage.warc import WarcWriter
 
@@ -100,3 +104,13 @@ def add_hostile(engine, data_dir: Path, site: str = "http://127.0.0.1:9") -> dic
     run = archive.start_run("hostile<b>", "cli")
     archive.finish_run(run, status="failed", pages=3, errors=3, error_samples=["<script>x</script> timeout"])
     return ids
+
+
+def hostile_copy(database_url: str, workdir: Path) -> tuple[Engine, dict[str, int]]:
+    """``workdir/kabar.db``: a copy of the SQLite archive at ``database_url`` with the hostile
+    articles added (:func:`add_hostile`, originals under ``workdir``); its engine and their ids."""
+    copy = workdir / "kabar.db"
+    with sqlite3.connect(database_url.removeprefix("sqlite:///")) as src, sqlite3.connect(copy) as dst:
+        src.backup(dst)
+    engine = open_archive(f"sqlite:///{copy}")
+    return engine, add_hostile(engine, workdir)

@@ -5,11 +5,16 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-from collections.abc import Callable
+import time
+import urllib.request
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
+
 from jobs.examplesites.server import ExampleSites
-from tests.support import ROOT
+from tests.support import ROOT, free_port
 
 Kabar = Callable[..., subprocess.CompletedProcess]
 
@@ -64,4 +69,40 @@ def start_kabar(workdir: Path, config: Path | None, *args: str, stdout=subproces
             env=kabar_env(workdir, f"sqlite:///{workdir / 'kabar.db'}", config),
         )
     finally:
+        log.close()
+
+
+@contextmanager
+def kabar_serve(workdir: Path, *args: str) -> Iterator[int]:
+    """``kabar serve ARGS`` as a child process over ``workdir/kabar.db`` on a free loopback port;
+    yields the port once the server answers. Its output goes to ``workdir/serve.log``, shown
+    when it does not come up."""
+    port = free_port()
+    log = open(workdir / "serve.log", "w+")
+    server = subprocess.Popen(
+        [sys.executable, "-m", "jobs.cli", "serve", "--port", str(port), *args],
+        cwd=workdir,
+        env=kabar_env(workdir, f"sqlite:///{workdir / 'kabar.db'}", None),
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(f"http://127.0.0.1:{port}/static/style.css", timeout=2).close()
+                break
+            except OSError:
+                if server.poll() is not None or time.monotonic() > deadline:
+                    log.seek(0)
+                    pytest.fail(f"kabar serve did not come up: {log.read()[-2000:]}")
+                time.sleep(0.1)
+        yield port
+    finally:
+        server.terminate()
+        try:
+            server.wait(10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
         log.close()

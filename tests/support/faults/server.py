@@ -30,6 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from urllib.parse import urlsplit
 
+from tests.support import free_port
+
 HUGE_BYTES = 50 * 1024 * 1024  # a page five times the 10 MB limit
 BOMB_BYTES = 256 * 1024 * 1024  # zeros behind a ~250 KB gzip body
 DRIP_INTERVAL = 0.25  # seconds between the bytes of the slow drip
@@ -153,12 +155,6 @@ class Hit:
     host: str  # the Host the client asked for (the proxied host in proxy mode)
     path: str
     at: float  # time.monotonic()
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _gzip_bomb() -> bytes:
@@ -411,7 +407,7 @@ class FaultSite:
             thread.start()
             self._threads.append(thread)
         self.port, self.internal_port, self.blocked_port = (s.server_address[1] for s in self._servers)
-        self.closed_port = _free_port()  # nobody listens here: connection refused
+        self.closed_port = free_port()  # nobody listens here: connection refused
         return self
 
     def stop(self) -> None:
