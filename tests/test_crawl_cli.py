@@ -8,12 +8,12 @@ import io
 import json
 import socket
 import sqlite3
-from pathlib import Path
 
 import pytest
 
 from crawler.urls import canonicalize
 from tests.support.gold import gold_copies
+from tests.support.runner import RUN_FIELDS, scrapy_crawl
 
 SEED_WORDS = {
     # seed story -> words from its body (not its title) that a user would search for
@@ -151,18 +151,7 @@ def test_runs_are_recorded(crawled, sites):
     runs = json.loads(runner("runs", "--format", "json").stdout)
     assert {r["source"] for r in runs} == set(sites.sites)
     for run in runs:
-        assert {
-            "source",
-            "trigger",
-            "status",
-            "started",
-            "finished",
-            "pages",
-            "new",
-            "duplicates",
-            "errors",
-            "error_samples",
-        } <= set(run)
+        assert RUN_FIELDS <= set(run)
         assert run["pages"] > 0 and run["trigger"] == "cli"
 
 
@@ -194,23 +183,9 @@ def test_unreachable_source_fails_alone(kabar, sites, tmp_path):
 
 
 def test_scrapy_crawl_from_the_repo_root(tmp_path, sites):
-    import os
-    import subprocess
-    import sys
-
-    root = Path(__file__).resolve().parent.parent
     config = tmp_path / "sources.toml"
     config.write_text(sites.sources_toml())
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
-    env.update(KABAR_CONFIG=str(config), KABAR_DATABASE_URL=f"sqlite:///{tmp_path / 'k.db'}")
-    result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "source=jurnalsilampari", "-s", "DOWNLOAD_DELAY=0"],
-        cwd=root,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    result = scrapy_crawl(tmp_path, config, "jurnalsilampari", "-s", "DOWNLOAD_DELAY=0", timeout=300)
     assert result.returncode == 0, result.stderr[-2000:]
     with sqlite3.connect(tmp_path / "k.db") as con:
         count = con.execute("select count(*) from articles").fetchone()[0]

@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import subprocess
-import sys
 from datetime import datetime
 from pathlib import Path
 
 from scrapy.addons import AddonManager
 from scrapy.settings import Settings
 
-from tests.support import ROOT
-from tests.support.runner import make_runner
+from tests.support.runner import make_runner, scrapy_crawl
 
 
 def _settings(**cmdline: object) -> Settings:
@@ -37,24 +33,9 @@ def test_variables_override_the_settings_module_and_a_command_line_setting_beats
 def test_scrapy_crawl_from_the_repo_root_honours_the_download_timeout(tmp_path: Path, silent_server: str):
     config = tmp_path / "sources.toml"
     config.write_text(f'[[sources]]\nname = "diam"\nurl = "{silent_server}"\n')
-    env = {k: v for k, v in os.environ.items() if not k.startswith("KABAR_")}
-    env.update(
-        KABAR_CONFIG=str(config),
-        KABAR_DATABASE_URL=f"sqlite:///{tmp_path / 'k.db'}",
-        KABAR_DATA_DIR=str(tmp_path / "data"),
-        KABAR_DOWNLOAD_TIMEOUT="1",
-        KABAR_RETRY_BACKOFF="0.1",
-    )
     # With the default timeout (30 s a request, robots.txt and the page each tried three times)
     # this crawl would take minutes.
-    result = subprocess.run(
-        [sys.executable, "-m", "scrapy", "crawl", "news", "-a", "source=diam"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    result = scrapy_crawl(tmp_path, config, "diam", env={"KABAR_DOWNLOAD_TIMEOUT": "1", "KABAR_RETRY_BACKOFF": "0.1"})
     assert result.returncode == 0, result.stderr[-2000:]
     with sqlite3.connect(tmp_path / "k.db") as con:
         started, finished, errors = con.execute("select started_at, finished_at, errors from crawl_runs").fetchone()

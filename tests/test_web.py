@@ -23,7 +23,7 @@ from jobs.web.feed import ATOM
 from jobs.web.original import ORIGINAL_CSP
 from jobs.web.serve import auth_settings
 from tests.support.hostile import HIDDEN_WORD, XSS_TITLE, add_hostile
-from tests.support.runner import kabar_serve
+from tests.support.runner import RUN_FIELDS, kabar_serve
 
 
 def assert_inert(html: str) -> None:
@@ -234,18 +234,7 @@ def test_runs_page_highlights_failures(hostile, demo):
     ok = lxml.html.document_fromstring(demo.get("/runs").text)
     assert ok.cssselect("tr.ok") and not ok.cssselect("tr.failed")
     runs = demo.get("/api/runs", params={"limit": 3}).json()
-    assert len(runs) == 3 and {
-        "source",
-        "trigger",
-        "status",
-        "started",
-        "finished",
-        "pages",
-        "new",
-        "duplicates",
-        "errors",
-        "error_samples",
-    } <= set(runs[0])
+    assert len(runs) == 3 and RUN_FIELDS <= set(runs[0])
     assert hostile.get("/api/runs", params={"failed": "true"}).json()[0]["status"] == "failed"
 
 

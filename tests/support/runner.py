@@ -18,6 +18,11 @@ from tests.support import ROOT, free_port
 
 Kabar = Callable[..., subprocess.CompletedProcess]
 
+#: Keys every run record carries (``kabar runs --format json``, ``/api/runs``).
+RUN_FIELDS = frozenset(
+    {"source", "trigger", "status", "started", "finished", "pages", "new", "duplicates", "errors", "error_samples"}
+)
+
 
 def kabar_env(workdir: Path, database_url: str, config: Path | None) -> dict[str, str]:
     """This process's environment without any ``KABAR_*``, then the archive in ``workdir``."""
@@ -51,6 +56,21 @@ def make_runner(workdir: Path, database_url: str, config: Path | None) -> Kabar:
     run.database_url = database_url  # type: ignore[attr-defined]
     run.workdir = workdir  # type: ignore[attr-defined]
     return run
+
+
+def scrapy_crawl(
+    workdir: Path, config: Path, source: str, *options: str, env: dict[str, str] | None = None, timeout: float = 60
+) -> subprocess.CompletedProcess:
+    """``scrapy crawl news -a source=SOURCE OPTIONS`` from the repository root, as Scrapy users run
+    it, into ``workdir/k.db`` (data under ``workdir/data``), with ``env`` over the environment."""
+    return subprocess.run(
+        [sys.executable, "-m", "scrapy", "crawl", "news", "-a", f"source={source}", *options],
+        cwd=ROOT,
+        env=kabar_env(workdir, f"sqlite:///{workdir / 'k.db'}", config) | (env or {}),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+    )
 
 
 def start_kabar(workdir: Path, config: Path | None, *args: str, stdout=subprocess.DEVNULL) -> subprocess.Popen:
