@@ -1,15 +1,44 @@
-"""A live progress display of a crawl on a terminal; silent when stderr is not one, and with
+"""Live progress on a terminal: the table of a crawl, and the bar of a batch command
+(``kabar reextract``, ``kabar import``); silent when stderr is not one, and with
 ``--log-json`` (every stderr line is then a JSON record)."""
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any, TextIO
 
 from rich.console import Console
 from rich.live import Live
+from rich.progress import BarColumn, ProgressColumn, TextColumn
+from rich.progress import Progress as RichProgress
 from rich.table import Table
 
 from jobs import logsetup
+
+
+def _shown(console: Console) -> bool:
+    return console.is_terminal and not logsetup.json_mode()
+
+
+@contextmanager
+def bar(
+    description: str, total: float | None, *columns: ProgressColumn, stream: TextIO | None = None, **fields: Any
+) -> Iterator[Callable[..., None]]:
+    """A progress bar (``description``, the bar, ``columns``) on ``stream`` (stderr) while the
+    block runs; yields ``update(advance=0, **fields)``. ``fields`` are the task's fields that
+    ``columns`` show (``{task.fields[name]}``), with their first values."""
+    console = Console(file=stream or sys.stderr)
+    with RichProgress(
+        TextColumn(description), BarColumn(), *columns, console=console, transient=True, disable=not _shown(console)
+    ) as progress:
+        task = progress.add_task(description, total=total, **fields)
+
+        def update(advance: float = 0, **changed: Any) -> None:
+            progress.update(task, advance=advance, **changed)
+
+        yield update
 
 
 class Progress:
@@ -20,7 +49,7 @@ class Progress:
         self.live: Live | None = None
 
     def __enter__(self) -> Progress:
-        if self.console.is_terminal and not logsetup.json_mode():
+        if _shown(self.console):
             self.live = Live(console=self.console, auto_refresh=False, transient=True)
             self.live.start()
         return self

@@ -4,17 +4,17 @@ the WARC files, without the network, and update the articles in place."""
 from __future__ import annotations
 
 import logging
-import sys
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import MofNCompleteColumn, TimeRemainingColumn
 
 from crawler.config import Paths
 from crawler.extract import archive_fields, combine_pages, extract
 from crawler.extractpool import ordered_map
 from crawler.relevance.tagging import tag, vocabulary_for
+from jobs.progress import bar
 from storage.archive import Archive
 from storage.errors import StorageError
 from storage.fingerprint import signature
@@ -49,9 +49,7 @@ def reextract(
     total = count_archived(engine, sources=sources, since=since)
     items = archived_articles(engine, sources=sources, since=since)
     tasks = ((item, config.vocabulary) for item in items)
-    columns = (TextColumn("re-extracting"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn())
-    with Progress(*columns, console=None, transient=True, disable=not sys.stderr.isatty()) as progress:
-        task = progress.add_task("reextract", total=total)
+    with bar("re-extracting", total, MofNCompleteColumn(), TimeRemainingColumn()) as advance:
         for item, result in ordered_map(_extract_archived, tasks, workers):
             summary.articles += 1
             if isinstance(result, str):
@@ -61,7 +59,7 @@ def reextract(
                 changed = _store(archive, item, *result, threshold=config.story_threshold)
                 summary.changed += changed
                 summary.unchanged += not changed
-            progress.advance(task)
+            advance(1)
     return summary
 
 

@@ -43,7 +43,7 @@ from storage.models import (
     utcnow,
 )
 from storage.runs import process_identity
-from storage.sql import upsert_dialect, upsert_insert
+from storage.sql import bulk_insert, reserve_ids, upsert_dialect, upsert_insert
 from storage.tags import insert_tag_rows, score_fields, tag_rows, write_tag_rows
 from storage.textlimit import MAX_TEXT_CHARS, TRUNCATED_FROM, bound_text
 from storage.textnorm import search_text, text_hash
@@ -141,6 +141,11 @@ class Archive:
         return Session(self.engine, expire_on_commit=False)
 
     # -- sources and runs ---------------------------------------------------------------
+
+    def source_ids(self) -> dict[str, int]:
+        """The id of every source, by name."""
+        with self.engine.connect() as conn:
+            return {name: source_id for source_id, name in conn.execute(select(Source.id, Source.name))}
 
     def ensure_source(self, name: str, url: str) -> int:
         """The id of source ``name``, created (or its URL updated) as needed."""
@@ -492,21 +497,24 @@ class Archive:
                 for p in fresh
             ]
             plan = stories.place_batch(conn, batch, stories_by_key, threshold=threshold)
-            new_stories = stories.new_batch_stories(conn, plan, batch)
+            ids = reserve_ids(conn, _ARTICLES, len(fresh))
+            new_stories = stories.new_batch_stories(conn, plan, batch, ids)
             rows = [
-                {**prepared[p][1], "story_id": story_id, "minhash": prepared[p][2]}
-                for p, story_id in zip(fresh, stories.story_ids(plan, new_stories), strict=True)
+                {**prepared[p][1], "id": article_id, "story_id": story_id, "minhash": prepared[p][2]}
+                for p, article_id, story_id in zip(fresh, ids, stories.story_ids(plan, new_stories), strict=True)
             ]
-            ids = _insert_articles(conn, rows)
-            stories.write_batch(conn, plan, batch, ids, new_stories)
+            if rows:
+                columns = set().union(*rows)  # every row the same columns, for one statement
+                bulk_insert(conn, _ARTICLES, [{name: row.get(name) for name in columns} for row in rows])
+            stories.write_batch(conn, plan, ids)
             id_at = dict(zip(fresh, ids, strict=True))
             insert_tag_rows(conn, [tag_rows(id_at[p], articles[p].tags or {}) for p in fresh])
 
             def article_id(found: tuple[bool, int]) -> int:
                 return found[1] if found[0] else id_at[found[1]]
 
-            if aliases:
-                conn.execute(_INSERT_ALIAS, [{"article_id": article_id(found), "url": url} for found, url in aliases])
+            alias_rows = [{"article_id": article_id(found), "url": url} for found, url in aliases]
+            bulk_insert(conn, cast(Table, ArticleUrl.__table__), alias_rows)
         for key, (stored, ref) in plan.groups.items():
             stories_by_key[key] = ref if stored else new_stories[ref]
         return [(article_id(found), what) for found, what in outcomes]
@@ -785,20 +793,7 @@ def _oldest_by_hash(conn: Connection, hashes: Iterable[str]) -> dict[str, int]:
     return found
 
 
-def _insert_articles(conn: Connection, rows: list[dict[str, Any]]) -> list[int]:
-    """Insert new article rows in bulk (every row given the same columns); their ids, in order."""
-    if not rows:
-        return []
-    columns = sorted(set().union(*rows))
-    table = cast(Table, Article.__table__)
-    result = conn.execute(
-        table.insert().returning(table.c.id, sort_by_parameter_order=True),
-        [{name: row.get(name) for name in columns} for row in rows],
-    )
-    return list(result.scalars())
-
-
-_INSERT_ALIAS = cast(Table, ArticleUrl.__table__).insert()
+_ARTICLES = cast(Table, Article.__table__)
 
 
 def _known_article(conn: Connection, wanted: list[str]) -> int | None:

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Table
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -23,3 +26,44 @@ def upsert_dialect(name: str, table: Table) -> postgresql.Insert | sqlite.Insert
     if name == "sqlite":
         return sqlite.insert(table)
     raise NotImplementedError(f"no upsert for dialect {name}")  # pragma: no cover
+
+
+def reserve_ids(conn: Connection, table: Table, n: int) -> list[int]:
+    """``n`` new ids of ``table``'s integer primary key ``id``, for rows a bulk insert gives
+    them explicitly (no RETURNING, whose rows SQLite inserts one statement each). PostgreSQL:
+    from the column's sequence; SQLite: after the largest id, as SQLite itself numbers rows
+    (the caller's transaction holds the write lock, ``BEGIN IMMEDIATE``)."""
+    if n <= 0:
+        return []
+    if conn.dialect.name == "postgresql":
+        sequence = func.pg_get_serial_sequence(table.name, "id")
+        return list(conn.execute(select(func.nextval(sequence)).select_from(func.generate_series(1, n))).scalars())
+    last = conn.execute(select(func.coalesce(func.max(table.c.id), 0))).scalar_one()
+    return list(range(last + 1, last + 1 + n))
+
+
+def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert many rows (each with the same columns) in as few statements as each database
+    takes best. PostgreSQL: ``INSERT … RETURNING``, which SQLAlchemy sends as multi-row VALUES
+    (psycopg's executemany sends a statement per row); SQLite: executemany, its own loop
+    (with RETURNING, SQLite would get a statement per row)."""
+    if not rows:
+        return
+    if conn.dialect.name == "postgresql":
+        conn.execute(insert(table).returning(*table.primary_key.columns), list(rows)).all()
+    else:
+        conn.execute(insert(table), list(rows))
+
+
+def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """Insert many rows of plain values (numbers, text: no JSON, no datetimes) of ``columns``
+    without SQLAlchemy's per-row work: PostgreSQL's COPY, SQLite's executemany."""
+    names = ", ".join(columns)
+    if conn.dialect.name == "postgresql":
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
+            for row in rows:
+                copy.write_row(row)
+        return
+    values = ", ".join("?" * len(columns))
+    conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({values})", [tuple(row) for row in rows])

@@ -26,32 +26,18 @@ built once (bound parameters), so each costs an execution and not a compilation.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, TypeVar, cast
 
-from sqlalchemy import (
-    BigInteger,
-    Connection,
-    Integer,
-    Row,
-    Table,
-    and_,
-    bindparam,
-    column,
-    delete,
-    func,
-    insert,
-    or_,
-    select,
-    update,
-    values,
-)
+from sqlalchemy import Connection, Row, Table, and_, bindparam, delete, func, insert, or_, select, text, update
 
 from storage.fingerprint import BANDS, ROWS, STORY_THRESHOLD, band_hashes, signature, similarity
 from storage.models import Article, ArticleBand, ArticleUrl, Source, Story, utcnow
+from storage.sql import bulk_insert, insert_rows, reserve_ids
 
 # An article shares bands with at most this many others that are looked at (those sharing the
 # most bands first): a bound on the cost when one text was copied thousands of times.
@@ -115,7 +101,8 @@ _ARTICLES = cast(Table, Article.__table__)
 _STORIES = cast(Table, Story.__table__)
 _ROW = select(Article.text, Article.published_at, Article.story_id).where(Article.id == bindparam("id"))
 _DROP_BANDS = delete(ArticleBand).where(ArticleBand.article_id == bindparam("id"))
-_INSERT_BANDS = insert(cast(Table, ArticleBand.__table__))
+_BANDS = cast(Table, ArticleBand.__table__)
+_INSERT_BANDS = insert(_BANDS)
 _NEW_STORY = insert(_STORIES).returning(_STORIES.c.id)
 _SET_STORY = (
     update(_ARTICLES)
@@ -133,9 +120,6 @@ _UPDATE_STORY = (
     update(_STORIES)
     .where(_STORIES.c.id == bindparam("story"))
     .values(representative_id=bindparam("first"), first_published=bindparam("earliest"))
-)
-_SET_REPRESENTATIVE = (
-    update(_STORIES).where(_STORIES.c.id == bindparam("story")).values(representative_id=bindparam("first"))
 )
 
 
@@ -237,8 +221,18 @@ def _most_similar(sig: bytes, candidates: Iterable[tuple[bytes, T]], threshold: 
 
 # -- many new articles at once (kabar import) ----------------------------------------------
 
-#: Band pairs looked up per statement by :func:`place_batch` (two bound values each).
-_PAIRS_PER_LOOKUP = 2000
+#: The stored articles that have any of many (band, hash) pairs, in one statement whose
+#: parameters are the pairs (two arrays; a JSON list on SQLite), so it is compiled once.
+_PG_BAND_MATCHES = text(
+    "SELECT b.article_id, b.band, b.hash"
+    " FROM unnest(CAST(:bands AS integer[]), CAST(:hashes AS bigint[])) AS w(band, hash)"
+    " JOIN article_bands b ON b.band = w.band AND b.hash = w.hash"
+)
+_SQLITE_BAND_MATCHES = text(
+    "SELECT b.article_id, b.band, b.hash FROM json_each(:pairs) AS w"
+    " JOIN article_bands b ON b.band = json_extract(w.value, '$[0]') AND b.hash = json_extract(w.value, '$[1]')"
+)
+_IDS_PER_LOOKUP = 2000
 _UNDATED = datetime.min.replace(tzinfo=UTC)
 
 
@@ -316,23 +310,21 @@ _Stored = tuple[int, bytes, int]
 def _stored_candidates(conn: Connection, pairs: set[tuple[int, int]]) -> dict[tuple[int, int], list[_Stored]]:
     """The stored articles with a story and a signature that have each band pair."""
     matches: dict[tuple[int, int], list[int]] = {}
-    wanted = sorted(pairs)
-    for start in range(0, len(wanted), _PAIRS_PER_LOOKUP):
-        chunk = values(column("band", Integer), column("hash", BigInteger), name="wanted")
-        lookup = chunk.data(wanted[start : start + _PAIRS_PER_LOOKUP]).cte()
-        rows = conn.execute(
-            select(ArticleBand.article_id, ArticleBand.band, ArticleBand.hash).join(
-                lookup, and_(ArticleBand.band == lookup.c.band, ArticleBand.hash == lookup.c.hash)
-            )
-        )
+    if pairs:
+        wanted = sorted(pairs)
+        if conn.dialect.name == "postgresql":
+            params: dict[str, Any] = {"bands": [b for b, _ in wanted], "hashes": [h for _, h in wanted]}
+            rows = conn.execute(_PG_BAND_MATCHES, params)
+        else:
+            rows = conn.execute(_SQLITE_BAND_MATCHES, {"pairs": json.dumps(wanted)})
         for article_id, band, hash_ in rows:
             matches.setdefault((band, hash_), []).append(article_id)
     ids = sorted({i for found in matches.values() for i in found})
     known: dict[int, _Stored] = {}
-    for start in range(0, len(ids), _PAIRS_PER_LOOKUP):
+    for start in range(0, len(ids), _IDS_PER_LOOKUP):
         for article_id, minhash, story_id in conn.execute(
             select(Article.id, Article.minhash, Article.story_id).where(
-                Article.id.in_(ids[start : start + _PAIRS_PER_LOOKUP]),
+                Article.id.in_(ids[start : start + _IDS_PER_LOOKUP]),
                 Article.story_id.is_not(None),
                 Article.minhash.is_not(None),
             )
@@ -372,20 +364,33 @@ def _batch_candidates(
     return found
 
 
-def new_batch_stories(conn: Connection, plan: BatchStories, articles: Sequence[BatchArticle]) -> list[int]:
-    """Insert the batch's new stories (their representatives follow in :func:`write_batch`,
-    once the articles exist); their ids, in order."""
-    earliest: list[datetime | None] = [None] * plan.new_stories
-    for (stored, n), article in zip(plan.refs, articles, strict=True):
-        if not stored and article.published is not None:
-            current = earliest[n]
-            earliest[n] = article.published if current is None else min(current, article.published)
+def new_batch_stories(
+    conn: Connection, plan: BatchStories, articles: Sequence[BatchArticle], article_ids: Sequence[int]
+) -> list[int]:
+    """Insert the batch's new stories, whose articles will have ``article_ids`` (reserved, not
+    yet inserted): each with its representative and first publication as
+    :func:`refresh_story` picks them (the earliest published, undated last, then the lowest
+    id). Their ids, in order."""
     if not plan.new_stories:
         return []
+    firsts: dict[int, tuple[bool, datetime, int]] = {}
+    earliest: dict[int, datetime] = {}
+    for (stored, n), article, article_id in zip(plan.refs, articles, article_ids, strict=True):
+        if stored:
+            continue
+        rank = (article.published is None, article.published or _UNDATED, article_id)
+        if n not in firsts or rank < firsts[n]:
+            firsts[n] = rank
+        if article.published is not None:
+            earliest[n] = min(earliest.get(n, article.published), article.published)
     now = utcnow()
-    rows = [{"representative_id": None, "first_published": first, "created_at": now} for first in earliest]
-    result = conn.execute(insert(_STORIES).returning(_STORIES.c.id, sort_by_parameter_order=True), rows)
-    return list(result.scalars())
+    ids = reserve_ids(conn, _STORIES, plan.new_stories)
+    rows = [
+        {"id": story_id, "representative_id": firsts[n][2], "first_published": earliest.get(n), "created_at": now}
+        for n, story_id in enumerate(ids)
+    ]
+    bulk_insert(conn, _STORIES, rows)
+    return ids
 
 
 def story_ids(plan: BatchStories, new_ids: Sequence[int]) -> list[int]:
@@ -393,37 +398,17 @@ def story_ids(plan: BatchStories, new_ids: Sequence[int]) -> list[int]:
     return [ref if stored else new_ids[ref] for stored, ref in plan.refs]
 
 
-def write_batch(
-    conn: Connection,
-    plan: BatchStories,
-    articles: Sequence[BatchArticle],
-    article_ids: Sequence[int],
-    new_ids: Sequence[int],
-) -> None:
+def write_batch(conn: Connection, plan: BatchStories, article_ids: Sequence[int]) -> None:
     """After the batch's articles are inserted (with their story ids and signatures): their
-    bands, the representatives of the new stories, and the stored stories they joined
-    refreshed."""
+    bands, and the stored stories they joined refreshed."""
     band_rows = [
-        {"article_id": article_id, "band": band, "hash": hash_}
+        (article_id, band, hash_)
         for article_id, own in zip(article_ids, plan.bands, strict=True)
         for band, hash_ in own
     ]
     if band_rows:
-        conn.execute(_INSERT_BANDS, band_rows)
-    firsts: dict[int, tuple[bool, datetime, int]] = {}  # as refresh_story picks: earliest, undated last
-    joined: set[int] = set()
-    for (stored, ref), article, article_id in zip(plan.refs, articles, article_ids, strict=True):
-        if stored:
-            joined.add(ref)
-            continue
-        rank = (article.published is None, article.published or _UNDATED, article_id)
-        if ref not in firsts or rank < firsts[ref]:
-            firsts[ref] = rank
-    if firsts:
-        conn.execute(
-            _SET_REPRESENTATIVE, [{"story": new_ids[n], "first": rank[2]} for n, rank in sorted(firsts.items())]
-        )
-    for story_id in sorted(joined):
+        insert_rows(conn, _BANDS, ("article_id", "band", "hash"), band_rows)
+    for story_id in sorted({ref for stored, ref in plan.refs if stored}):
         refresh_story(conn, story_id)
 
 

@@ -11,10 +11,11 @@ from collections.abc import Iterable, Mapping
 from datetime import UTC, tzinfo
 from typing import Any, cast
 
-from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, bindparam, delete, func, select, update
 from sqlalchemy.orm import Session
 
 from storage.models import Article, ArticleDimension, ArticleRegion
+from storage.sql import bulk_insert
 from storage.visibility import visible
 
 _ARTICLES = cast(Table, Article.__table__)
@@ -25,8 +26,8 @@ _SET_SCORE = (
 )
 _DROP_REGIONS = delete(ArticleRegion).where(ArticleRegion.article_id == bindparam("id"))
 _DROP_DIMENSIONS = delete(ArticleDimension).where(ArticleDimension.article_id == bindparam("id"))
-_ADD_REGIONS = insert(cast(Table, ArticleRegion.__table__))
-_ADD_DIMENSIONS = insert(cast(Table, ArticleDimension.__table__))
+_REGIONS = cast(Table, ArticleRegion.__table__)
+_DIMENSIONS = cast(Table, ArticleDimension.__table__)
 
 
 def store_tags(engine: Engine, article_id: int, tags: Mapping[str, Any]) -> None:
@@ -86,10 +87,8 @@ def insert_tag_rows(conn: Connection, rows: Iterable[tuple[list[dict[str, Any]],
     for article_areas, article_dimensions in rows:
         areas.extend(article_areas)
         dimensions.extend(article_dimensions)
-    if areas:
-        conn.execute(_ADD_REGIONS, areas)
-    if dimensions:
-        conn.execute(_ADD_DIMENSIONS, dimensions)
+    bulk_insert(conn, _REGIONS, areas)
+    bulk_insert(conn, _DIMENSIONS, dimensions)
 
 
 def read_tags(session: Session, article_ids: Iterable[int]) -> dict[int, dict[str, list]]:
