@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from datetime import UTC, datetime
 
 import pytest
@@ -13,7 +12,7 @@ from storage.models import Article, ArticleUrl, CrawlRun, FetchedUrl, Source
 from storage.query import get_article, list_runs
 from storage.textnorm import text_hash
 from tests.support.articles import ARTICLES
-from tests.support.workers import concurrent_writer
+from tests.support.workers import concurrent_writer, run_at_once
 
 
 def test_ensure_source_is_idempotent_and_follows_url_changes(archive, engine) -> None:
@@ -314,17 +313,7 @@ def test_runs(archive, engine) -> None:
 
 def test_concurrent_writers_never_duplicate(database_url: str, engine) -> None:
     rounds, workers = 40, 3
-    ctx = multiprocessing.get_context("spawn")
-    start, queue = ctx.Event(), ctx.Queue()
-    procs = [
-        ctx.Process(target=concurrent_writer, args=(database_url, w, start, rounds, queue)) for w in range(workers)
-    ]
-    for p in procs:
-        p.start()
-    start.set()
-    results = [queue.get(timeout=180) for _ in procs]
-    for p in procs:
-        p.join(60)
+    results = run_at_once(concurrent_writer, [(database_url, w, rounds) for w in range(workers)], timeout=180)
     assert [error for _, _, error in results] == [None] * workers
     # Every worker saw the same id for each URL, and exactly one created it.
     by_round: dict[int, set[int]] = {}

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import multiprocessing
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
@@ -21,7 +20,7 @@ from storage.db import (
 )
 from storage.errors import StorageError
 from storage.models import Article, CrawlRun, Source
-from tests.support.workers import concurrent_opener
+from tests.support.workers import concurrent_opener, run_at_once
 
 WIB = timezone(timedelta(hours=7))
 TABLES = {
@@ -81,15 +80,7 @@ def test_upgrade_again_is_a_no_op(database_url: str) -> None:
 
 
 def test_two_processes_opening_a_new_archive_at_once(database_url: str) -> None:
-    ctx = multiprocessing.get_context("spawn")
-    start, queue = ctx.Event(), ctx.Queue()
-    procs = [ctx.Process(target=concurrent_opener, args=(database_url, start, queue)) for _ in range(3)]
-    for p in procs:
-        p.start()
-    start.set()
-    results = [queue.get(timeout=120) for _ in procs]
-    for p in procs:
-        p.join(60)
+    results = run_at_once(concurrent_opener, [(database_url,)] * 3, timeout=120)
     assert results == [head_revision()] * 3
     engine = create_engine_for(database_url)
     with engine.connect() as conn:

@@ -1,12 +1,31 @@
 """Functions that spawned child processes run in the archive's concurrency tests (a spawned child
-imports them by module name, so they live in a plain module)."""
+imports them by module name, so they live in a plain module), and :func:`run_at_once` that
+starts them."""
 
 from __future__ import annotations
 
+import multiprocessing
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 
-def concurrent_writer(url: str, worker: int, start, rounds: int, queue) -> None:
+def run_at_once(target: Callable[..., None], each: list[tuple[Any, ...]], timeout: float) -> list[Any]:
+    """``target(start, queue, *args)`` in one spawned process per ``args`` in ``each``, all
+    released at the same moment; what they put on the queue, in the order it came."""
+    ctx = multiprocessing.get_context("spawn")
+    start, queue = ctx.Event(), ctx.Queue()
+    procs = [ctx.Process(target=target, args=(start, queue, *args)) for args in each]
+    for p in procs:
+        p.start()
+    start.set()
+    results = [queue.get(timeout=timeout) for _ in procs]
+    for p in procs:
+        p.join(60)
+    return results
+
+
+def concurrent_writer(start, queue, url: str, worker: int, rounds: int) -> None:
     """Write the same URLs as the other workers, as fast as possible."""
     from storage.archive import Archive
     from storage.db import create_engine_for
@@ -44,7 +63,7 @@ def concurrent_writer(url: str, worker: int, start, rounds: int, queue) -> None:
         engine.dispose()
 
 
-def concurrent_opener(url: str, start, queue) -> None:
+def concurrent_opener(start, queue, url: str) -> None:
     """Open (and so upgrade) a fresh archive at the same moment as another process."""
     from storage.db import current_revision, open_archive
 
