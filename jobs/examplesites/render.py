@@ -291,41 +291,27 @@ class SiteRenderer:
                 last=n == len(chunks),
                 **common,
             )
+
+        def whole(target: str, template: str, page: int, **charset: str) -> None:
+            """The whole article on one page: all pages joined, the AMP or the mobile view."""
+            self._html(
+                target,
+                template,
+                copy.published,
+                paragraphs=copy.paragraphs,
+                page=page,
+                first=True,
+                last=True,
+                **charset,
+                **common,
+            )
+
         if len(chunks) > 1:
-            self._html(
-                f"{path}?page=all",
-                "article.html",
-                copy.published,
-                paragraphs=copy.paragraphs,
-                page=0,
-                first=True,
-                last=True,
-                **common,
-            )
+            whole(f"{path}?page=all", "article.html", 0)
         if self.site.amp:
-            self._html(
-                amp_path(copy),
-                "amp.html",
-                copy.published,
-                paragraphs=copy.paragraphs,
-                page=1,
-                first=True,
-                last=True,
-                **common,
-            )
+            whole(amp_path(copy), "amp.html", 1)
         if self.site.mobile:
-            self._html(
-                f"{path}?m=1",
-                "mobile.html",
-                copy.published,
-                encoding=encoding,
-                declared=declared,
-                paragraphs=copy.paragraphs,
-                page=1,
-                first=True,
-                last=True,
-                **common,
-            )
+            whole(f"{path}?m=1", "mobile.html", 1, encoding=encoding, declared=declared)
         self._add(self.image_path(copy), Page(PNG_1x1, "image/png", copy.published))
 
     def catalog_original(self, copy: Copy) -> Copy | None:
