@@ -35,6 +35,7 @@ MINIMAL_ARGS = {
     "count": [],
     "show": ["1"],
     "export": [],
+    "import": ["archive.jsonl"],
     "runs": [],
     "stats": [],
     "extract": ["page.html"],

@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from crawler.config import ConfigError
 from jobs import logsetup
-from jobs.cli import crawling, database, demo, maintenance, reading, sources, web
+from jobs.cli import crawling, database, demo, importing, maintenance, reading, sources, web
 from jobs.cli.parser import parse_command_line, top_parser
 from jobs.errors import EXIT_LOCKED, EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, Locked, UsageError
 from storage.errors import QueryError, StorageError
@@ -34,7 +34,7 @@ __all__ = [
 ]
 
 #: The command groups, in the order ``kabar --help`` lists their commands.
-GROUPS = (crawling, sources, demo, reading, maintenance, web, database)
+GROUPS = (crawling, sources, demo, reading, importing, maintenance, web, database)
 
 COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {
     name: handler for group in GROUPS for name, handler in group.COMMANDS.items()
