@@ -23,19 +23,18 @@ from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
-from sqlalchemy.exc import DataError, IntegrityError
-
-from crawler.config import Config
 from crawler.extractpool import ordered_map
 from jobs import filters
-from storage.archive import IMPORT_DUPLICATE, IMPORT_KNOWN, Archive, ImportedArticle
 from storage.fingerprint import signature
-from storage.tags import score_fields
 from storage.textlimit import TRUNCATED_FROM, bound_text
 from storage.textnorm import search_text, text_hash
+
+if TYPE_CHECKING:  # the worker processes import this module: SQLAlchemy only where it writes
+    from crawler.config import Config
+    from storage.archive import Archive, ImportedArticle
 
 logger = logging.getLogger(__name__)
 
@@ -266,14 +265,15 @@ class Line:
 
 @dataclass(frozen=True)
 class Prepared:
-    """A line made ready for the archive (``article`` and its ``source``), or its ``error``;
-    ``size`` is the line's length in bytes (for the progress bar)."""
+    """A line made ready for the archive (its record, MinHash and full-text stems), or its
+    ``error``; ``size`` is the line's length in bytes (for the progress bar)."""
 
     where: str
     number: int
     size: int
-    source: str = ""
-    article: ImportedArticle | None = None
+    record: Record | None = None  # with its text cut, hashed and tagged
+    signature: bytes | None = None
+    stems: str | None = None
     error: str | None = None
 
 
@@ -308,16 +308,14 @@ def prepare(task: tuple[Line, Path | None, bool]) -> Prepared:
         from crawler.relevance.tagging import vocabulary_for
 
         tags = tags_of(fields["title"], text, fields.get("dateline"), vocabulary_for(vocabulary))
-        fields.update(score_fields(tags))
-    article = ImportedArticle(
-        fields,
-        tags=tags,
+    return Prepared(
+        where,
+        number,
+        size,
+        record=replace(record, fields=fields, tags=tags),
         signature=signature(text),
         stems=search_text(fields["title"], text) if stems else None,
-        aliases=record.aliases,
-        story=record.story,
     )
-    return Prepared(where, number, size, source=record.source, article=article)
 
 
 # -- the import ------------------------------------------------------------------------------
@@ -370,7 +368,7 @@ def import_lines(
     tasks = ((line, config.vocabulary, archive.keeps_stems) for line in lines)
     batch: list[Prepared] = []
     for prepared in ordered_map(prepare, tasks, workers, chunk=32, window=8):
-        if prepared.article is None:
+        if prepared.record is None:
             writer.fail(prepared, prepared.error or "")
         else:
             batch.append(prepared)
@@ -400,7 +398,11 @@ class _Writer:
         self.report(line.where, line.number, message)
 
     def write(self, batch: list[Prepared]) -> None:
-        articles = [self._with_source(p) for p in batch]
+        from sqlalchemy.exc import DataError, IntegrityError
+
+        from storage.archive import IMPORT_DUPLICATE, IMPORT_KNOWN
+
+        articles = [self._article(p) for p in batch]
         try:
             outcomes = self.archive.import_articles(
                 articles, stories_by_key=self.stories, threshold=self.config.story_threshold
@@ -421,14 +423,27 @@ class _Writer:
             else:
                 self.summary.imported += 1
 
-    def _with_source(self, prepared: Prepared) -> ImportedArticle:
-        article = prepared.article
-        assert article is not None  # only lines that were read are written
-        name = prepared.source
+    def _article(self, prepared: Prepared) -> ImportedArticle:
+        """The line's article, its source created when the archive has none of that name."""
+        from storage.archive import ImportedArticle
+        from storage.tags import score_fields
+
+        record = prepared.record
+        assert record is not None and record.tags is not None  # only lines that were read
+        name = record.source
         if name not in self.sources:
-            self.sources[name] = self.archive.ensure_source(name, self._source_url(name, article.fields["url"]))
+            self.sources[name] = self.archive.ensure_source(name, self._source_url(name, record.fields["url"]))
             self.summary.sources_added.append(name)
-        return replace(article, fields={**article.fields, "source_id": self.sources[name]})
+        # verdict columns from the tags, unless the record carries them (an export's)
+        fields = {**score_fields(record.tags), **record.fields, "source_id": self.sources[name]}
+        return ImportedArticle(
+            fields,
+            tags=record.tags,
+            signature=prepared.signature,
+            stems=prepared.stems,
+            aliases=record.aliases,
+            story=record.story,
+        )
 
     def _source_url(self, name: str, article_url: str) -> str:
         """A new source's URL: its ``sources.toml`` entry's, else the site of its first article."""
