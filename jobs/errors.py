@@ -1,7 +1,8 @@
 """Errors a user causes, and the exit codes kabar answers with.
 
-Exit codes: 0 success; 1 the run completed but a source failed as a whole; 2 bad usage,
-config or input (one clear line on stderr); 3 another run holds the lock.
+Exit codes: 0 success; 1 the run completed but a source failed as a whole (``kabar import``:
+some lines were bad); 2 bad usage, config or input (one clear line on stderr); 3 another run
+holds the lock.
 """
 
 EXIT_OK, EXIT_SOURCE_FAILED, EXIT_USAGE, EXIT_LOCKED = 0, 1, 2, 3

@@ -367,7 +367,7 @@ def import_lines(
     writer = _Writer(archive, config, report)
     tasks = ((line, config.vocabulary, archive.keeps_stems) for line in lines)
     batch: list[Prepared] = []
-    for prepared in ordered_map(prepare, tasks, workers, chunk=32, window=8):
+    for prepared in ordered_map(prepare, tasks, workers, chunk=32, window=16):
         if prepared.record is None:
             writer.fail(prepared, prepared.error or "")
         else:

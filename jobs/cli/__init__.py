@@ -3,8 +3,9 @@
 One module per group of commands, each with its ``EXAMPLES`` (the help epilogs),
 ``add_commands`` and ``COMMANDS`` (name -> handler); jobs/cli/parser.py holds what they share.
 
-Exit codes (jobs.errors): 0 success; 1 the run completed but a source failed as a whole;
-2 bad usage, config or input (one clear line on stderr); 3 another run holds the lock.
+Exit codes (jobs.errors): 0 success; 1 the run completed but a source failed as a whole
+(``kabar import``: some lines were bad); 2 bad usage, config or input (one clear line on
+stderr); 3 another run holds the lock.
 """
 
 from __future__ import annotations
