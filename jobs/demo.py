@@ -19,7 +19,7 @@ from pathlib import Path
 
 from crawler.config import Paths, load_config, resolve
 from jobs import logsetup, output
-from jobs.archive_access import archive_lock, engine_for
+from jobs.archive_access import archive_lock, search_engine_for
 from jobs.errors import UsageError
 from jobs.examplesites.server import ExampleSites
 from jobs.hits import SEARCH_COLUMNS, hit_record
@@ -84,7 +84,7 @@ def run_demo(args: argparse.Namespace) -> int:
             code = crawl_and_report(paths, [], trigger="demo", verbose=args.verbose)
     finally:
         sites.stop()
-    hits = [hit_record(h) for h in search(engine_for(paths), SearchRequest(query=DEMO_QUERY, limit=5))]
+    hits = [hit_record(h) for h in search(search_engine_for(paths), SearchRequest(query=DEMO_QUERY, limit=5))]
     print(f"\nkabar search {DEMO_QUERY!r} (first {len(hits)}):", file=sys.stderr)
     output.write_table(hits, SEARCH_COLUMNS)
     print("\nTry (on the demo's archive and sources):", file=sys.stderr)

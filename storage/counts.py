@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from storage.models import Article, ArticleDimension, ArticleRegion, Source
-from storage.query import group_key, matched, run_read
+from storage.query import answering_index, group_key, matched, run_read
 from storage.request import BY, PERIODS, SearchRequest
 
 # strftime patterns of the periods (SQLite; PostgreSQL's to_char patterns below)
@@ -72,6 +72,9 @@ def counts(engine: Engine, req: SearchRequest, by: str, *, tz: tzinfo = UTC, sha
         raise ValueError(f"by must be one of {', '.join(BY)}, not {by!r}")
     if share and by not in PERIODS:
         raise ValueError("share is for counts over time (day, week, month, year)")
+    index = answering_index(engine)
+    if index is not None:
+        return index.counts(engine, req, by, tz=tz, share=share)
     if by in PERIODS:
         found = _periods(engine, req, by, tz)
         if share:

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import weakref
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -265,6 +266,37 @@ def run_read(session: Session, stmt: Any, plan: _Plan) -> Any:
         raise
 
 
+# -- the search index ---------------------------------------------------------------------
+
+# engine -> storage.searchindex.SearchIndex answering its searches and counts
+_INDEXES: weakref.WeakKeyDictionary[Engine, Any] = weakref.WeakKeyDictionary()
+
+
+def use_index(engine: Engine, index: Any | None) -> None:
+    """Answer :func:`search`, :func:`count` and storage.counts for ``engine`` from ``index`` (a
+    storage.searchindex.SearchIndex), brought in step with the archive before each answer;
+    None answers from SQL again. The answers are the same; the index is fast at any size."""
+    if index is None:
+        _INDEXES.pop(engine, None)
+    else:
+        _INDEXES[engine] = index
+
+
+def answering_index(engine: Engine) -> Any | None:
+    """The index that answers for ``engine`` now, synced; None when there is none, or when it
+    cannot be brought in step (another process is writing it, or it failed): SQL answers
+    then, exactly, only slower."""
+    index = _INDEXES.get(engine)
+    if index is None:
+        return None
+    try:
+        report = index.sync(engine)
+    except Exception as exc:  # noqa: BLE001 - the archive stays the record; SQL answers
+        logger.warning("search index %s could not be brought in step (%s): answering from the archive", index.path, exc)
+        return None
+    return None if report.skipped else index
+
+
 # -- public API ---------------------------------------------------------------------------
 
 
@@ -277,6 +309,9 @@ def search(engine: Engine, req: SearchRequest) -> list[SearchHit]:
     representative); ``also_in`` names the other sources that carried the story.
     """
     plan = _plan(engine, req)
+    index = answering_index(engine)
+    if index is not None:
+        return index.search(engine, req)
     columns = [
         Article.id,
         Article.url,
@@ -354,6 +389,9 @@ def count(engine: Engine, req: SearchRequest) -> int:
     """How many hits ``search`` gives for ``req`` without limit and offset, exactly: stories
     when ``group_stories``, else articles."""
     plan = _plan(engine, req)
+    index = answering_index(engine)
+    if index is not None:
+        return int(index.count(engine, req))
     counted = func.count(distinct(group_key())) if req.group_stories else func.count()
     stmt = _filtered(select(counted).select_from(Article), plan, req)
     with Session(engine) as s:

@@ -215,3 +215,23 @@ def test_kabar_count_refuses_share_of_a_facet_and_unknown_keys(kabar):
     assert "Traceback" not in result.stderr
     bad = kabar("count", "--by", "decade")
     assert bad.returncode == 2 and "invalid choice" in bad.stderr
+
+
+def test_the_cli_answers_from_the_search_index_kept_in_step(kabar, planted, tmp_path):
+    found = matching(ARTICLES, RARE)
+    alone = next(a for a in found if sum(b.story == a.story for b in ARTICLES) == 1)
+    first = json.loads(kabar("count", RARE, "--by", "year", "--format", "json").stdout)
+    assert first["total"] == len({a.story for a in found})
+    states = list((tmp_path / "data" / "search-index").glob("*/kabar-search-index.json"))
+    assert len(states) == 1 and json.loads(states[0].read_text())["built"] is True
+    hidden = kabar("hide", str(alone.id), "--reason", "test")
+    assert hidden.returncode == 0, hidden.stderr
+    try:
+        after = json.loads(kabar("count", RARE, "--by", "year", "--format", "json").stdout)
+        assert after["total"] == first["total"] - 1
+        hits = json.loads(kabar("search", RARE, "--limit", "100", "--format", "json").stdout)
+        assert alone.id not in {h["id"] for h in hits} and len(hits) == after["total"]
+        sql = kabar("count", RARE, "--by", "year", "--format", "json", env={"KABAR_SEARCH_INDEX": "0"})
+        assert json.loads(sql.stdout) == after
+    finally:
+        assert kabar("unhide", str(alone.id)).returncode == 0

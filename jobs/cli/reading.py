@@ -14,7 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from jobs import filters, logsetup, output
-from jobs.archive_access import engine_for
+from jobs.archive_access import engine_for, search_engine_for
 from jobs.cli.parser import Commands, date_arg, min_score_arg, paths_of, positive_int, until_arg
 from jobs.errors import EXIT_OK, UsageError
 from jobs.filters import DIMENSION_CHOICES
@@ -217,7 +217,7 @@ def cmd_search(args: argparse.Namespace) -> int:
     if not args.query.strip():
         raise UsageError("the search query is empty (use kabar export to list everything)")
     request = _search_request(args, args.query, args.limit)
-    engine = engine_for(paths_of(args))
+    engine = search_engine_for(paths_of(args))
     hits = [hit_record(h) for h in search(engine, request)]
     if args.format == "json":
         output.write_json(hits)
@@ -242,7 +242,7 @@ def cmd_count(args: argparse.Namespace) -> int:
     request = _search_request(args, args.query, None)
     if args.share and args.by not in PERIODS:
         raise UsageError("--share is for counts over time: --by day, week, month or year")
-    engine = engine_for(paths_of(args))
+    engine = search_engine_for(paths_of(args))
     found = counts(engine, request, args.by, tz=output.display_zone(), share=args.share)
     record = found.record(args.query)
     if args.format == "json":

@@ -56,13 +56,13 @@ def serve(
 ) -> int:
     import uvicorn
 
+    from jobs.archive_access import search_engine_for
     from jobs.web.app import create_app
-    from storage.db import open_existing_archive
 
     password, user = auth_settings(host, no_auth)
     public = parse_base_url(base_url, "--base-url") if base_url is not None else paths.config.web.base_url
     _check_port(host, port)
-    app = create_app(open_existing_archive(paths.database_url), password=password, user=user, base_url=public)
+    app = create_app(search_engine_for(paths), password=password, user=user, base_url=public)
     shown = f"[{host}]" if ":" in host else host
     auth = f"basic auth as {user!r}" if password else "no auth"
     links = f"; links use {public}" if public else ""
