@@ -43,27 +43,35 @@ def reserve_ids(conn: Connection, table: Table, n: int) -> list[int]:
 
 
 def bulk_insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert many rows (each with the same columns) in as few statements as each database
-    takes best. PostgreSQL: ``INSERT … RETURNING``, which SQLAlchemy sends as multi-row VALUES
-    (psycopg's executemany sends a statement per row); SQLite: executemany, its own loop
-    (with RETURNING, SQLite would get a statement per row)."""
+    """Insert many rows (each with the same columns) the way each database takes them best:
+    PostgreSQL's COPY, the values made by the columns' SQLAlchemy types (UTC times, JSONB);
+    SQLite's executemany. (psycopg's executemany sends one statement per row, and a multi-row
+    VALUES statement is parsed for its thousands of placeholders each time.)"""
     if not rows:
         return
-    if conn.dialect.name == "postgresql":
-        conn.execute(insert(table).returning(*table.primary_key.columns), list(rows)).all()
-    else:
+    if conn.dialect.name != "postgresql":
         conn.execute(insert(table), list(rows))
+        return
+    dialect = conn.dialect
+    columns = list(rows[0])
+    made = [(name, table.c[name].type.dialect_impl(dialect).bind_processor(dialect)) for name in columns]
+    values = ([row[name] if make is None else make(row[name]) for name, make in made] for row in rows)
+    _copy(conn, table, columns, values)
 
 
 def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Insert many rows of plain values (numbers, text: no JSON, no datetimes) of ``columns``
     without SQLAlchemy's per-row work: PostgreSQL's COPY, SQLite's executemany."""
-    names = ", ".join(columns)
     if conn.dialect.name == "postgresql":
-        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {table.name} ({names}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row(row)
+        _copy(conn, table, columns, rows)
         return
-    values = ", ".join("?" * len(columns))
+    names, values = ", ".join(columns), ", ".join("?" * len(columns))
     conn.exec_driver_sql(f"INSERT INTO {table.name} ({names}) VALUES ({values})", [tuple(row) for row in rows])
+
+
+def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """PostgreSQL: ``COPY table (columns) FROM STDIN`` of driver values, in the connection's transaction."""
+    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(row)

@@ -221,12 +221,11 @@ def _most_similar(sig: bytes, candidates: Iterable[tuple[bytes, T]], threshold: 
 
 # -- many new articles at once (kabar import) ----------------------------------------------
 
-#: The stored articles that have any of many (band, hash) pairs, in one statement whose
-#: parameters are the pairs (two arrays; a JSON list on SQLite), so it is compiled once.
+#: The stored articles that have any of many (band, hash) pairs, in one statement whose one
+#: parameter is the pairs as a JSON list, so it is compiled (and sent) as one value.
 _PG_BAND_MATCHES = text(
-    "SELECT b.article_id, b.band, b.hash"
-    " FROM unnest(CAST(:bands AS integer[]), CAST(:hashes AS bigint[])) AS w(band, hash)"
-    " JOIN article_bands b ON b.band = w.band AND b.hash = w.hash"
+    "SELECT b.article_id, b.band, b.hash FROM json_array_elements(CAST(:pairs AS json)) AS w(pair)"
+    " JOIN article_bands b ON b.band = (w.pair->>0)::integer AND b.hash = (w.pair->>1)::bigint"
 )
 _SQLITE_BAND_MATCHES = text(
     "SELECT b.article_id, b.band, b.hash FROM json_each(:pairs) AS w"
@@ -312,11 +311,8 @@ def _stored_candidates(conn: Connection, pairs: set[tuple[int, int]]) -> dict[tu
     matches: dict[tuple[int, int], list[int]] = {}
     if pairs:
         wanted = sorted(pairs)
-        if conn.dialect.name == "postgresql":
-            params: dict[str, Any] = {"bands": [b for b, _ in wanted], "hashes": [h for _, h in wanted]}
-            rows = conn.execute(_PG_BAND_MATCHES, params)
-        else:
-            rows = conn.execute(_SQLITE_BAND_MATCHES, {"pairs": json.dumps(wanted)})
+        lookup = _PG_BAND_MATCHES if conn.dialect.name == "postgresql" else _SQLITE_BAND_MATCHES
+        rows = conn.execute(lookup, {"pairs": json.dumps(wanted)})
         for article_id, band, hash_ in rows:
             matches.setdefault((band, hash_), []).append(article_id)
     ids = sorted({i for found in matches.values() for i in found})
