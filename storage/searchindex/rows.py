@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Engine, between, column, delete, func, or_, select, table
+from sqlalchemy import Connection, Engine, between, case, column, delete, func, or_, select, table
 
 from storage.models import Article, ArticleDimension, ArticleRegion, Source
 from storage.searchindex.schema import Row
@@ -34,9 +34,12 @@ def count_pending(conn: Connection) -> int:
 
 
 def pending_ranges(conn: Connection) -> Ranges:
-    """Every queued change, as runs of consecutive sequence numbers (a build after a bulk load
-    sees millions of them, nearly all in a few runs)."""
-    return ranges(int(seq) for (seq,) in conn.execute(select(CHANGES.c.seq).order_by(CHANGES.c.seq)))
+    """Every queued change, as runs of consecutive sequence numbers, found by the database (a
+    build after a bulk load sees millions of changes, nearly all in a few runs)."""
+    run = (CHANGES.c.seq - func.row_number().over(order_by=CHANGES.c.seq)).label("run")
+    numbered = select(CHANGES.c.seq, run).subquery()
+    stmt = select(func.min(numbered.c.seq), func.max(numbered.c.seq)).group_by(numbered.c.run)
+    return sorted((int(lo), int(hi)) for lo, hi in conn.execute(stmt))
 
 
 def ranges(seqs: Iterable[int]) -> Ranges:
@@ -94,7 +97,8 @@ def iter_rows(engine: Engine, batch: int) -> Iterator[list[Row]]:
 _COLUMNS = (
     Article.id,
     Article.title,
-    Article.text,
+    # the text only where the stems are not kept (PostgreSQL): it is read to be stemmed here
+    case((Article.search_text.is_(None), Article.text)).label("text"),
     Article.search_text,
     Article.story_id,
     Article.published_at,
