@@ -7,9 +7,16 @@ from lxml.html import fromstring
 
 from crawler.extract import boilerplate as B
 from crawler.extract.batch import not_html
-from crawler.extract.core import _is_indonesian
 from crawler.extract.lines import clean_lines, match_credit, match_rule
-from crawler.extract.metadata import author_of, clean_author, clean_title, find_dateline, headline_of, read_page
+from crawler.extract.metadata import (
+    author_of,
+    clean_author,
+    clean_title,
+    find_dateline,
+    headline_of,
+    local_offset,
+    read_page,
+)
 from crawler.extract.pages import page_urls
 from crawler.extract.prune import MARK, classify_attrs, main_container, mark_boilerplate, read_also_blocks
 
@@ -306,7 +313,7 @@ def test_class_tokens(value, expected):
     ],
 )
 def test_indonesian_zone_on_the_page(html, host, expected):
-    assert _is_indonesian(host, "", html) is expected
+    assert (local_offset(host, "", html) is not None) is expected
 
 
 @pytest.mark.parametrize(

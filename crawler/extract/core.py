@@ -9,7 +9,6 @@ when a page with text would otherwise come out empty; cut a text longer than
 from __future__ import annotations
 
 import logging
-import re
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -20,7 +19,6 @@ from trafilatura.utils import load_html
 
 from storage.textlimit import bound_text
 
-from . import datewords as W
 from . import metadata as M
 from .article import Article
 from .decode import decode_html
@@ -75,15 +73,6 @@ def _paragraph_lines(tree: HtmlElement) -> list[str]:
         if len(text.split()) >= 8:
             out.append(text)
     return out
-
-
-#: An Indonesian zone written on the page (" WIB", " WITA", " WIT<", " WIT "): one scan of the page.
-_ID_ZONE = re.compile(r" WI(?:B|TA|T[< ])")
-
-
-def _is_indonesian(host: str, language: str, html: str) -> bool:
-    """Does a time without a zone on this page mean WIB? (Indonesian page or Indonesian zones.)"""
-    return language == "id" or host.endswith(".id") or _ID_ZONE.search(html) is not None
 
 
 def extract(html: str | bytes | None, url: str, *, fetched_at: datetime | None = None) -> Article:
@@ -156,9 +145,9 @@ def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) ->
         for rule, line in cleaned.removed:
             logger.debug("%s: rule %s removed %r", url, rule, line[:120])
     language = M.guess_language(tree, page.meta, f"{title} {text}")
-    offset = W.DEFAULT_OFFSET_MINUTES if _is_indonesian(host, language, html) else 0
+    offset = M.local_offset(host, language, html, tree=tree, meta=page.meta, ld=page.ld, text=f"{title} {text}")
     published = M.find_published(
-        tree, page.meta, page.ld, text, now, offset, extra_text="\n".join(cleaned.removed_text())
+        tree, page.meta, page.ld, text, now, offset, extra_text="\n".join(cleaned.removed_text()), url=url, title=title
     )
     credit_names = [name for rule, name in cleaned.credits if name]
     author = M.author_of(page, credit_names, tree, host)

@@ -9,24 +9,38 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta, timezone
+from urllib.parse import urlsplit
 
 from . import datewords as W
 
-__all__ = ["FoundDate", "find_dates", "parse_date", "strip_weekdays", "zone_offset"]
+__all__ = [
+    "FoundDate",
+    "find_dates",
+    "in_zone",
+    "parse_date",
+    "strip_weekdays",
+    "url_date",
+    "written_zone",
+    "zone_offset",
+]
 
 logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
 class FoundDate:
-    """A date found in text: the aware datetime, whether it had a time of day, its span."""
+    """A date found in text: the aware datetime, whether it had a time of day, its span,
+    whether its zone was written (``zoned``; else the default offset was assumed) and whether
+    it was a relative phrase ("3 jam lalu") resolved against the fetch time."""
 
     value: datetime
     has_time: bool
     start: int = 0
     end: int = 0
+    zoned: bool = False
+    relative: bool = False
 
 
 def _alt(words) -> str:
@@ -35,22 +49,28 @@ def _alt(words) -> str:
 
 _MONTH = rf"(?P<mon>{_alt(W.MONTHS)})\.?"
 _WEEKDAY = rf"(?:\b(?:{_alt(W.WEEKDAYS)})\b\.?\s*,?\s*)"
-_ZONE = rf"(?P<tz>\b(?:{_alt(z for z in W.ZONES if len(z) > 1)})\b|[+-]\d{{2}}:?\d{{2}}\b|Z\b)"
+# "GMT+7", "UTC +07:00", "GMT+0700": a named offset, read before the bare "GMT"/"UTC" words
+_GMT = rf"(?:{_alt(W.OFFSET_PREFIXES)})\s?[+-]\s?(?:1[0-4]|0?\d)(?::?[0-5]\d)?\b"
+_ZONE = rf"(?P<tz>{_GMT}|\b(?:{_alt(z for z in W.ZONES if len(z) > 1)})\b|[+-]\d{{2}}:?\d{{2}}\b|Z\b)"
+# a zone written anywhere in a dateline ("7:36 AM (GMT+7)", "Senin, 4/4/2022 | 10.00 | WITA"):
+# the upper-case words only, so that English "wit" or a stray "z" are not zones
+_WRITTEN_ZONE = re.compile(rf"{_GMT}|\b(?:{_alt(z.upper() for z in W.ZONES if len(z) > 1)})\b")
 _TIMEWORD = rf"(?:(?:{_alt(W.TIME_WORDS)})\s*)"
-# time of day after a date: "13:32 WIB", "| 06:17 WIB", ", pukul 09.30 WITA", "- 10:15:20"
+# time of day after a date: "13:32 WIB", "| 06:17 WIB", ", pukul 09.30 WITA", "- 10:15:20", "● 7:36 am"
+# (not a view count after it: "15 Desember 2021 1.204")
 _TIME = (
-    rf"(?:\s*(?:[|,@\-–—/]|\s)?\s*{_TIMEWORD}?(?P<H>[01]?\d|2[0-3])[:.](?P<M>[0-5]\d)"
-    rf"(?:[:.](?P<S>[0-5]\d))?(?:\.\d+)?\s*(?P<ampm>[ap]\.?m\.?\b)?\s*{_ZONE}?)?"
+    rf"(?:\s*(?:[|,@\-–—/●•·]|\s)?\s*{_TIMEWORD}?(?P<H>[01]?\d|2[0-3])[:.](?P<M>[0-5]\d)(?!\d)"
+    rf"(?:[:.](?P<S>[0-5]\d))?(?:\.\d+)?\s*(?P<ampm>[ap]\.?m\.?\b)?(?:\s*\(?{_ZONE}\)?)?)?"
 )
 _D = r"(?P<d>[12]\d|3[01]|0?[1-9])(?!\d)"
 _Y = r"(?P<y>(?:19|20)\d{2})"
 
 PATTERNS: tuple[tuple[str, re.Pattern[str]], ...] = (
-    # 2022-12-27T13:32:00+07:00, 2022-12-27 13:32
+    # 2022-12-27T13:32:00+07:00, 2022-12-27 13:32, 2022/12/27 13:32:00 (year first)
     (
         "iso",
         re.compile(
-            rf"\b{_Y}-(?P<m>1[0-2]|0?[1-9])-{_D}(?:[T ](?P<H>[01]\d|2[0-3]):(?P<M>[0-5]\d)"
+            rf"\b{_Y}(?P<sep>[-/])(?P<m>1[0-2]|0?[1-9])(?P=sep){_D}(?:[T ](?P<H>[01]\d|2[0-3]):(?P<M>[0-5]\d)"
             rf"(?::(?P<S>[0-5]\d)(?:\.\d+)?)?\s*{_ZONE}?)?",
             re.I,
         ),
@@ -78,16 +98,19 @@ def strip_weekdays(text: str) -> str:
     return _WEEKDAY_WORD.sub(" ", text).strip()
 
 
+_OFFSET = re.compile(rf"(?:{_alt(W.OFFSET_PREFIXES)})?\s?([+-])\s?(1[0-4]|0?\d):?([0-5]\d)?", re.I)
+
+
 def zone_offset(word: str | None, default_minutes: int | None = W.DEFAULT_OFFSET_MINUTES) -> timezone | None:
-    """A zone word or numeric offset ("WITA", "+0700", "Z") as a timezone; default if absent."""
+    """A zone word or numeric offset ("WITA", "+0700", "GMT+7", "Z") as a timezone; default if absent."""
     if not word:
         return None if default_minutes is None else timezone(timedelta(minutes=default_minutes))
     low = word.lower()
     if low in W.ZONES:
         return timezone(timedelta(minutes=W.ZONES[low]))
-    m = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", word)
+    m = _OFFSET.fullmatch(word)
     if m:
-        minutes = int(m.group(2)) * 60 + int(m.group(3))
+        minutes = int(m.group(2)) * 60 + int(m.group(3) or 0)
         return timezone(timedelta(minutes=minutes if m.group(1) == "+" else -minutes))
     return None if default_minutes is None else timezone(timedelta(minutes=default_minutes))
 
@@ -110,7 +133,7 @@ def _build(kind: str, m: re.Match[str], default_minutes: int) -> FoundDate | Non
         value = datetime(year, month, day, hour, minute, second, tzinfo=tz)
     except ValueError:
         return None
-    return FoundDate(value, has_time, m.start(), m.end())
+    return FoundDate(value, has_time, m.start(), m.end(), zoned=g.get("tz") is not None)
 
 
 #: Every pattern holds a four-digit year and spans at most this many characters before and
@@ -176,7 +199,12 @@ def _dateparser(text: str, now: datetime, default_offset_minutes: int) -> FoundD
         return None
     if value.tzinfo is None:
         value = value.replace(tzinfo=timezone(timedelta(minutes=default_offset_minutes)))
-    return FoundDate(value, bool(value.hour or value.minute), 0, len(text))
+    zoned = written_zone(text) is not None
+    return FoundDate(value, bool(value.hour or value.minute), 0, len(text), zoned=zoned, relative=_is_relative(text))
+
+
+def _is_relative(text: str) -> bool:
+    return _RELATIVE.search(text) is not None
 
 
 def parse_date(
@@ -214,10 +242,39 @@ def _relative(text: str, now: datetime, default_offset_minutes: int) -> FoundDat
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
     local = now.astimezone(timezone(timedelta(minutes=default_offset_minutes)))
-    return FoundDate(local - timedelta(seconds=seconds), seconds < 86400, m.start(), m.end())
+    return FoundDate(local - timedelta(seconds=seconds), seconds < 86400, m.start(), m.end(), relative=True)
 
 
 def _more_than_a_year(text: str) -> bool:
     """Does ``text`` say more than a year ("2019", "© 2019 Kompas" name no day of publication)?"""
     rest = _YEAR.sub(" ", text)
     return any(ch.isdigit() for ch in rest) or _MONTH_WORD.search(rest) is not None
+
+
+def written_zone(text: str) -> timezone | None:
+    """The zone written anywhere in a dateline ("WITA", "GMT+7"), None if none or two disagree."""
+    zones = {zone_offset(m.group(0), None) for m in _WRITTEN_ZONE.finditer(text or "")}
+    zones.discard(None)
+    return zones.pop() if len(zones) == 1 else None
+
+
+def in_zone(found: FoundDate, tz: timezone) -> FoundDate:
+    """``found`` with its wall-clock time read in ``tz`` (a zone written elsewhere in its dateline)."""
+    return replace(found, value=found.value.replace(tzinfo=tz), zoned=True)
+
+
+_URL_DATES = tuple(re.compile(p) for p in W.URL_DATE_PATTERNS)
+
+
+def url_date(url: str, default_offset_minutes: int = W.DEFAULT_OFFSET_MINUTES) -> FoundDate | None:
+    """The day a URL path names ("/read/2022/04/04/…"), at midnight in the default offset."""
+    path = urlsplit(url or "").path
+    for pattern in _URL_DATES:
+        m = pattern.search(path)
+        if m:
+            try:
+                day = datetime(int(m["y"]), int(m["m"]), int(m["d"]), tzinfo=zone_offset(None, default_offset_minutes))
+            except ValueError:
+                continue
+            return FoundDate(day, False, m.start(), m.end())
+    return None

@@ -109,6 +109,9 @@ ZONES: dict[str, int] = {
     "z": 0,
 }
 
+# Words before a numeric offset written as a zone: "GMT+7", "UTC+08:00".
+OFFSET_PREFIXES: tuple[str, ...] = ("GMT", "UTC")
+
 # Offset assumed for a time without a zone on an Indonesian page: WIB.
 DEFAULT_OFFSET_MINUTES = 7 * 60
 
@@ -117,6 +120,10 @@ TIME_WORDS: tuple[str, ...] = ("pukul", "pkl", "pkl.", "jam", "at")
 
 # Words that mark a date as the modification date, not the publication date.
 UPDATE_WORDS: tuple[str, ...] = ("diperbarui", "diupdate", "update", "updated", "perbarui", "modified", "edited")
+
+# Words that, beside an update word, say the line still gives the publication ("Diterbitkan …,
+# diperbarui …").
+PUBLISH_WORDS: tuple[str, ...] = ("terbit", "publish", "dipublikasikan")
 
 # Relative expressions ("2 jam lalu", "kemarin") are resolved against the fetch time; these
 # are the words that tell us one is present.
@@ -158,3 +165,60 @@ RELATIVE_UNITS: dict[str, int] = {
     "weeks": 7 * 86400,
 }
 RELATIVE_AGO: tuple[str, ...] = ("yang lalu", "lalu", "ago")
+
+# -- which date of a page is its publication time (docs/dates.md) -------------------------------
+
+# Where a candidate publication time comes from:
+#   "dateline": the date shown to the reader beside the headline (the nearest date element to
+#               the <h1>, within DATELINE_REACH elements of it);
+#   "json-ld":  the article's JSON-LD datePublished;
+#   "meta":     meta tags (article:published_time, pubdate, …), microdata, and the machine
+#               value (<time datetime>) of the dateline element;
+#   "url":      a date in the URL path (/2022/04/04/, /20220404222641-…);
+#   "text":     any other date: lines the line rules removed, date elements far from the
+#               headline, the first 3,000 characters of the body.
+# and what it states: "zoned" a time of day in a known zone (written beside it or anywhere in
+# the dateline, or, for the dateline only, the outlet's zone), "timed" a time of day in an
+# assumed zone, "day" the day alone (a structured value at exactly 00:00:00 is a day).
+# The first step of this list that some candidate reaches gives the publication time; a "day"
+# winner takes the time of the first candidate down the list with a time on that same day, so
+# a date-only value never erases a time shown on the page.
+PRECEDENCE: tuple[tuple[str, str], ...] = (
+    ("dateline", "zoned"),
+    ("json-ld", "zoned"),
+    ("meta", "zoned"),
+    ("json-ld", "timed"),
+    ("meta", "timed"),
+    ("dateline", "timed"),
+    ("dateline", "day"),
+    ("json-ld", "day"),
+    ("meta", "day"),
+    ("url", "day"),
+    ("text", "timed"),
+    ("text", "day"),
+)
+
+# How far (in elements, document order) a date element may stand from the headline and still
+# be the page's dateline: past the byline and a share bar, short of sidebars and related lists.
+DATELINE_REACH = 40
+
+# Dates in URL paths, day precision: /2022/04/04/, /2022-04-04-, /20220404222641-20-… (a
+# 14-digit stamp). Named groups y, m, d.
+URL_DATE_PATTERNS: tuple[str, ...] = (
+    r"/(?P<y>(?:19|20)\d{2})/(?P<m>0?[1-9]|1[0-2])/(?P<d>0?[1-9]|[12]\d|3[01])(?=/|$|[-_.])",
+    r"/(?P<y>(?:19|20)\d{2})-(?P<m>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])(?=/|$|[-_.])",
+    r"/(?P<y>20\d{2})(?P<m>0[1-9]|1[0-2])(?P<d>0[1-9]|[12]\d|3[01])(?:[01]\d|2[0-3])[0-5]\d[0-5]\d(?=\D|$)",
+)
+
+# What makes a page an Indonesian outlet's, whose times without a zone are local time (WIB, or
+# WITA/WIT when its structured dates carry +08:00/+09:00), in whatever language it is written:
+# the host, a declared locale of the region ("en-ID", "id_ID"), an Indonesian zone or a
+# "GMT+7"-style zone written on the page, structured dates in an Indonesian offset, or a text
+# that keeps naming Indonesia (an English-language outlet such as a Jakarta daily).
+INDONESIA_HOST_SUFFIXES: tuple[str, ...] = (".id",)
+INDONESIA_LANGUAGES: tuple[str, ...] = ("id", "in")
+INDONESIA_LOCALE_REGIONS: tuple[str, ...] = ("id",)
+INDONESIA_OFFSETS_MINUTES: tuple[int, ...] = (7 * 60, 8 * 60, 9 * 60)
+INDONESIA_WORDS: tuple[str, ...] = ("indonesia", "indonesian", "jakarta", "rupiah")
+# how many mentions of INDONESIA_WORDS in the title and the first 3,000 characters of the text
+INDONESIA_WORDS_MIN = 3

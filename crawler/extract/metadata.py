@@ -33,8 +33,8 @@ import json
 import logging
 import re
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, replace
+from datetime import datetime, time
 from functools import lru_cache
 from typing import Any, TypeGuard
 from urllib.parse import urljoin, urlsplit
@@ -45,7 +45,7 @@ from lxml.html import HtmlElement
 from ..urls import canonicalize
 from . import boilerplate as B
 from . import datewords as W
-from .dates import FoundDate, find_dates, parse_date
+from .dates import FoundDate, find_dates, in_zone, parse_date, url_date, written_zone
 
 __all__ = [
     "PageFields",
@@ -60,6 +60,8 @@ __all__ = [
     "author_of",
     "byline_author",
     "find_published",
+    "published_candidates",
+    "local_offset",
     "find_dateline",
     "guess_language",
 ]
@@ -106,6 +108,7 @@ PUBLISHED_KEYS = (
     "og:published_time",
     "article.published",
 )
+MODIFIED_KEYS = ("article:modified_time", "og:updated_time", "datemodified", "dcterms.modified", "last-modified")
 LANGUAGE_KEYS = ("og:locale", "content-language", "language", "dc.language")
 # Title separators: "Judul | Situs", "Judul - Situs", "Judul – Situs", "Situs: Judul" is left alone.
 _TITLE_SEP = re.compile(r"\s+(?:\||-|–|—|::|»|«|·|•)\s+")
@@ -139,6 +142,15 @@ LANGUAGE_WORDS: dict[str, frozenset[str]] = {
         "the and of to is in that for with on was are as be by this from have has were which their they".split()
     ),
 }
+
+# A zone of Indonesia written on the page: " WIB", " WITA", " WIT" as words, "GMT+7", "UTC+08:00".
+_INDONESIAN_ZONE = re.compile(
+    "|".join(
+        [rf" {z.upper()}(?=[<\s.,;)|]|$)" for z, m in W.ZONES.items() if m in W.INDONESIA_OFFSETS_MINUTES]
+        + [rf"(?:{'|'.join(W.OFFSET_PREFIXES)})\s?\+\s?0?{m // 60}(?::?00)?\b" for m in W.INDONESIA_OFFSETS_MINUTES]
+    )
+)
+_INDONESIA_WORDS = re.compile(rf"\b(?:{'|'.join(W.INDONESIA_WORDS)})\b", re.I)
 
 # Class/id tokens of elements that hold the date line of a story.
 DATE_TOKENS = frozenset(
@@ -459,17 +471,158 @@ def guess_language(tree: HtmlElement, meta: PageMeta, text: str) -> str:
     return code if re.fullmatch(r"[a-z]{2,3}", code or "") else ""
 
 
-def date_elements(tree: HtmlElement) -> Iterator[str]:
-    """Texts (and datetime attributes) of elements that look like a story's date line."""
-    for el in tree.iter("time"):
-        if el.get("datetime"):
-            yield el.get("datetime")
-        yield _text(el)
-    for el in tree.xpath("//*[@class or @id][not(self::script or self::style or self::body or self::html)]"):
-        if not DATE_TOKENS.isdisjoint(attr_tokens(f"{el.get('class') or ''} {el.get('id') or ''}")):
+@dataclass(frozen=True, slots=True)
+class DateText:
+    """A date-like text of the page: an element's text (or a ``<time datetime>`` value, then
+    ``machine``), with the element's place in document order."""
+
+    text: str
+    index: int
+    machine: bool = False
+
+
+def date_texts(tree: HtmlElement, title: str = "") -> tuple[list[DateText], int | None]:
+    """The texts of elements that look like a story's date line (``<time>``, class or id tokens
+    in DATE_TOKENS), in document order, and the place of the headline: the ``<h1>``/``<h2>``
+    that equals ``title``, else the first ``<h1>`` (None without one)."""
+    found: list[DateText] = []
+    title_key = _key(title)
+    first_h1: int | None = None
+    headline: int | None = None
+    for index, el in enumerate(tree.iter()):
+        tag = el.tag
+        if not isinstance(tag, str) or tag in ("script", "style", "body", "html"):
+            continue
+        if tag in ("h1", "h2") and headline is None:
+            if title_key and _key(_text(el)) == title_key:
+                headline = index
+            elif tag == "h1" and first_h1 is None:
+                first_h1 = index
+        if tag == "time":
+            if el.get("datetime"):
+                found.append(DateText(el.get("datetime"), index, machine=True))
+            found.append(DateText(_text(el), index))
+        elif (el.get("class") or el.get("id")) and not DATE_TOKENS.isdisjoint(
+            attr_tokens(f"{el.get('class') or ''} {el.get('id') or ''}")
+        ):
             t = _text(el)
             if 6 <= len(t) <= 300:
-                yield t
+                found.append(DateText(t, index))
+    return found, headline if headline is not None else first_h1
+
+
+@dataclass(frozen=True, slots=True)
+class DateCandidate:
+    """A possible publication time: its source (one of W.PRECEDENCE's) and the date found."""
+
+    source: str
+    found: FoundDate
+
+    @property
+    def step(self) -> int:
+        """Its rank in W.PRECEDENCE (lower wins)."""
+        found = self.found
+        kind = "day" if not found.has_time else "zoned" if found.zoned else "timed"
+        if self.source in ("url", "text") and kind == "zoned":
+            kind = "timed"
+        return W.PRECEDENCE.index((self.source, kind))
+
+
+_PUBLISH_WORD = re.compile("|".join(map(re.escape, W.PUBLISH_WORDS)), re.I)
+# datePublished in JSON-LD that does not parse as JSON (a trailing comma, a stray quote)
+_JSON_LD_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"([^"]{6,40})"')
+
+
+def _structured(value: str, offset: int, fetched_at: datetime) -> FoundDate | None:
+    """A machine value (meta, JSON-LD, ``<time datetime>``); exactly 00:00:00 is a day."""
+    found = parse_date(value, now=fetched_at, default_offset_minutes=offset, relative=False)
+    if found is not None and found.has_time and found.value.time() == time(0, 0):
+        found = replace(found, has_time=False)
+    return found
+
+
+def _shown(text: str, offset: int, fetched_at: datetime, zone_known: bool) -> FoundDate | None:
+    """A date the reader sees ("Diperbarui …" lines passed over). A time without a zone takes
+    the zone written anywhere in its line ("7:36 AM (GMT+7)"), else the outlet's when known."""
+    if any(w in text.lower() for w in W.UPDATE_WORDS) and not _PUBLISH_WORD.search(text):
+        return None
+    found = parse_date(text, now=fetched_at, default_offset_minutes=offset)
+    if found is None or not found.has_time or found.zoned or found.relative:
+        return found
+    zone = written_zone(text)
+    if zone is not None:
+        return in_zone(found, zone)
+    return replace(found, zoned=True) if zone_known else found
+
+
+def _dateline_index(indexes: list[int], headline: int | None) -> int | None:
+    """The element of the dateline: the first date element after the headline, else the last
+    one before it, within W.DATELINE_REACH elements (None: no headline, or no date near it)."""
+    if headline is None:
+        return None
+    after = [i for i in indexes if headline <= i <= headline + W.DATELINE_REACH]
+    before = [i for i in indexes if headline - W.DATELINE_REACH <= i < headline]
+    return min(after) if after else max(before) if before else None
+
+
+def published_candidates(
+    tree: HtmlElement,
+    meta: PageMeta,
+    ld: dict,
+    body_text: str,
+    fetched_at: datetime,
+    default_offset_minutes: int | None = W.DEFAULT_OFFSET_MINUTES,
+    extra_text: str | None = None,
+    *,
+    url: str = "",
+    title: str = "",
+) -> list[DateCandidate]:
+    """Every candidate publication time of a page, best first by W.PRECEDENCE (docs/dates.md).
+
+    ``default_offset_minutes`` is the outlet's zone for times written without one; None when
+    not known (such times are read as UTC, and a dateline's then ranks below structured data).
+    ``extra_text`` holds the lines the line rules removed, ``title`` finds the headline, ``url``
+    may name the day. Dates after ``fetched_at`` and before 1995 are left out.
+    """
+    zone_known = default_offset_minutes is not None
+    offset = default_offset_minutes if default_offset_minutes is not None else 0
+
+    def ok(found: FoundDate | None) -> TypeGuard[FoundDate]:
+        return found is not None and datetime(1995, 1, 1, tzinfo=found.value.tzinfo) <= found.value <= fetched_at
+
+    out: list[DateCandidate] = []
+    published = ld.get("datePublished") if ld else None
+    if published is None:
+        published = [m.group(1) for raw in _JSON_LD(tree) for m in _JSON_LD_PUBLISHED.finditer(raw)]
+    for value in published if isinstance(published, list) else [published]:
+        if isinstance(value, str) and ok(found := _structured(value, offset, fetched_at)):
+            out.append(DateCandidate("json-ld", found))
+            break
+    out += [
+        DateCandidate("meta", found)
+        for key in PUBLISHED_KEYS
+        if meta.get(key) and ok(found := _structured(meta[key], offset, fetched_at))
+    ]
+
+    texts, headline = date_texts(tree, title)
+    shown: list[tuple[DateText, FoundDate]] = []
+    for item in texts:
+        found = _structured(item.text, offset, fetched_at) if item.machine else None
+        if not item.machine:
+            found = _shown(item.text, offset, fetched_at, zone_known)
+        if ok(found):
+            shown.append((item, found))
+    dateline = _dateline_index([item.index for item, found in shown if not found.relative], headline)
+    for item, found in shown:
+        source = ("meta" if item.machine else "dateline") if item.index == dateline and not found.relative else "text"
+        out.append(DateCandidate(source, found))
+    for line in (extra_text or "").split("\n"):
+        if line and ok(found := _shown(line, offset, fetched_at, zone_known)):
+            out.append(DateCandidate("text", found))
+    if ok(found := url_date(url, offset)):
+        out.append(DateCandidate("url", found))
+    out += [DateCandidate("text", f) for f in find_dates(body_text[:3000], default_offset_minutes=offset) if ok(f)]
+    return sorted(out, key=lambda c: c.step)  # stable: within a step, the order found
 
 
 def find_published(
@@ -478,51 +631,65 @@ def find_published(
     ld: dict,
     body_text: str,
     fetched_at: datetime,
-    default_offset_minutes: int = W.DEFAULT_OFFSET_MINUTES,
+    default_offset_minutes: int | None = W.DEFAULT_OFFSET_MINUTES,
     extra_text: str | None = None,
+    *,
+    url: str = "",
+    title: str = "",
 ) -> datetime | None:
-    """Publication datetime: structured data first, then the page's date line, then the text.
+    """Publication datetime: the best candidate by W.PRECEDENCE (the dateline shown beside the
+    headline with its zone, then JSON-LD, meta tags, the URL, the text; docs/dates.md). A day
+    without a time takes the time of the next candidate on the same day, so a date-only value
+    never erases a time shown on the page. Arguments as for :func:`published_candidates`."""
+    candidates = published_candidates(
+        tree, meta, ld, body_text, fetched_at, default_offset_minutes, extra_text, url=url, title=title
+    )
+    if not candidates:
+        return None
+    best = candidates[0].found
+    if not best.has_time:
+        day = best.value.date()
+        best = next((c.found for c in candidates[1:] if c.found.has_time and c.found.value.date() == day), best)
+    return best.value
 
-    A structured date without a time of day is completed from a same-day date with a time in
-    the page text. Dates after ``fetched_at`` and before 1995 are ignored.
+
+def local_offset(
+    host: str,
+    language: str,
+    html: str,
+    *,
+    tree: HtmlElement | None = None,
+    meta: PageMeta | None = None,
+    ld: dict | None = None,
+    text: str = "",
+) -> int | None:
+    """The UTC offset in minutes of times written without a zone on this page, None if unknown.
+
+    An Indonesian outlet's page (W.INDONESIA_* signals: host, language or locale, a zone written
+    on the page, structured dates in an Indonesian offset, a text that keeps naming Indonesia)
+    is in local time: the offset its structured dates carry (+08:00 for a WITA outlet), else WIB.
     """
-
-    def ok(found: FoundDate | None) -> TypeGuard[FoundDate]:
-        return found is not None and datetime(1995, 1, 1, tzinfo=found.value.tzinfo) <= found.value <= fetched_at
-
-    structured: FoundDate | None = None
-    values = [v for v in ([ld.get("datePublished")] if ld else []) if isinstance(v, str)]
-    values += [meta[k] for k in PUBLISHED_KEYS if meta.get(k)]
+    meta = meta or PageMeta()
+    values = [v for v in ((ld or {}).get("datePublished"), (ld or {}).get("dateModified")) if isinstance(v, str)]
+    values += [meta[k] for k in (*PUBLISHED_KEYS, *MODIFIED_KEYS) if meta.get(k)]
     for value in values:
-        found = parse_date(value, now=fetched_at, default_offset_minutes=default_offset_minutes, relative=False)
-        if ok(found):
-            structured = found
-            break
-    if structured is not None and structured.has_time:
-        return structured.value
-
-    texts: list[FoundDate] = []
-    for snippet in date_elements(tree) if extra_text is None else [*extra_text.split("\n"), *date_elements(tree)]:
-        if any(w in snippet.lower() for w in W.UPDATE_WORDS) and not re.search(
-            r"terbit|publish|dipublikasikan", snippet, re.I
-        ):
-            continue
-        found = parse_date(snippet, now=fetched_at, default_offset_minutes=default_offset_minutes)
-        if ok(found):
-            texts.append(found)
-    for found in find_dates(body_text[:3000], default_offset_minutes=default_offset_minutes):
-        if ok(found):
-            texts.append(found)
-
-    if structured is not None:
-        for found in texts:
-            if found.has_time and found.value.date() == structured.value.date():
-                return found.value
-        return structured.value
-    with_time = [f for f in texts if f.has_time]
-    if with_time:
-        return with_time[0].value
-    return texts[0].value if texts else None
+        found = parse_date(value, default_offset_minutes=0, relative=False)
+        offset = found.value.utcoffset() if found is not None and found.zoned else None
+        if offset is not None and int(offset.total_seconds() // 60) in W.INDONESIA_OFFSETS_MINUTES:
+            return int(offset.total_seconds() // 60)
+    declared = [tree.get("lang") or "" if tree is not None else "", *(meta.get(k, "") for k in LANGUAGE_KEYS)]
+    locales = [code.strip().lower() for code in declared if code]
+    regions = {re.split(r"[-_]", code)[1] for code in locales if re.match(r"^[a-z]{2,3}[-_][a-z]{2}$", code)}
+    words = _INDONESIA_WORDS.findall(text[:3000])
+    if (
+        language in W.INDONESIA_LANGUAGES
+        or host.endswith(W.INDONESIA_HOST_SUFFIXES)
+        or not regions.isdisjoint(W.INDONESIA_LOCALE_REGIONS)
+        or _INDONESIAN_ZONE.search(html) is not None
+        or len(words) >= W.INDONESIA_WORDS_MIN
+    ):
+        return W.DEFAULT_OFFSET_MINUTES
+    return None
 
 
 def find_dateline(first_line: str) -> str:
