@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Table, func, insert, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 
@@ -70,8 +71,15 @@ def insert_rows(conn: Connection, table: Table, columns: Sequence[str], rows: It
 
 
 def _copy(conn: Connection, table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """PostgreSQL: ``COPY table (columns) FROM STDIN`` of driver values, in the connection's transaction."""
-    cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
-    with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(row)
+    """PostgreSQL: ``COPY table (columns) FROM STDIN`` of driver values, in the connection's
+    transaction; the driver's errors raised as SQLAlchemy's (IntegrityError, DataError, …),
+    as a statement's would be."""
+    statement = f"COPY {table.name} ({', '.join(columns)}) FROM STDIN"
+    dbapi = conn.dialect.loaded_dbapi
+    try:
+        with conn.connection.driver_connection.cursor() as cursor:  # type: ignore[union-attr]
+            with cursor.copy(statement) as copy:
+                for row in rows:
+                    copy.write_row(row)
+    except dbapi.Error as exc:
+        raise DBAPIError.instance(statement, None, exc, dbapi.Error, dialect=conn.dialect) from exc

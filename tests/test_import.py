@@ -240,6 +240,21 @@ def test_bad_lines_are_reported_by_number_and_skipped(gold_records, database_url
     engine.dispose()
 
 
+def test_a_line_the_database_refuses_fails_alone(gold_records, pg_database_url, tmp_path):
+    """PostgreSQL takes no NUL in a text: that line's article is reported, the others of its
+    batch are stored."""
+    first, second, other, _ = gold_records
+    refused = {**other, "maintext": other["maintext"] + "\u0000"}
+    path = write_lines(tmp_path / "nul.jsonl", [first, refused, second])
+    result = make_runner(tmp_path, pg_database_url, None)("import", str(path))
+    assert result.returncode == 1, result.stderr
+    assert f"kabar: {path}:2: not stored: PostgreSQL text fields cannot contain NUL (0x00) bytes" in result.stderr
+    assert "kabar: imported 2 articles, 1 line failed" in result.stderr
+    engine = open_existing_archive(pg_database_url)
+    assert {r["url"] for r in records_of(engine)} == {first["url"], second["url"]}
+    engine.dispose()
+
+
 def test_stdin(gold_records, tmp_path):
     database_url = f"sqlite:///{tmp_path / 'kabar.db'}"
     lines = "".join(json.dumps(r) + "\n" for r in gold_records[:3]) + "kosong\n"
