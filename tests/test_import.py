@@ -275,6 +275,18 @@ def test_stdin(gold_records, tmp_path):
     engine.dispose()
 
 
+def test_log_json_reports_lines_and_the_summary_as_records(gold_records, tmp_path):
+    path = write_lines(tmp_path / "a.jsonl", ["{", gold_records[0]])
+    result = make_runner(tmp_path, f"sqlite:///{tmp_path / 'kabar.db'}", None)("--log-json", "import", str(path))
+    assert result.returncode == 1
+    records = [json.loads(line) for line in result.stderr.splitlines()]  # nothing but JSON
+    bad = next(r for r in records if "not JSON" in r["message"])
+    assert (bad["file"], bad["line"], bad["level"]) == (str(path), 1, "WARNING")
+    summary = records[-1]
+    assert summary["message"] == "imported 1 article, 1 line failed"
+    assert (summary["imported"], summary["failed"], summary["known"], summary["duplicates"]) == (1, 1, 0, 0)
+
+
 def test_import_takes_the_writer_lock_and_refuses_missing_files(gold_records, tmp_path):
     database_url = f"sqlite:///{tmp_path / 'kabar.db'}"
     path = write_lines(tmp_path / "a.jsonl", gold_records)
