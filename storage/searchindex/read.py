@@ -51,6 +51,7 @@ BUCKET_LIMIT = 65_000
 #: Matching articles per story range of a terms aggregation on stories (a facet's nested one
 #: makes a bucket per value and story: about two per article).
 _STORY_RANGE_DOCS = 30_000
+_SPARE = 32
 _FACET_FIELDS = {"source": SOURCE, "region": REGION, "province": PROVINCE, "dimension": DIMENSION}
 
 
@@ -106,7 +107,9 @@ def _stream(
     searcher: tantivy.Searcher, schema: tantivy.Schema, query: tantivy.Query, sort: str, end: int | None
 ) -> Iterator[_Doc]:
     """Every match of ``query`` in the order of ``sort``."""
-    first = end + 1 if end is not None else None
+    # a top k costs about as much for any small k (every match is scored): take enough that
+    # ties at the edge and the other articles of stories rarely need a second round
+    first = 2 * end + _SPARE if end is not None else None
     if sort == "relevance":
         yield from _ordered(searcher, query, first, None, tantivy.Order.Desc, _ranked_key)
         return
