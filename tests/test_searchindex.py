@@ -284,7 +284,9 @@ def test_a_change_committed_late_with_a_lower_number_is_not_lost(fresh, monkeypa
     with engine.connect() as conn:
         (late, _), later = conn.execute(text("SELECT seq, article_id FROM search_changes ORDER BY seq")).all()
     real = rows.pending
-    monkeypatch.setattr(rows, "pending", lambda conn, limit: [c for c in real(conn, limit) if c[0] != late])
+    monkeypatch.setattr(
+        rows, "pending", lambda conn, queue, limit: [c for c in real(conn, queue, limit) if c[0] != late]
+    )
     index.sync(engine)
     assert index.pending(engine) == 1  # the one not read is still queued
     monkeypatch.setattr(rows, "pending", real)
@@ -304,4 +306,31 @@ def test_while_another_process_writes_the_index_a_sync_says_it_skipped(fresh):
     finally:
         writer.wait_merging_threads()
     assert index.sync(engine).changes == 1
+    assert_same(engine, index)
+
+
+def test_two_indexes_of_one_archive_each_see_every_change(fresh, tmp_path):
+    # a server's index and a laptop's over the same PostgreSQL: neither takes the other's changes
+    engine, index = fresh
+    other = SearchIndex(tmp_path / "laptop")
+    assert other.sync(engine).full
+    archive = Archive(engine)
+    archive.hide(40, "takedown")
+    assert index.sync(engine).changes == 1
+    assert other.pending(engine) == 1
+    archive.unhide(40)
+    archive.hide(41, "takedown")
+    assert other.sync(engine).changes == 3
+    assert index.sync(engine).changes == 2
+    assert_same(engine, index)
+    assert_same(engine, other)
+
+
+def test_an_index_forgotten_by_the_archive_is_built_again(fresh):
+    engine, index = fresh
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM search_indexes"))
+    Archive(engine).hide(50, "takedown")  # queued for nobody
+    report = index.sync(engine)
+    assert report.full
     assert_same(engine, index)

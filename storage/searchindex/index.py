@@ -1,6 +1,8 @@
 """The search index on disk and how it is kept in step with the archive.
 
-``sync`` applies the changes queued in ``search_changes``: it reads the changed articles
+Each index has its own queue in the archive (``search_indexes``; registered by its first
+build, forgotten when unused for a month): several indexes of one archive each see every
+change. ``sync`` applies the changes queued in ``search_changes``: it reads the changed articles
 again, with every article of the stories they were and are in (a story that gains or loses
 an article changes its other articles' ``multi`` flag), replaces their documents (delete by
 id, add), commits the index and only then deletes the consumed change rows, by sequence
@@ -19,6 +21,7 @@ import json
 import logging
 import os
 import shutil
+import socket
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -98,10 +101,23 @@ class SearchIndex:
         """Whether the index was built from the whole archive (then syncs apply changes)."""
         return bool(self._state().get("built"))
 
+    def _queue(self, engine: Engine) -> int | None:
+        """This index's queue in the archive (``search_indexes`` id), None when it has none
+        (never built, or forgotten after FORGET_AFTER unused): then it must be built again."""
+        queue = self._state().get("queue")
+        if not isinstance(queue, int):
+            return None
+        with engine.connect() as conn:
+            return queue if rows.registered(conn, queue) else None
+
     def pending(self, engine: Engine) -> int:
         """Changes queued in the archive and not yet in the index."""
+        queue = self._queue(engine)
+        if queue is None:
+            with engine.connect() as conn:
+                return rows.article_count(conn)
         with engine.connect() as conn:
-            return rows.count_pending(conn)
+            return rows.count_pending(conn, queue)
 
     # -- writing ------------------------------------------------------------------------
 
@@ -109,10 +125,11 @@ class SearchIndex:
         """Bring the index in step with the archive: the queued changes, or on first use a
         build of the whole archive (``progress(done, total)`` after each batch). Costs one
         small query when nothing changed."""
-        if not self.built:
+        queue = self._queue(engine) if self.built else None
+        if queue is None:
             return self.rebuild(engine, progress=progress, wait=wait)
         with engine.connect() as conn:
-            changes = rows.pending(conn, SYNC_BATCH)
+            changes = rows.pending(conn, queue, SYNC_BATCH)
         if not changes:
             return SyncReport()
         report = SyncReport()
@@ -120,11 +137,12 @@ class SearchIndex:
             if writer is None:
                 return report
             while changes:
-                self._apply(engine, writer, changes, report)
+                self._apply(engine, writer, queue, changes, report)
                 if len(changes) < SYNC_BATCH:
                     break
                 with engine.connect() as conn:
-                    changes = rows.pending(conn, SYNC_BATCH)
+                    changes = rows.pending(conn, queue, SYNC_BATCH)
+        rows.seen(engine, queue)
         return report
 
     def rebuild(self, engine: Engine, *, progress: Progress | None = None, wait: float = WRITER_WAIT) -> SyncReport:
@@ -133,8 +151,12 @@ class SearchIndex:
         with self._writer(engine, wait, report) as writer:
             if writer is None:
                 return report
+            queue = self._queue(engine)
+            if queue is None:  # changes from now on are queued for this index, then it reads everything
+                queue = rows.register(engine, f"{socket.gethostname()}:{self.path.resolve()}")
+                self._set_state(built=False, queue=queue)
             with engine.connect() as conn:
-                consumed = rows.pending_ranges(conn)
+                consumed = rows.pending_ranges(conn, queue)
                 total = rows.article_count(conn)
             writer.delete_all_documents()
             for batch in rows.iter_rows(engine, BUILD_BATCH):
@@ -144,13 +166,15 @@ class SearchIndex:
                 if progress is not None:
                     progress(report.written, max(total, report.written))
             writer.commit()
-            self._set_state(built=True)
-            rows.consume(engine, consumed)
+            self._set_state(built=True, queue=queue)
+            rows.consume(engine, queue, consumed)
             report.changes = sum(hi - lo + 1 for lo, hi in consumed)
         logger.info("search index built: %d articles", report.written)
         return report
 
-    def _apply(self, engine: Engine, writer: tantivy.IndexWriter, changes: list[tuple[int, int]], report) -> None:
+    def _apply(
+        self, engine: Engine, writer: tantivy.IndexWriter, queue: int, changes: list[tuple[int, int]], report
+    ) -> None:
         changed = {article for _, article in changes}
         with engine.connect() as conn:
             current = rows.read_rows(conn, changed)
@@ -166,7 +190,7 @@ class SearchIndex:
             else:
                 report.deleted += 1
         writer.commit()
-        rows.consume(engine, rows.ranges(sorted(seq for seq, _ in changes)))
+        rows.consume(engine, queue, rows.ranges(sorted(seq for seq, _ in changes)))
         report.changes += len(changes)
 
     def _indexed_stories(self, ids: set[int]) -> dict[int, int]:

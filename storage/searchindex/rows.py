@@ -1,43 +1,75 @@
 """What the search index reads from the archive: the queued changes (``search_changes``,
 filled by the triggers of migration 0006) and the rows of the articles to index.
 
-Consumed changes are deleted by their sequence numbers, never by "up to the highest one
-read": on PostgreSQL a transaction can commit a lower number after a higher one was read.
+Each index registered in ``search_indexes`` has its own queue (the triggers write a row per
+registered index) and consumes only that. Consumed changes are deleted by their sequence
+numbers, never by "up to the highest one read": on PostgreSQL a transaction can commit a
+lower number after a higher one was read.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Engine, between, case, column, delete, func, or_, select, table
+from sqlalchemy import Connection, Engine, between, case, column, delete, func, insert, or_, select, table, update
 
 from storage.models import Article, ArticleDimension, ArticleRegion, Source
 from storage.searchindex.schema import Row
 from storage.textnorm import search_text, stem_text
 
-CHANGES = table("search_changes", column("seq"), column("article_id"))
+CHANGES = table("search_changes", column("seq"), column("index_id"), column("article_id"))
+INDEXES = table("search_indexes", column("id"), column("name"), column("seen_at"))
+#: An index not synced for this long is forgotten (its queue dropped); if it comes back it is
+#: registered again and built from the whole archive.
+FORGET_AFTER = timedelta(days=30)
 #: Ids per IN list, and sequence ranges per DELETE.
 CHUNK = 1000
 
 Ranges = list[tuple[int, int]]
 
 
-def pending(conn: Connection, limit: int) -> list[tuple[int, int]]:
-    """The oldest queued changes: (seq, article id), at most ``limit``."""
-    stmt = select(CHANGES.c.seq, CHANGES.c.article_id).order_by(CHANGES.c.seq).limit(limit)
-    return [(int(seq), int(article)) for seq, article in conn.execute(stmt)]
+def register(engine: Engine, name: str) -> int:
+    """A new index's queue (changes from now on are queued for it); indexes not seen for
+    FORGET_AFTER are forgotten on the way, with their queues."""
+    now = datetime.now(UTC)
+    with engine.begin() as conn:
+        stale = list(conn.scalars(select(INDEXES.c.id).where(INDEXES.c.seen_at < now - FORGET_AFTER)))
+        if stale:
+            conn.execute(delete(CHANGES).where(CHANGES.c.index_id.in_(stale)))
+            conn.execute(delete(INDEXES).where(INDEXES.c.id.in_(stale)))
+        return int(conn.execute(insert(INDEXES).values(name=name, seen_at=now).returning(INDEXES.c.id)).scalar_one())
 
 
-def count_pending(conn: Connection) -> int:
-    return int(conn.scalar(select(func.count()).select_from(CHANGES)) or 0)
+def registered(conn: Connection, index_id: int) -> bool:
+    """Whether this index's queue exists (it was not forgotten)."""
+    return conn.scalar(select(INDEXES.c.id).where(INDEXES.c.id == index_id)) is not None
 
 
-def pending_ranges(conn: Connection) -> Ranges:
-    """Every queued change, as runs of consecutive sequence numbers, found by the database (a
-    build after a bulk load sees millions of changes, nearly all in a few runs)."""
-    run = (CHANGES.c.seq - func.row_number().over(order_by=CHANGES.c.seq)).label("run")
-    numbered = select(CHANGES.c.seq, run).subquery()
+def seen(engine: Engine, index_id: int) -> None:
+    """Note that this index synced now (it is not forgotten while it is used)."""
+    with engine.begin() as conn:
+        conn.execute(update(INDEXES).where(INDEXES.c.id == index_id).values(seen_at=datetime.now(UTC)))
+
+
+def pending(conn: Connection, index_id: int, limit: int) -> list[tuple[int, int]]:
+    """This index's oldest queued changes: (seq, article id), at most ``limit``."""
+    stmt = select(CHANGES.c.seq, CHANGES.c.article_id).where(CHANGES.c.index_id == index_id)
+    return [(int(seq), int(article)) for seq, article in conn.execute(stmt.order_by(CHANGES.c.seq).limit(limit))]
+
+
+def count_pending(conn: Connection, index_id: int) -> int:
+    return int(conn.scalar(select(func.count()).select_from(CHANGES).where(CHANGES.c.index_id == index_id)) or 0)
+
+
+def pending_ranges(conn: Connection, index_id: int) -> Ranges:
+    """Every change queued for this index, as runs of consecutive sequence numbers, found by
+    the database (a build after a bulk load sees millions of changes, nearly all in a few runs;
+    the runs may hold other indexes' rows, which consume() leaves)."""
+    mine = select(CHANGES.c.seq).where(CHANGES.c.index_id == index_id).subquery()
+    run = (mine.c.seq - func.row_number().over(order_by=mine.c.seq)).label("run")
+    numbered = select(mine.c.seq, run).subquery()
     stmt = select(func.min(numbered.c.seq), func.max(numbered.c.seq)).group_by(numbered.c.run)
     return sorted((int(lo), int(hi)) for lo, hi in conn.execute(stmt))
 
@@ -53,12 +85,16 @@ def ranges(seqs: Iterable[int]) -> Ranges:
     return found
 
 
-def consume(engine: Engine, consumed: Ranges) -> None:
-    """Delete exactly the changes in ``consumed`` (rows queued meanwhile stay)."""
+def consume(engine: Engine, index_id: int, consumed: Ranges) -> None:
+    """Delete exactly this index's changes in ``consumed`` (rows queued meanwhile stay)."""
     with engine.begin() as conn:
         for start in range(0, len(consumed), CHUNK):
             runs = consumed[start : start + CHUNK]
-            conn.execute(delete(CHANGES).where(or_(*(between(CHANGES.c.seq, lo, hi) for lo, hi in runs))))
+            conn.execute(
+                delete(CHANGES).where(
+                    CHANGES.c.index_id == index_id, or_(*(between(CHANGES.c.seq, lo, hi) for lo, hi in runs))
+                )
+            )
 
 
 def story_members(conn: Connection, story_ids: Iterable[int]) -> set[int]:
