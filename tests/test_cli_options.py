@@ -46,6 +46,7 @@ MINIMAL_ARGS = {
     "serve": [],
     "db": [],
     "db upgrade": [],
+    "db reindex": [],
     "db copy": ["--from", "sqlite:///a.db", "--to", "sqlite:///b.db"],
 }
 GLOBALS = ["--db", "sqlite:///other.db", "--config", "other.toml", "--data-dir", "otherdata", "--log-json", "-v"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from datetime import datetime
 
 import pytest
@@ -235,3 +236,16 @@ def test_the_cli_answers_from_the_search_index_kept_in_step(kabar, planted, tmp_
         assert json.loads(sql.stdout) == after
     finally:
         assert kabar("unhide", str(alone.id)).returncode == 0
+
+
+def test_kabar_db_reindex_builds_the_index_again_and_a_lost_one_comes_back(kabar, planted, tmp_path):
+    truth = len({a.story for a in matching(ARTICLES, COMMON)})
+    result = kabar("db", "reindex")
+    assert result.returncode == 0, result.stderr
+    assert f"search index built: {len(ARTICLES):,} articles" in result.stderr
+    (directory,) = (tmp_path / "data" / "search-index").iterdir()
+    shutil.rmtree(directory)
+    again = kabar("count", COMMON, "--by", "year", "--format", "json")
+    assert again.returncode == 0, again.stderr
+    assert json.loads(again.stdout)["total"] == truth
+    assert (directory / "kabar-search-index.json").exists()
