@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from crawler.config import Paths
 from jobs.errors import Locked, UsageError
@@ -67,9 +67,22 @@ def attach_search_index(engine: Engine, paths: Paths) -> None:
         return
     directory = search_index_dir(paths, engine)
     try:
-        use_index(engine, SearchIndex(directory))
+        index = SearchIndex(directory)
+        if not index.built:  # the first build of a large archive takes a while: show it
+            _build(index, engine)
     except (OSError, ValueError, StorageError) as exc:
         logger.warning("no search index at %s (%s): searching the database, slower at size", directory, exc)
+        return
+    use_index(engine, index)
+
+
+def _build(index: Any, engine: Engine) -> None:
+    from rich.progress import MofNCompleteColumn
+
+    from jobs.progress import bar
+
+    with bar("building the search index", None, MofNCompleteColumn()) as update:
+        index.sync(engine, progress=lambda done, total: update(completed=done, total=total))
 
 
 @contextmanager
