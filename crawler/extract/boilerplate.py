@@ -175,8 +175,72 @@ FURNITURE_TOKENS: tuple[str, ...] = (
     "telegram channel",
 )
 
-BOILERPLATE_TOKENS: tuple[str, ...] = (
-    READ_ALSO_TOKENS + RELATED_TOKENS + SHARE_TOKENS + COMMENT_TOKENS + AD_TOKENS + FURNITURE_TOKENS
+#: embedded posts of social networks (the tweet's text and signature, the Instagram caption) and
+#: embed wrappers: oEmbed markup as Twitter, Instagram, TikTok and Facebook hand it out, and
+#: WordPress' embed blocks around it.
+EMBED_TOKENS: tuple[str, ...] = (
+    "twitter tweet",
+    "twitter timeline",
+    "instagram media",
+    "tiktok embed",
+    "fb post",
+    "fb video",
+    "embed",
+    "embedly",
+)
+
+#: The groups by name; the name is also the rule family that a ``without=`` leaves out
+#: (section 6), and pruning rules are reported as "class:<token>".
+TOKEN_GROUPS: dict[str, tuple[str, ...]] = {
+    "read-also": READ_ALSO_TOKENS,
+    "related": RELATED_TOKENS,
+    "share": SHARE_TOKENS,
+    "comments": COMMENT_TOKENS,
+    "ads": AD_TOKENS,
+    "furniture": FURNITURE_TOKENS,
+    "embeds": EMBED_TOKENS,
+}
+
+BOILERPLATE_TOKENS: tuple[str, ...] = tuple(token for tokens in TOKEN_GROUPS.values() for token in tokens)
+
+#: The lead before the story's container: trafilatura takes the container it finds by class
+#: ("article-content") and loses a lead paragraph standing just before it, after a share box
+#: ("VIVA.co.id - Otoritas Thailand …"). Story paragraphs (a <p> with at least PROSE_MIN_CHARS
+#: characters outside links) among the container's preceding siblings, with only pruned
+#: widgets, media and empty elements between, at most LEAD_MAX_PARAGRAPHS of them, are moved
+#: into it ("lead-before-body"); inside a widget of PROSE_FREE_GROUPS (which hold no prose of
+#: their own: a "share-box-lead" wrapper) too.
+PROSE_FREE_GROUPS: tuple[str, ...] = ("share",)
+PROSE_MIN_CHARS = 100
+LEAD_MAX_PARAGRAPHS = 2
+#: Class/id tokens of media blocks and standfirsts before the story (the featured image and its
+#: caption; a summary styled "lead"/"excerpt" that is not the story's first paragraph): passed
+#: over, never taken for the lead.
+MEDIA_TOKENS: tuple[str, ...] = (
+    "lead",
+    "teaser",
+    "subtitle",
+    "subjudul",
+    "summary",
+    "excerpt",
+    "standfirst",
+    "description",
+    "deck",
+    "intro",
+    "sapo",
+    "ringkasan",
+    "caption",
+    "figure",
+    "image",
+    "img",
+    "photo",
+    "foto",
+    "gambar",
+    "media",
+    "thumbnail",
+    "thumb",
+    "gallery",
+    "video",
 )
 
 # ---------------------------------------------------------------------------------------------
@@ -275,6 +339,30 @@ READ_ALSO_WORDS: tuple[str, ...] = ("baca", "simak", "lihat", "tonton", "cek ", 
 READ_ALSO_BLOCKS: tuple[str, ...] = ("p", "div", "li", "h2", "h3", "h4", "h5", "blockquote", "section", "aside")
 READ_ALSO_MAX = 300
 
+#: Link menus without a telling class (old portal templates open with a menu of 100+ channel
+#: links: "Home", "News", "Otomotif", "Bola", …, in a <td>, a bare <ul> or <a>s between <br>s).
+#: An element with at least MENU_MIN_LINKS links whose text is at least MENU_LINK_SHARE link
+#: text, MENU_MAX_WORDS words a link on average, is pruned ("link-menu").
+MENU_MIN_LINKS = 10
+MENU_LINK_SHARE = 0.9
+MENU_MAX_WORDS = 3.0
+
+#: Continuation of the story hidden until the reader scrolls or clicks ("Baca selengkapnya",
+#: "halaman selanjutnya" shown in place): an element hidden by its style (display:none,
+#: visibility:hidden), the ``hidden`` attribute, aria-hidden or one of HIDDEN_CLASSES, inside
+#: the story's container or beside it, that holds a paragraph of at least PROSE_MIN_CHARS
+#: characters, is shown to trafilatura ("reveal-hidden"; trafilatura drops hidden elements).
+HIDDEN_CLASSES: tuple[str, ...] = ("hidden", "hide", "d-none", "is-hidden", "collapse", "invisible")
+HIDDEN_STYLE = r"display\s*:\s*none|visibility\s*:\s*hidden"
+
+#: Text for screen readers and crawlers only, never shown: a page summary there (the meta
+#: description again) is not in the page's body.
+UNSHOWN_CLASSES: tuple[str, ...] = ("sr-only", "visually-hidden", "visuallyhidden", "screen-reader-text")
+
+#: The meta description as a paragraph: a line equal to the page's description, above the
+#: story, is dropped ("teaser") unless the page shows the description (the lead itself, or a
+#: standfirst, is often the description).
+
 # ---------------------------------------------------------------------------------------------
 # 4. Post-extraction line rules. Each is (name, pattern); a text line that matches (with
 #    ``fullmatch``, case-insensitive, after whitespace is normalised) is dropped.
@@ -291,6 +379,14 @@ _SEP = r"\s*[:|\-–—»>]*\s*"
 VIEW_COUNT = r"[\d.,]+\s*[kKrRbB]?\s*(?:kali\s+)?(?:dibaca|dilihat|views?|pembaca|x\s+dibaca|hits|reads?)"
 VIEW_LABEL = r"(?:dibaca|dilihat|views?)\s*:?\s*[\d.,]+\s*(?:kali)?"
 VIEW_COUNTER_IN_BYLINE = rf"\s*[-–—|·•]?\s*\b(?:{VIEW_COUNT}|{VIEW_LABEL})\b"
+
+#: Editors' initials in parentheses: lower-case codes ("(mdk/rka)", "(kpl/pur/ums)") or Antara's
+#: desk codes ("(T.A043/B/Z002/Z002)"); a line that is one is dropped, and one closing the last
+#: line is cut from it (TRAILING_RULES). Case-sensitive: "(MC.Kab.Banyuasin/Eyv)" is a credit
+#: the story prints.
+EDITOR_INITIALS = (
+    r"\((?-i:\s*[a-z]{2,5}(?:\s*/\s*[a-z0-9]{2,5}){1,4}\s*|(?:[A-Z]\.)?[A-Z]{1,3}\d{3}(?:/[A-Z]{1,3}\d{0,3}){1,4})\)"
+)
 
 #: names of social networks and share words, for share bars flattened into one line
 SHARE_WORDS: tuple[str, ...] = (
@@ -334,7 +430,11 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
     # "Baca juga: <judul>", "BACA JUGA  Judul", "Simak juga:", "Lihat Juga", "Tonton juga video…",
     # "Baca: <judul>" (Tribun) - a line that is only a pointer to another article.
     ("read-also", r"(?:baca|simak|lihat|tonton|cek|dengarkan|klik)\s+(?:juga|pula)\b.*"),
-    ("read-colon", r"baca\s*(?:berita|artikel)?\s*(?:lainnya|selengkapnya|terkait)?\s*[:»>\-–—]\s*\S.*"),
+    # "Baca: …", "Baca Selanjutnya: …" (the next article of a series), "Baca Berita Lainnya »"
+    (
+        "read-colon",
+        r"baca\s*(?:berita|artikel)?\s*(?:lainnya|selengkapnya|terkait|selanjutnya|berikutnya)?\s*[:»>\-–—]\s*\S.*",
+    ),
     ("read-more", r"(?:baca|lihat|simak)\s+(?:selengkapnya|berita\s+lainnya|artikel\s+lainnya)\b.*"),
     # "BACA JUGA: Update Berita-Berita Politik Perspektif Republika.co.id, Klik di Sini"
     ("click-here", r".{0,200}\bklik\s+(?:di\s*)?sini\b.{0,40}"),
@@ -384,7 +484,7 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
     (
         "syndication",
         r"(?:artikel|berita|tulisan|konten)\s+ini\s+(?:telah\s+|sudah\s+|juga\s+)?"
-        r"(?:tayang|terbit|dipublikasikan|diterbitkan|dimuat|ditayangkan)\b.*|"
+        r"(?:tayang|terbit|dipublikasikan|diterbitkan|dimuat|ditayangkan|naik\s+(?:di|dengan))\b.*|"
         r"sumber\s+(?:artikel|berita)\s*:.*|this\s+article\s+(?:was\s+)?(?:first\s+)?"
         r"(?:appeared|published)\b.*",
     ),
@@ -398,8 +498,37 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
         r"simak\s+(?:breaking\s+news|berita|update|video|informasi|info)\b.*|"
         r"(?:gabung|bergabung|join)\s+(?:\S+\s+){0,6}(?:telegram|whatsapp|grup|group|channel|saluran|komunitas)\b.*|"
         r"(?:download|unduh)\s+(?:aplikasi|app|apps)\b.*|"
-        r"(?:yuk|ayo),?\s+(?:ikuti|gabung|follow|subscribe|baca)\b.*",
+        r"(?:yuk|ayo),?\s+(?:ikuti|gabung|follow|subscribe|baca)\b.*|"
+        # sign-up calls closing a box ("Sosok Merdeka.com: … Daftarkan", "… Daftar sekarang!")
+        r".{0,200}\b(?:daftarkan(?:\s+(?:diri(?:mu)?|anda|sekarang|segera))*|daftar\s+(?:sekarang|di\s*sini|disini))\s*[.!]*|"
+        # newsletters
+        r".{0,120}\b(?:berlangganan|langganan|subscribe|sign\s+up|daftar|dapatkan)\b.{0,100}\b(?:newsletter|nawala)\b.{0,120}|"
+        r".{0,120}\b(?:newsletter|nawala)\b.{0,100}\b(?:berlangganan|langganan|subscribe|sign\s+up|daftar)\b.{0,120}|"
+        # apps: "Unduh aplikasinya di Google Play", "Baca berita lebih cepat di aplikasi Kompas.com"
+        r".{0,120}\b(?:unduh|download|install|instal|pasang)\b.{0,80}\b(?:google\s+play|play\s+store|app\s+store|appgallery)\b.{0,80}|"
+        r"(?:baca|nikmati|akses)\b.{0,80}\bdi\s+aplikasi\b.{0,100}",
     ),
+    # embedded posts that lost their markup or kept their text: "[Gambas:Video 20detik]",
+    # WordPress shortcodes, a tweet's signature "— MoFA Indonesia (@Kemlu_RI) April 3, 2022",
+    # "pic.twitter.com/…", Instagram's "Lihat postingan ini di Instagram" and "Sebuah kiriman
+    # dibagikan oleh …"
+    (
+        "embed-marker",
+        r"\[\s*gambas\s*:[^\]]{0,80}\]|\[/?(?:embed|caption|video|audio|tweet|instagram)\b[^\]]{0,200}\]",
+    ),
+    (
+        "embed-text",
+        r"[—–-]{1,2}\s*[^()]{1,80}\(@\w{1,30}\)\s*(?:\w+\.?\s+\d{1,2},?\s+\d{4}|\d{1,2}\s+\w+\.?\s+\d{4})?|"
+        r"pic\.twitter\.com/\w+|"
+        r"(?:lihat|view)\s+(?:postingan|foto|video|this\s+post|this\s+photo|this\s+video)\s+(?:ini\s+)?"
+        r"(?:di|on)\s+instagram\.?|"
+        r"(?:sebuah\s+kiriman|postingan|kiriman)\s+dibagikan\s+oleh\s+.{1,80}|a\s+post\s+shared\s+by\s+.{1,80}",
+    ),
+    # editor initials closing the text: "(mdk/rka)", "(wsw/wsw)", "(kpl/pur/ums)", Antara's
+    # "(T.A043/B/Z002) 04-04-2012 09:15"
+    ("editor-initials", rf"{EDITOR_INITIALS}(?:\s+\d{{2}}-\d{{2}}-\d{{4}}(?:\s+\d{{2}}:\d{{2}}(?::\d{{2}})?)?)?"),
+    # separator lines: "-----", "* * *", "======" (not "___": AP's section breaks, part of the story)
+    ("separator", r"[-–—=*~•·#+.]{3,}|(?:[-–—*•·]\s*){3,}"),
     # pagination: "Halaman 1 2 Selanjutnya", "Halaman selanjutnya", "1 2 3 Next", "Tampilkan semua"
     (
         "pagination",
@@ -413,6 +542,35 @@ LINE_RULES: tuple[tuple[str, str], ...] = (
     # tag and topic lines: "Tags: smart city, Muba", "Topik:"
     ("tags-line", r"(?:tags?|tagar|topik|topics?|kata\s+kunci|keywords?)\s*:.*"),
 )
+
+#: Cut from the end of the text's last line (``re.search``, case-insensitive): editors'
+#: initials run into the closing sentence ("… kata dia. (mdk/rka)").
+TRAILING_RULES: tuple[tuple[str, str], ...] = (("editor-initials", rf"\s*{EDITOR_INITIALS}\s*$"),)
+
+#: Lines above the lead: before the first line of the story (a line that is not one of these),
+#: a line that is only a date ("Senin, 04 April 2022, 09:15 WIB", "Diperbarui 4/4/2022 10:00")
+#: is dropped ("date-line"), and so is a short label that is no sentence ("TRAVEL NEWS",
+#: "MUDA DAN MENGINSPIRASI", "Penanganan Covid", a menu's "Home", "Bola"): at most
+#: KICKER_MAX_WORDS words and KICKER_MAX_CHARS characters, no sentence end, not a numbered
+#: item ("1. Nasi Goreng") ("kicker"). Both only when a story line follows.
+DATE_LINE_WORDS: tuple[str, ...] = (
+    "diperbarui",
+    "diupdate",
+    "update",
+    "updated",
+    "dipublikasikan",
+    "diterbitkan",
+    "terbit",
+    "published",
+    "posted",
+    "pada",
+    "on",
+    "pukul",
+    "jam",
+)
+KICKER_MAX_WORDS = 4
+KICKER_MAX_CHARS = 40
+NUMBERED_ITEM = r"^\(?\d{1,3}[.)]\s"
 
 #: Credit lines: removed from the body, their name goes to ``author`` when none is known.
 #: Patterns are matched (``fullmatch``, case-insensitive) against the whole line; named group
@@ -490,3 +648,84 @@ OUTLET_PATTERN = re.compile(
 CAMEL_PATTERN = re.compile(r".*[a-z][A-Z].*")
 #: The longest dateline prefix considered, in characters.
 DATELINE_MAX = 60
+
+# ---------------------------------------------------------------------------------------------
+# 6. Rule families: every rule above belongs to one, by the name it reports (line rules by
+#    their name, class tokens by their group in TOKEN_GROUPS, "class:<token>" in the logs).
+#    ``extract(html, url, without={...})`` leaves families out; the extraction-rules benchmark
+#    measures each one that way (bench/bench_extract_rules.py). The families that put text
+#    back ("restore") say what they keep that would otherwise be lost.
+# ---------------------------------------------------------------------------------------------
+
+RULE_FAMILIES: dict[str, tuple[str, ...]] = {
+    # leaks: what each family removes
+    "read-also": ("read-also", "read-colon", "read-more", "click-here", "read-also-block"),
+    "related": ("related-heading", "related-list"),
+    "share": ("share-bar",),
+    "comments": ("comment-form", "forms"),
+    "ads": ("advertisement", "scroll-prompt", "ad-markup"),
+    "furniture": ("theme-string", "view-counter", "views-label", "pagination", "tags-line"),
+    "hidden": ("hidden",),
+    "credits": (
+        "credit-pair",
+        "credit-reporter",
+        "credit-laporan",
+        "credit-oleh",
+        "credit-byline-date",
+        "credit-editor",
+    ),
+    "repeats": ("repeated-title", "repeated-caption"),
+    "follow-ups": ("syndication", "promotion"),
+    "nav-menu": ("link-menu",),
+    "top-labels": ("date-line", "kicker", "separator"),
+    "editor-initials": ("editor-initials",),
+    "embeds": ("embed-marker", "embed-text"),
+    "description": ("teaser",),
+    # restores: what each family keeps
+    "lead-before-body": ("lead-before-body",),
+    "hidden-continuation": ("reveal-hidden",),
+    "listicle-headings": ("body-heading",),
+    "dateline-join": ("dateline-join",),
+    # the author: a person before a company, credit lines outside the body (section 7)
+    "bylines": ("company-author", "credit-line-author"),
+}
+for _group in TOKEN_GROUPS:
+    RULE_FAMILIES.setdefault(_group, ())
+
+#: Families that apply only to pages in these languages. Embedded posts: on Indonesian outlets
+#: the tweet or Instagram caption beside the story is a leak (issue 21's pages); English news
+#: quotes tweets as part of the story (the AEB gold keeps them, signature line included).
+FAMILY_LANGUAGES: dict[str, tuple[str, ...]] = {"embeds": ("id", "ms")}
+
+#: The family of each rule name.
+FAMILY_OF: dict[str, str] = {rule: family for family, rules in RULE_FAMILIES.items() for rule in rules}
+
+#: Families that put text back rather than take it out.
+RESTORING_FAMILIES: tuple[str, ...] = (
+    "lead-before-body",
+    "hidden-continuation",
+    "listicle-headings",
+    "dateline-join",
+    "bylines",
+)
+
+# ---------------------------------------------------------------------------------------------
+# 7. Authors: a byline names a person; a company ("Kompas Cyber Media", "PT Viva Media Baru",
+#    "Detik Network") is taken only when no person is named anywhere on the page.
+# ---------------------------------------------------------------------------------------------
+
+#: A credit line anywhere on the page (above the story, outside what trafilatura extracts:
+#: InfoPublik's "Oleh MC Kabupaten Lahat, Kamis, 29 Februari 2024 | 12:40 WIB - Redaktur: …" in
+#: a "post-meta" block) names the author when the body and the byline elements do not: a short
+#: element (at most CREDIT_LINE_MAX characters, no block inside) starting with one of these
+#: words and matching a CREDIT_RULES pattern ("credit-line-author").
+CREDIT_LINE_START = (
+    r"(?:oleh|by|penulis|reporter|wartawan|pewarta|jurnalis|laporan|kontributor|ditulis\s+oleh|author|written\s+by)\b"
+)
+CREDIT_LINE_MAX = 160
+
+COMPANY_AUTHOR = re.compile(
+    r".*\b(?:PT|Tbk|Cyber\s+Media|Media\s+Group|Media\s+Baru|Network|Corp(?:oration)?|Inc|Ltd|Group|"
+    r"Digital\s+Media|Multimedia)\b.*|.*\.(?:com|co\.id|id|net)\b.*",
+    re.I,
+)

@@ -1,9 +1,11 @@
 """``extract(html, url) -> Article``: trafilatura for the body, our rules around it.
 
 Order: decode bytes; parse once; read metadata from the whole page; mark boilerplate for
-trafilatura's ``prune_xpath``; extract; apply the line rules; fall back to less strict passes
-when a page with text would otherwise come out empty; cut a text longer than
+trafilatura's ``prune_xpath`` (and show hidden continuations, move a stray lead into the
+story's container); extract; apply the line rules; fall back to less strict passes when a page
+with text would otherwise come out empty; cut a text longer than
 ``storage.textlimit.MAX_TEXT_CHARS`` at a paragraph break. Never raises on bad input.
+``without`` leaves rule families out (``boilerplate.RULE_FAMILIES``), to measure what each does.
 """
 
 from __future__ import annotations
@@ -21,17 +23,18 @@ from storage.textlimit import bound_text
 
 from . import metadata as M
 from .article import Article
+from .boilerplate import FAMILY_LANGUAGES, HEADLINE_MAX
 from .decode import decode_html
-from .lines import clean_lines
+from .lines import CleanResult, clean_lines, credit_line_names, norm_key
 from .pages import page_urls
-from .prune import PRUNE_XPATH, mark_boilerplate
+from .prune import PRUNE_XPATH, main_container, mark_boilerplate, shown_text
 
 __all__ = ["EXTRACTOR_VERSION", "archive_fields", "extract", "extract_text", "combine_pages"]
 
 logger = logging.getLogger(__name__)
 
 #: Bumped whenever a change can alter what extract() returns for a stored page.
-EXTRACTOR_VERSION = "kabar-extract/1.2 trafilatura/2.3.1"
+EXTRACTOR_VERSION = "kabar-extract/1.3 trafilatura/2.3.1"
 
 #: Below this many characters the first pass is distrusted and a less strict pass is tried.
 MIN_TEXT = 200
@@ -75,19 +78,26 @@ def _paragraph_lines(tree: HtmlElement) -> list[str]:
     return out
 
 
-def extract(html: str | bytes | None, url: str, *, fetched_at: datetime | None = None) -> Article:
-    """Extract one article page. See :class:`Article`; never raises on bad input."""
-    return extract_page(html, url, fetched_at=fetched_at)[0]
+def extract(
+    html: str | bytes | None, url: str, *, fetched_at: datetime | None = None, without: frozenset[str] = frozenset()
+) -> Article:
+    """Extract one article page. See :class:`Article`; never raises on bad input. ``without``:
+    rule families to leave out (``boilerplate.RULE_FAMILIES``; for measuring them)."""
+    return extract_page(html, url, fetched_at=fetched_at, without=without)[0]
 
 
 def extract_page(
-    html: str | bytes | None, url: str, *, fetched_at: datetime | None = None
+    html: str | bytes | None,
+    url: str,
+    *,
+    fetched_at: datetime | None = None,
+    without: frozenset[str] = frozenset(),
 ) -> tuple[Article, HtmlElement | None]:
     """:func:`extract`, and the page's parsed tree for other questions about the page (its
     elements carry extraction marks as attributes; None when it did not parse)."""
     url = url or ""
     try:
-        return _extract(html, url, fetched_at)
+        return _extract(html, url, fetched_at, without)
     except Exception:  # a bug or a pathological page: keep the crawl going, log it
         logger.debug("extraction failed for %s", url, exc_info=True)
         return Article(url=url, canonical_url=_safe_canonical(url)), None
@@ -102,7 +112,34 @@ def _safe_canonical(url: str) -> str:
         return url
 
 
-def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) -> tuple[Article, HtmlElement | None]:
+def _story_headings(main: HtmlElement | None) -> tuple[str, ...]:
+    """The story's own headings (listicle items): <h2>-<h4> around the story's container that
+    are not links (related titles are), headline-long."""
+    scope = main.getparent() if main is not None and main.getparent() is not None else main
+    if scope is None:
+        return ()
+    found = []
+    for h in scope.iter("h2", "h3", "h4"):
+        text = " ".join(h.text_content().split())
+        linked = sum(len(" ".join(a.text_content().split())) for a in h.iter("a"))
+        if text and len(text) <= HEADLINE_MAX and 2 * linked < len(text):
+            found.append(text)
+    return tuple(found)
+
+
+def _unshown_description(description: str, tree: HtmlElement) -> tuple[str, ...]:
+    """The page's description when the page does not show it (then a line equal to it is the
+    summary added as a paragraph, not the lead or a standfirst), else ()."""
+    key = norm_key(description)
+    body = tree.find(".//body")
+    if not key or (body is not None and key in norm_key(shown_text(body))):
+        return ()
+    return (description,)
+
+
+def _extract(
+    html: str | bytes | None, url: str, fetched_at: datetime | None, without: frozenset[str] = frozenset()
+) -> tuple[Article, HtmlElement | None]:
     now = fetched_at or datetime.now(UTC)
     if now.tzinfo is None:
         now = now.replace(tzinfo=UTC)
@@ -123,21 +160,31 @@ def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) ->
     pages = page_urls(tree, url, page.canonical)
 
     # body: pruned pass, then less strict passes if it comes out (nearly) empty
-    mark_boilerplate(tree)
+    main = main_container(tree)
+    scoped = [f for f in FAMILY_LANGUAGES if f not in without]
+    if scoped:
+        story_language = M.guess_language(tree, page.meta, f"{title} {shown_text(main) if main is not None else ''}")
+        without = without | {f for f in scoped if story_language not in FAMILY_LANGUAGES[f]}
+    teasers, headings = _unshown_description(page.description, tree), _story_headings(main)
+
+    def clean(found: list[str]) -> CleanResult:
+        return clean_lines(found, captions=captions, title=title, teasers=teasers, headings=headings, without=without)
+
+    mark_boilerplate(tree, without, main=main)
     lines = _trafilatura_lines(tree, url, prune=True)
-    cleaned = clean_lines(lines, captions=captions, title=title)
+    cleaned = clean(lines)
     text = "\n\n".join(cleaned.lines)
     if len(text) < MIN_TEXT:
         for prune, recall in ((False, False), (False, True)):
             alt_lines = _trafilatura_lines(tree, url, prune=prune, recall=recall, fast=False)
-            alt = clean_lines(alt_lines, captions=captions, title=title)
+            alt = clean(alt_lines)
             alt_text = "\n\n".join(alt.lines)
             if len(alt_text) > len(text):
                 cleaned, text = alt, alt_text
             if len(text) >= MIN_TEXT:
                 break
     if not text:
-        alt = clean_lines(_paragraph_lines(tree), captions=captions, title=title)
+        alt = clean(_paragraph_lines(tree))
         cleaned, text = alt, "\n\n".join(alt.lines)
     text, truncated_from = bound_text(text)
 
@@ -150,7 +197,7 @@ def _extract(html: str | bytes | None, url: str, fetched_at: datetime | None) ->
         tree, page.meta, page.ld, text, now, offset, extra_text="\n".join(cleaned.removed_text()), url=url, title=title
     )
     credit_names = [name for rule, name in cleaned.credits if name]
-    author = M.author_of(page, credit_names, tree, host)
+    author = M.author_of(page, credit_names, tree, host, page_credits=credit_line_names(tree), without=without)
     dateline = M.find_dateline(cleaned.lines[0]) if cleaned.lines else ""
     article = Article(
         url=url,

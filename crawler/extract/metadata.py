@@ -423,13 +423,36 @@ def clean_author(name: str, site_name: str = "", host: str = "") -> str:
     return name
 
 
-def author_of(page: PageFields, credit_names: Sequence[str], tree: HtmlElement, host: str) -> str:
+def author_of(
+    page: PageFields,
+    credit_names: Sequence[str],
+    tree: HtmlElement,
+    host: str,
+    *,
+    page_credits: Sequence[str] = (),
+    without: frozenset[str] = frozenset(),
+) -> str:
     """The author: from structured data, else from the body's credit lines ("Penulis: …", found
-    by crawler.extract.lines), else from a byline element; "" when none names a person."""
-    if page.authors:
-        return page.authors[0]
-    credited = (clean_author(name, page.site_name, host) for name in credit_names)
-    return next((name for name in credited if name), "") or byline_author(tree, page.site_name, host)
+    by crawler.extract.lines), else from a byline element, else from credit lines elsewhere on
+    the page (``page_credits``); "" when none names a person. A company ("Kompas Cyber Media",
+    boilerplate.COMPANY_AUTHOR) is taken only when nothing names a person (rule family
+    "bylines", which ``without`` may leave out, with ``page_credits``)."""
+
+    def candidates() -> Iterator[str]:
+        yield from page.authors
+        yield from (clean_author(name, page.site_name, host) for name in credit_names)
+        yield byline_author(tree, page.site_name, host)
+        if "bylines" not in without:
+            yield from (clean_author(name, page.site_name, host) for name in page_credits)
+
+    if "bylines" in without:
+        return next((name for name in candidates() if name), "")
+    company = ""
+    for name in candidates():
+        if name and not B.COMPANY_AUTHOR.fullmatch(name):
+            return name
+        company = company or name
+    return company
 
 
 def byline_author(tree: HtmlElement, site_name: str = "", host: str = "") -> str:

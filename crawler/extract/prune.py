@@ -1,13 +1,16 @@
 """Pre-extraction pruning: mark boilerplate elements so trafilatura's ``prune_xpath`` drops them.
 
-Candidates come from ``boilerplate`` (class/id tokens, structural XPaths). An element is
-marked unless it is protected: a protected tag, a story-body container (by its class, or the
-element whose paragraphs hold the most text), an ancestor of one, or an element holding more
-than ``MAX_PRUNE_SHARE`` of the page's text.
+Candidates come from ``boilerplate`` (class/id tokens, structural XPaths, link menus). An
+element is marked unless it is protected: a protected tag, a story-body container (by its
+class, or the element whose paragraphs hold the most text), an ancestor of one, an element
+holding more than ``MAX_PRUNE_SHARE`` of the page's text. Story paragraphs hidden until the
+reader scrolls or clicks are shown, a lead standing just before the story's container (after a
+share box) is moved into it, and the story's own headings become paragraphs.
 """
 
 from __future__ import annotations
 
+import logging
 import re
 from functools import lru_cache
 
@@ -16,11 +19,25 @@ from lxml.html import HtmlElement
 
 from . import boilerplate as B
 
-__all__ = ["MARK", "PRUNE_XPATH", "classify_attrs", "mark_boilerplate", "tokens_of"]
+__all__ = [
+    "MARK",
+    "PRUNE_XPATH",
+    "classify_attrs",
+    "headings_as_paragraphs",
+    "lead_before_body",
+    "link_menus",
+    "main_container",
+    "mark_boilerplate",
+    "reveal_hidden",
+    "shown_text",
+    "tokens_of",
+]
 
 #: attribute set on elements to prune, and the XPath handed to trafilatura
 MARK = "data-kabar-prune"
 PRUNE_XPATH = f"//*[@{MARK}]"
+
+logger = logging.getLogger(__name__)
 
 _NS = {"re": "http://exslt.org/regular-expressions"}
 _SPLIT = re.compile(r"[\s_\-]+")
@@ -29,6 +46,14 @@ _WITH_ATTRS = etree.XPath("//*[@class or @id]")
 _READ_ALSO = re.compile(B.READ_ALSO_START, re.I)
 _READ_ALSO_WORDS = tuple(B.READ_ALSO_WORDS)
 _READ_ALSO_BLOCKS = frozenset(B.READ_ALSO_BLOCKS)
+#: the token group (and rule family) of every boilerplate token, by its words
+_GROUP_OF = {tuple(t.split()): group for group, tokens in B.TOKEN_GROUPS.items() for t in tokens}
+_PROSE_FREE = frozenset(B.PROSE_FREE_GROUPS)
+_HIDDEN_STYLE = re.compile(B.HIDDEN_STYLE, re.I)
+_HIDDEN_CLASSES = frozenset(B.HIDDEN_CLASSES)
+_UNSHOWN = frozenset(B.UNSHOWN_CLASSES)
+_MEDIA = frozenset(B.MEDIA_TOKENS)
+_MENU_SKIP = frozenset({"html", "body", "a", "script", "style", "head", "title"})
 
 
 def _head_text(el: HtmlElement, depth: int = 3) -> str:
@@ -131,10 +156,139 @@ def main_container(tree: HtmlElement) -> HtmlElement | None:
     return max(score, key=score.__getitem__) if score else None
 
 
-def mark_boilerplate(tree: HtmlElement) -> list[tuple[str, HtmlElement]]:
+def group_of(token: str) -> str:
+    """The token group (rule family) of a boilerplate token as written ("baca-juga" -> "read-also")."""
+    return _GROUP_OF.get(tuple(t for t in _SPLIT.split(token.lower()) if t), "")
+
+
+def _own_text(el: HtmlElement) -> int:
+    """Characters of ``el``'s own text and its children's tails (not inside child elements)."""
+    return len((el.text or "").strip()) + sum(len((c.tail or "").strip()) for c in el)
+
+
+def link_menus(tree: HtmlElement) -> list[HtmlElement]:
+    """Menus of short links without a telling class: the outermost elements with at least
+    MENU_MIN_LINKS links that are nearly all link text, a few words a link (boilerplate section 3)."""
+    links: dict[HtmlElement, int] = {}
+    words: dict[HtmlElement, int] = {}
+    link_chars: dict[HtmlElement, int] = {}
+    chars: dict[HtmlElement, int] = {}
+    order = [el for el in tree.iter() if isinstance(el.tag, str)]
+    for el in reversed(order):  # children before their parents
+        if el.tag in ("script", "style"):
+            continue
+        n_links = n_words = n_link_chars = 0
+        n_chars = _own_text(el)
+        if el.tag == "a":
+            text = " ".join(el.text_content().split())
+            n_links, n_words, n_link_chars, n_chars = 1, len(text.split()), len(text), len(text)
+        else:
+            for child in el:
+                if child in chars:
+                    n_links += links[child]
+                    n_words += words[child]
+                    n_link_chars += link_chars[child]
+                    n_chars += chars[child]
+        links[el], words[el], link_chars[el], chars[el] = n_links, n_words, n_link_chars, n_chars
+    found = []
+    for el in order:
+        if el.tag in _MENU_SKIP or el not in chars or links[el] < B.MENU_MIN_LINKS:
+            continue
+        if any(parent in found for parent in el.iterancestors()):
+            continue
+        share = link_chars[el] / max(chars[el], 1)
+        if share >= B.MENU_LINK_SHARE and words[el] / links[el] <= B.MENU_MAX_WORDS:
+            found.append(el)
+    return found
+
+
+def _holds_prose(el: HtmlElement) -> bool:
+    """Does ``el`` hold a story paragraph (a <p> with PROSE_MIN_CHARS characters outside links)?"""
+    for p in el.iter("p"):
+        try:
+            text = len(" ".join(p.text_content().split()))
+            linked = sum(len(" ".join(a.text_content().split())) for a in p.iter("a"))
+        except ValueError:
+            continue
+        if text - linked >= B.PROSE_MIN_CHARS:
+            return True
+    return False
+
+
+def shown_text(el: HtmlElement) -> str:
+    """The text of ``el`` a reader sees: without hidden or screen-reader-only elements."""
+    parts: list[str] = []
+
+    def walk(node: HtmlElement) -> None:
+        if _is_hidden(node) or not _UNSHOWN.isdisjoint((node.get("class") or "").lower().split()):
+            return
+        if node.tag in ("script", "style", "template", "noscript"):
+            return
+        parts.append(node.text or "")
+        for child in node:
+            if isinstance(child.tag, str):
+                walk(child)
+            parts.append(child.tail or "")
+
+    walk(el)
+    return " ".join("".join(parts).split())
+
+
+def _is_hidden(el: HtmlElement) -> bool:
+    if el.get("hidden") is not None or el.get("aria-hidden") == "true":
+        return True
+    if _HIDDEN_STYLE.search(el.get("style") or ""):
+        return True
+    return not _HIDDEN_CLASSES.isdisjoint((el.get("class") or "").lower().split())
+
+
+def reveal_hidden(tree: HtmlElement, main: HtmlElement | None) -> list[HtmlElement]:
+    """Show hidden continuations of the story (boilerplate section 3): hidden elements that hold
+    a story paragraph, in ``main`` (the story's container), around it or beside it, and whose
+    paragraphs are not on the page already. Their hiding style, attributes and classes go;
+    the old values stay in ``data-kabar-hidden``."""
+    if main is None:
+        return []
+    scope = main.getparent() if main.getparent() is not None else main
+    around = {main, *main.iterancestors()}
+    hidden: list[HtmlElement] = []
+    for el in scope.iter():
+        if not isinstance(el.tag, str):
+            continue
+        if _is_hidden(el) and el not in around and el.tag not in ("script", "style", "template", "noscript"):
+            if _holds_prose(el) and not any(h in hidden for h in el.iterancestors()):
+                hidden.append(el)
+    hidden += [el for el in around if _is_hidden(el) and el.tag not in ("html", "body") and _holds_prose(el)]
+    if not hidden:
+        return []
+    inside = {p for h in hidden for p in h.iter("p")}
+    shown = {" ".join(p.text_content().split()) for p in tree.iter("p") if p not in inside}
+    revealed = []
+    for el in hidden:
+        texts = [" ".join(p.text_content().split()) for p in el.iter("p")]
+        if any(t in shown for t in texts if len(t) >= B.PROSE_MIN_CHARS):
+            continue  # a hidden copy of text the page shows (a mobile or print copy)
+        keys = ("style", "class", "hidden", "aria-hidden")
+        el.set("data-kabar-hidden", " ".join(f"{k}={el.get(k)}" for k in keys if el.get(k) is not None))
+        for key in ("hidden", "aria-hidden"):
+            el.attrib.pop(key, None)
+        if el.get("style") is not None:
+            el.set("style", _HIDDEN_STYLE.sub("", el.get("style") or ""))
+        if el.get("class"):
+            el.set("class", " ".join(c for c in el.get("class", "").split() if c.lower() not in _HIDDEN_CLASSES))
+        revealed.append(el)
+    return revealed
+
+
+def mark_boilerplate(
+    tree: HtmlElement, without: frozenset[str] = frozenset(), *, main: HtmlElement | None = None
+) -> list[tuple[str, HtmlElement]]:
     """Mark boilerplate elements in ``tree`` (in place) with ``MARK``; return (rule, element).
 
-    Rule names are "class:<token>" for token matches and the STRUCTURAL_XPATHS names.
+    Rule names are "class:<token>" for token matches, the STRUCTURAL_XPATHS names,
+    "read-also-block" and "link-menu". Rule families in ``without`` (boilerplate section 6) are
+    left out: their candidates are not marked, and what a restoring family keeps is not kept.
+    ``main`` is the story's container when the caller knows it (``main_container``).
     """
     body = tree.find(".//body")
     total = max(_text_len(body if body is not None else tree), 1)
@@ -149,24 +303,96 @@ def mark_boilerplate(tree: HtmlElement) -> list[tuple[str, HtmlElement]]:
             protected.update(el.iterancestors())
         elif token and el.tag not in _INLINE_TAGS:
             candidates.append((f"class:{token}", el))
-    candidates.extend(("read-also-block", el) for el in read_also_blocks(tree))
+    if "read-also" not in without:
+        candidates.extend(("read-also-block", el) for el in read_also_blocks(tree))
     for name, xp in _STRUCTURAL:
+        if B.FAMILY_OF.get(name) in without:
+            continue
         try:
             candidates.extend((name, el) for el in xp(tree) if isinstance(el, etree._Element))
         except etree.XPathError:
             continue
+    if "nav-menu" not in without:
+        candidates.extend(("link-menu", el) for el in link_menus(tree))
     for el in tree.iter("article", "main"):
         protected.update(el.iterancestors())
-    main = main_container(tree)
+    main = main if main is not None else main_container(tree)
     if main is not None:
         protected.add(main)
         protected.update(main.iterancestors())
+    if "hidden-continuation" not in without:
+        for el in reveal_hidden(tree, main):
+            logger.debug("rule reveal-hidden: showing <%s class=%r>", el.tag, el.get("class"))
     marked: list[tuple[str, HtmlElement]] = []
     for name, el in candidates:
         if el in protected or el.tag in _PROTECTED_TAGS or el.get(MARK):
+            continue
+        if name.startswith("class:") and group_of(name[6:]) in without:
             continue
         if _text_len(el) > B.MAX_PRUNE_SHARE * total:
             continue
         el.set(MARK, name)
         marked.append((name, el))
+    if main is not None and "lead-before-body" not in without:
+        for p in lead_before_body(main):
+            logger.debug("rule lead-before-body: moving %r into the story's container", p.text_content()[:60])
+    if main is not None and "listicle-headings" not in without:
+        for h in headings_as_paragraphs(main):
+            logger.debug("rule body-heading: keeping %r as a line", h.text_content()[:60])
     return marked
+
+
+def headings_as_paragraphs(main: HtmlElement) -> list[HtmlElement]:
+    """The story's own headings (listicle items: <h2>-<h4> in the story's container, not links,
+    headline-long) made paragraphs: trafilatura drops headings when it does not know the
+    container's class ("isi-artikel", "body-paragraph", "detail-text"). Returns them; the old
+    tag stays in ``data-kabar-heading``."""
+    found = []
+    for h in main.iter("h2", "h3", "h4"):
+        text = " ".join(h.text_content().split())
+        linked = sum(len(" ".join(a.text_content().split())) for a in h.iter("a"))
+        if text and len(text) <= B.HEADLINE_MAX and 2 * linked < len(text) and not h.get(MARK):
+            h.set("data-kabar-heading", h.tag)
+            h.tag = "p"
+            found.append(h)
+    return found
+
+
+def _prose_paragraphs(el: HtmlElement) -> list[HtmlElement]:
+    return [p for p in ([el] if el.tag == "p" else el.iter("p")) if _holds_prose(p)]
+
+
+def lead_before_body(main: HtmlElement) -> list[HtmlElement]:
+    """Move the lead into the story's container when it stands just before it (boilerplate
+    section 1, PROSE_FREE_GROUPS): story paragraphs among the container's preceding siblings,
+    alone or inside a share widget, with only pruned widgets, media and empty elements between
+    them and the container. trafilatura takes the container (found by its class) and loses
+    what stands before it. Returns the paragraphs moved, in order."""
+    found: list[HtmlElement] = []
+    for sibling in main.itersiblings(preceding=True):
+        if not isinstance(sibling.tag, str) or sibling.tag in ("script", "style", "figure", "img", "br", "hr"):
+            continue
+        if not _MEDIA.isdisjoint(tokens_of(sibling)) or sibling.get("itemprop") == "description":
+            continue
+        if sibling.find(".//figure") is not None:
+            continue
+        marked = sibling.get(MARK)
+        group = group_of(marked[6:]) if marked and marked.startswith("class:") else ""
+        prose = _prose_paragraphs(sibling) if not marked or group in _PROSE_FREE else []
+        if prose and len(found) + len(prose) <= B.LEAD_MAX_PARAGRAPHS:
+            found = prose + found
+        elif not marked and _text_len(sibling):
+            break
+    for i, p in enumerate(found):
+        tail, p.tail = p.tail, None
+        parent = p.getparent()
+        if tail and tail.strip() and parent is not None:
+            prev = p.getprevious()
+            if prev is not None:
+                prev.tail = (prev.tail or "") + tail
+            else:
+                parent.text = (parent.text or "") + tail
+        main.insert(i, p)
+    if found:
+        main.text, found[-1].tail = None, main.text
+    return found
