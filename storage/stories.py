@@ -34,6 +34,7 @@ from functools import lru_cache
 from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Row, Table, and_, bindparam, delete, func, insert, or_, select, text, update
+from sqlalchemy.orm import Session
 
 from storage.fingerprint import BANDS, ROWS, STORY_THRESHOLD, band_hashes, signature, similarity
 from storage.models import Article, ArticleBand, ArticleUrl, Source, Story, utcnow
@@ -419,7 +420,7 @@ def detach(conn: Connection, article_id: int) -> None:
         refresh_story(conn, old.story_id)
 
 
-def members(conn: Connection, story_id: int) -> list[dict[str, Any]]:
+def members(conn: Connection | Session, story_id: int) -> list[dict[str, Any]]:
     """Every article of a story, hidden ones included, earliest published first."""
     rows = conn.execute(
         select(
