@@ -144,10 +144,11 @@ def same(got: datetime | None, want: datetime) -> bool:
     return got is not None and got.replace(second=0) == want and got.utcoffset() == want.utcoffset()
 
 
-@pytest.mark.parametrize("name", ["merdeka-wrongsign", "merdeka-night", "tempo-en", "tribun-wita"])
+@pytest.mark.parametrize("name", ["merdeka-wrongsign", "merdeka-night", "tempo-en", "tribun-wita", "suara-updated"])
 def test_step_1_the_dateline_with_its_zone_beats_json_ld_with_an_offset(name):
     """merdeka's 10:00-07:00 beside "10:00 WIB", local time stamped as UTC, a WIB server's
-    +07:00 beside "10:15 WITA": the time shown to the reader wins."""
+    +07:00 beside "10:15 WITA", the update time as article:published_time beside "10:00 WIB
+    Diperbarui … 12:30 WIB": the time shown to the reader wins."""
     got, want = published(name)
     assert same(got, want), (got, want)
 

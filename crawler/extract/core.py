@@ -34,7 +34,7 @@ __all__ = ["EXTRACTOR_VERSION", "archive_fields", "extract", "extract_text", "co
 logger = logging.getLogger(__name__)
 
 #: Bumped whenever a change can alter what extract() returns for a stored page.
-EXTRACTOR_VERSION = "kabar-extract/1.3 trafilatura/2.3.1"
+EXTRACTOR_VERSION = "kabar-extract/1.4 trafilatura/2.3.1"
 
 #: Below this many characters the first pass is distrusted and a less strict pass is tried.
 MIN_TEXT = 200

@@ -213,11 +213,14 @@ def parse_date(
     now: datetime | None = None,
     default_offset_minutes: int = W.DEFAULT_OFFSET_MINUTES,
     relative: bool = True,
+    fallback: bool = True,
 ) -> FoundDate | None:
     """Parse one date string (a meta value or a dateline) into a :class:`FoundDate`.
 
     A time without a zone is taken in ``default_offset_minutes`` (WIB unless told). Relative
-    phrases ("3 jam lalu") are resolved against ``now``. Returns None when nothing parses.
+    phrases ("3 jam lalu") are resolved against ``now``. What the patterns miss goes to
+    dateparser unless ``fallback`` is false (it costs milliseconds a call). Returns None when
+    nothing parses.
     """
     if not text or not text.strip():
         return None
@@ -227,8 +230,9 @@ def parse_date(
         return found[0]
     if relative and _RELATIVE.search(text):
         now = now or datetime.now(UTC)
-        return _relative(text, now, default_offset_minutes) or _dateparser(text, now, default_offset_minutes)
-    if len(text) <= 60 and _YEAR.search(text) and _more_than_a_year(text):
+        found_relative = _relative(text, now, default_offset_minutes)
+        return found_relative or (_dateparser(text, now, default_offset_minutes) if fallback else None)
+    if fallback and len(text) <= 60 and _YEAR.search(text) and _more_than_a_year(text):
         return _dateparser(text, now or datetime.now(UTC), default_offset_minutes)
     return None
 

@@ -169,14 +169,15 @@ RELATIVE_AGO: tuple[str, ...] = ("yang lalu", "lalu", "ago")
 # -- which date of a page is its publication time (docs/dates.md) -------------------------------
 
 # Where a candidate publication time comes from:
-#   "dateline": the date shown to the reader beside the headline (the nearest date element to
-#               the <h1>, within DATELINE_REACH elements of it);
+#   "dateline": the date shown to the reader beside the headline (the first date element after
+#               the <h1>, else the last before it, within DATELINE_REACH elements of it);
 #   "json-ld":  the article's JSON-LD datePublished;
 #   "meta":     meta tags (article:published_time, pubdate, …), microdata, and the machine
 #               value (<time datetime>) of the dateline element;
 #   "url":      a date in the URL path (/2022/04/04/, /20220404222641-…);
-#   "text":     any other date: lines the line rules removed, date elements far from the
-#               headline, the first 3,000 characters of the body.
+#   "text":     any other date: other date elements near the headline, lines the line rules
+#               removed, the first 3,000 characters of the body, and (only when none of these
+#               gives a time) the date elements of the rest of the page.
 # and what it states: "zoned" a time of day in a known zone (written beside it or anywhere in
 # the dateline, or, for the dateline only, the outlet's zone), "timed" a time of day in an
 # assumed zone, "day" the day alone (a structured value at exactly 00:00:00 is a day).

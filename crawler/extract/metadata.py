@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
@@ -144,11 +145,16 @@ LANGUAGE_WORDS: dict[str, frozenset[str]] = {
 }
 
 # A zone of Indonesia written on the page: " WIB", " WITA", " WIT" as words, "GMT+7", "UTC+08:00".
-_INDONESIAN_ZONE = re.compile(
-    "|".join(
-        [rf" {z.upper()}(?=[<\s.,;)|]|$)" for z, m in W.ZONES.items() if m in W.INDONESIA_OFFSETS_MINUTES]
-        + [rf"(?:{'|'.join(W.OFFSET_PREFIXES)})\s?\+\s?0?{m // 60}(?::?00)?\b" for m in W.INDONESIA_OFFSETS_MINUTES]
-    )
+# One pattern per literal start ("GMT", "UTC", " WI"), so that a search of a whole page is a
+# scan for that string, not a try of every alternative at every character.
+_ZONE_WORDS = sorted((z.upper() for z, m in W.ZONES.items() if m in W.INDONESIA_OFFSETS_MINUTES), key=len, reverse=True)
+_ZONE_STEM = os.path.commonprefix(_ZONE_WORDS)
+_INDONESIAN_ZONES = (
+    re.compile(rf" {_ZONE_STEM}(?:{'|'.join(z[len(_ZONE_STEM) :] for z in _ZONE_WORDS)})(?=[<\s.,;)|]|$)"),
+    *(
+        re.compile(rf"{prefix}\s?\+\s?0?(?:{'|'.join(str(m // 60) for m in W.INDONESIA_OFFSETS_MINUTES)})(?::?00)?\b")
+        for prefix in W.OFFSET_PREFIXES
+    ),
 )
 _INDONESIA_WORDS = re.compile(rf"\b(?:{'|'.join(W.INDONESIA_WORDS)})\b", re.I)
 
@@ -497,41 +503,56 @@ def guess_language(tree: HtmlElement, meta: PageMeta, text: str) -> str:
 @dataclass(frozen=True, slots=True)
 class DateText:
     """A date-like text of the page: an element's text (or a ``<time datetime>`` value, then
-    ``machine``), with the element's place in document order."""
+    ``machine``), and where the element stands: elements after the headline (negative: before
+    it), or its place in the page when the headline is not the reference."""
 
     text: str
-    index: int
+    place: int
     machine: bool = False
 
 
-def date_texts(tree: HtmlElement, title: str = "") -> tuple[list[DateText], int | None]:
-    """The texts of elements that look like a story's date line (``<time>``, class or id tokens
-    in DATE_TOKENS), in document order, and the place of the headline: the ``<h1>``/``<h2>``
-    that equals ``title``, else the first ``<h1>`` (None without one)."""
-    found: list[DateText] = []
-    title_key = _key(title)
-    first_h1: int | None = None
-    headline: int | None = None
-    for index, el in enumerate(tree.iter()):
-        tag = el.tag
-        if not isinstance(tag, str) or tag in ("script", "style", "body", "html"):
-            continue
-        if tag in ("h1", "h2") and headline is None:
-            if title_key and _key(_text(el)) == title_key:
-                headline = index
-            elif tag == "h1" and first_h1 is None:
-                first_h1 = index
-        if tag == "time":
-            if el.get("datetime"):
-                found.append(DateText(el.get("datetime"), index, machine=True))
-            found.append(DateText(_text(el), index))
-        elif (el.get("class") or el.get("id")) and not DATE_TOKENS.isdisjoint(
-            attr_tokens(f"{el.get('class') or ''} {el.get('id') or ''}")
-        ):
+def _date_texts(el: HtmlElement, place: int) -> Iterator[DateText]:
+    """The date-like texts of one element (a ``<time>``, or class/id tokens in DATE_TOKENS)."""
+    tag = el.tag
+    if tag == "time":
+        if el.get("datetime"):
+            yield DateText(el.get("datetime"), place, machine=True)
+        yield DateText(_text(el), place)
+    elif isinstance(tag, str) and tag not in ("script", "style", "body", "html"):
+        attrs = f"{el.get('class') or ''} {el.get('id') or ''}"
+        if attrs != " " and not DATE_TOKENS.isdisjoint(attr_tokens(attrs)):
             t = _text(el)
             if 6 <= len(t) <= 300:
-                found.append(DateText(t, index))
-    return found, headline if headline is not None else first_h1
+                yield DateText(t, place)
+
+
+def headline_element(tree: HtmlElement, title: str = "") -> HtmlElement | None:
+    """The story's headline: the ``<h1>``/``<h2>`` whose text is ``title``, else the first ``<h1>``."""
+    key = _key(title)
+    first: HtmlElement | None = None
+    for el in tree.iter("h1", "h2"):
+        if key and _key(_text(el)) == key:
+            return el
+        if first is None and el.tag == "h1":
+            first = el
+    return first
+
+
+_AFTER = etree.XPath("following::*[position() <= $n]")
+_BEFORE = etree.XPath("preceding::*[position() <= $n]")
+
+
+def near_headline(headline: HtmlElement, reach: int = W.DATELINE_REACH) -> list[DateText]:
+    """The date-like texts of the ``reach`` elements after the headline and before it, with
+    their distance (1 for the next element, -1 for the one before)."""
+    before = _BEFORE(headline, n=reach)
+    texts = [t for i, el in enumerate(before) for t in _date_texts(el, i - len(before))]
+    return texts + [t for i, el in enumerate(_AFTER(headline, n=reach), 1) for t in _date_texts(el, i)]
+
+
+def date_texts(tree: HtmlElement) -> list[DateText]:
+    """The date-like texts of the whole page, in document order (place: the element's rank)."""
+    return [t for i, el in enumerate(tree.iter()) for t in _date_texts(el, i)]
 
 
 @dataclass(frozen=True, slots=True)
@@ -552,6 +573,7 @@ class DateCandidate:
 
 
 _PUBLISH_WORD = re.compile("|".join(map(re.escape, W.PUBLISH_WORDS)), re.I)
+_UPDATE_WORD = re.compile("|".join(map(re.escape, W.UPDATE_WORDS)), re.I)
 # datePublished in JSON-LD that does not parse as JSON (a trailing comma, a stray quote)
 _JSON_LD_PUBLISHED = re.compile(r'"datePublished"\s*:\s*"([^"]{6,40})"')
 
@@ -564,28 +586,25 @@ def _structured(value: str, offset: int, fetched_at: datetime) -> FoundDate | No
     return found
 
 
-def _shown(text: str, offset: int, fetched_at: datetime, zone_known: bool) -> FoundDate | None:
-    """A date the reader sees ("Diperbarui …" lines passed over). A time without a zone takes
-    the zone written anywhere in its line ("7:36 AM (GMT+7)"), else the outlet's when known."""
-    if any(w in text.lower() for w in W.UPDATE_WORDS) and not _PUBLISH_WORD.search(text):
-        return None
-    found = parse_date(text, now=fetched_at, default_offset_minutes=offset)
+def _shown(text: str, offset: int, fetched_at: datetime, zone_known: bool, fallback: bool) -> FoundDate | None:
+    """A date the reader sees: from a publish word on ("… | Published: 4 April …"), else before
+    an update word ("4 April … 10:00 WIB | Diperbarui …"; a line that starts with one is passed
+    over). A time without a zone takes the zone written anywhere in its line ("7:36 AM (GMT+7)",
+    "… | All times GMT+7"), else the outlet's when known."""
+    line = text
+    published = _PUBLISH_WORD.search(text)
+    updated = _UPDATE_WORD.search(text) if published is None else None
+    if published is not None:
+        text = text[published.start() :]
+    elif updated is not None:
+        text = text[: updated.start()]
+    found = parse_date(text, now=fetched_at, default_offset_minutes=offset, fallback=fallback)
     if found is None or not found.has_time or found.zoned or found.relative:
         return found
-    zone = written_zone(text)
+    zone = written_zone(line)
     if zone is not None:
         return in_zone(found, zone)
     return replace(found, zoned=True) if zone_known else found
-
-
-def _dateline_index(indexes: list[int], headline: int | None) -> int | None:
-    """The element of the dateline: the first date element after the headline, else the last
-    one before it, within W.DATELINE_REACH elements (None: no headline, or no date near it)."""
-    if headline is None:
-        return None
-    after = [i for i in indexes if headline <= i <= headline + W.DATELINE_REACH]
-    before = [i for i in indexes if headline - W.DATELINE_REACH <= i < headline]
-    return min(after) if after else max(before) if before else None
 
 
 def published_candidates(
@@ -600,18 +619,31 @@ def published_candidates(
     url: str = "",
     title: str = "",
 ) -> list[DateCandidate]:
-    """Every candidate publication time of a page, best first by W.PRECEDENCE (docs/dates.md).
+    """The candidate publication times of a page, best first by W.PRECEDENCE (docs/dates.md).
 
     ``default_offset_minutes`` is the outlet's zone for times written without one; None when
     not known (such times are read as UTC, and a dateline's then ranks below structured data).
     ``extra_text`` holds the lines the line rules removed, ``title`` finds the headline, ``url``
-    may name the day. Dates after ``fetched_at`` and before 1995 are left out.
+    may name the day. The date elements far from the headline are read only when nothing
+    nearer gives a time, dateparser only when nothing dates the page at all. Dates after
+    ``fetched_at`` and before 1995 are left out.
     """
     zone_known = default_offset_minutes is not None
     offset = default_offset_minutes if default_offset_minutes is not None else 0
 
     def ok(found: FoundDate | None) -> TypeGuard[FoundDate]:
         return found is not None and datetime(1995, 1, 1, tzinfo=found.value.tzinfo) <= found.value <= fetched_at
+
+    def dated(texts: list[DateText], fallback: bool) -> list[tuple[DateText, FoundDate]]:
+        out = []
+        for item in texts:
+            if item.machine:
+                found = _structured(item.text, offset, fetched_at)
+            else:
+                found = _shown(item.text, offset, fetched_at, zone_known, fallback)
+            if ok(found):
+                out.append((item, found))
+        return out
 
     out: list[DateCandidate] = []
     published = ld.get("datePublished") if ld else None
@@ -626,25 +658,26 @@ def published_candidates(
         for key in PUBLISHED_KEYS
         if meta.get(key) and ok(found := _structured(meta[key], offset, fetched_at))
     ]
-
-    texts, headline = date_texts(tree, title)
-    shown: list[tuple[DateText, FoundDate]] = []
-    for item in texts:
-        found = _structured(item.text, offset, fetched_at) if item.machine else None
-        if not item.machine:
-            found = _shown(item.text, offset, fetched_at, zone_known)
-        if ok(found):
-            shown.append((item, found))
-    dateline = _dateline_index([item.index for item, found in shown if not found.relative], headline)
-    for item, found in shown:
-        source = ("meta" if item.machine else "dateline") if item.index == dateline and not found.relative else "text"
-        out.append(DateCandidate(source, found))
-    for line in (extra_text or "").split("\n"):
-        if line and ok(found := _shown(line, offset, fetched_at, zone_known)):
-            out.append(DateCandidate("text", found))
+    # the dateline: the first date element after the headline, else the last one before it
+    # (with a <time> value or a wrapper in the same place); relative phrases never are
+    headline = headline_element(tree, title)
+    near = dated(near_headline(headline), False) if headline is not None else []
+    places = [item.place for item, found in near if not found.relative]
+    dateline = min((p for p in places if p > 0), default=max(places, default=None))
+    for item, found in near:
+        at_dateline = item.place == dateline and not found.relative
+        out.append(DateCandidate(("meta" if item.machine else "dateline") if at_dateline else "text", found))
+    lines = [DateText(line, 0) for line in (extra_text or "").split("\n") if line]
+    out += [DateCandidate("text", found) for _, found in dated(lines, False)]
     if ok(found := url_date(url, offset)):
         out.append(DateCandidate("url", found))
     out += [DateCandidate("text", f) for f in find_dates(body_text[:3000], default_offset_minutes=offset) if ok(f)]
+    if not any(c.found.has_time for c in out):
+        # the rest of the page's date elements (sidebars, footers, a dateline far from the
+        # headline), and dateparser for what the patterns miss when nothing else dates the page
+        out += [DateCandidate("text", found) for _, found in dated(date_texts(tree), fallback=not out)]
+        if not out:
+            out = [DateCandidate("text", found) for _, found in dated(lines, True)]
     return sorted(out, key=lambda c: c.step)  # stable: within a step, the order found
 
 
@@ -708,7 +741,7 @@ def local_offset(
         language in W.INDONESIA_LANGUAGES
         or host.endswith(W.INDONESIA_HOST_SUFFIXES)
         or not regions.isdisjoint(W.INDONESIA_LOCALE_REGIONS)
-        or _INDONESIAN_ZONE.search(html) is not None
+        or any(zone.search(html) for zone in _INDONESIAN_ZONES)
         or len(words) >= W.INDONESIA_WORDS_MIN
     ):
         return W.DEFAULT_OFFSET_MINUTES
