@@ -41,7 +41,9 @@ HEADER = (
     "Written by `python -m bench` (all) or `python -m bench NAME` (one section) from the\n"
     "repository root; every figure is a ratio against a baseline measured in the same run.\n"
     "Install the benchmark extras first (`pip install -e '.[test,bench]'`: py-spy for the crawl\n"
-    "profile); the extraction benchmark reads `../shared/corpora/aeb/` (or `KABAR_AEB_DIR`).\n"
+    "profile); the extraction benchmark reads `../shared/corpora/aeb/` (or `KABAR_AEB_DIR`); the\n"
+    "dates benchmark reads `tests/fixtures/dates/` and, for kabar before its date precedence, the\n"
+    "repository's history (`git archive`).\n"
 )
 SECTION = re.compile(r"<!-- bench:(\w+) -->\n(.*?)\n<!-- /bench:\1 -->", re.S)
 
