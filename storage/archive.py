@@ -201,26 +201,25 @@ class Archive:
         if status not in RUN_STATUSES:
             raise ValueError(f"unknown run status {status!r} (one of {', '.join(RUN_STATUSES)})")
         samples = [str(x)[:MAX_ERROR_SAMPLE_CHARS] for x in list(error_samples)[:MAX_ERROR_SAMPLES]]
+        values = dict(
+            status=status,
+            finished_at=utcnow(),
+            pages=pages,
+            new=new,
+            duplicates=duplicates,
+            errors=errors,
+            error_samples=samples,
+            offsite_dropped=offsite_dropped,
+        )
+        stmt = update(CrawlRun).where(CrawlRun.id == run_id).values(**values)
+        self._update_one(stmt, f"no crawl run with id {run_id}")
+
+    def _update_one(self, stmt: Any, missing: str) -> None:
+        """Run an UPDATE of one row by id in its own transaction; ValueError(``missing``) when
+        no row has that id."""
         with self._session() as s, s.begin():
-            result = cast(
-                CursorResult,
-                s.execute(
-                    update(CrawlRun)
-                    .where(CrawlRun.id == run_id)
-                    .values(
-                        status=status,
-                        finished_at=utcnow(),
-                        pages=pages,
-                        new=new,
-                        duplicates=duplicates,
-                        errors=errors,
-                        error_samples=samples,
-                        offsite_dropped=offsite_dropped,
-                    )
-                ),
-            )
-            if result.rowcount == 0:
-                raise ValueError(f"no crawl run with id {run_id}")
+            if cast(CursorResult, s.execute(stmt)).rowcount == 0:
+                raise ValueError(missing)
 
     # -- fetched URLs ---------------------------------------------------------------------
 
@@ -639,17 +638,9 @@ class Archive:
         self._set_hidden(article_id, hidden_at=None, hidden_reason=None)
 
     def _set_hidden(self, article_id: int, **values: Any) -> None:
-        with self._session() as s, s.begin():
-            result = cast(
-                CursorResult,
-                s.execute(
-                    update(Article)
-                    .where(Article.id == article_id)
-                    .values(**values, updated_at=Article.updated_at)  # not an edit of the article
-                ),
-            )
-            if result.rowcount == 0:
-                raise ValueError(f"no article with id {article_id}")
+        # not an edit of the article: updated_at stays
+        stmt = update(Article).where(Article.id == article_id).values(**values, updated_at=Article.updated_at)
+        self._update_one(stmt, f"no article with id {article_id}")
 
 
 def _bound_text(values: dict[str, Any], stored_meta: Mapping[str, Any] | None, url: str) -> bool:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import re
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -330,8 +330,17 @@ def search(engine: Engine, req: SearchRequest) -> list[SearchHit]:
         stmt = _paged(_ordered(stmt, plan, rank), req)
     with Session(engine) as s:
         rows = run_read(s, stmt, plan).all()
-        snippets = _snippets(s, plan, [row.id for row in rows])
-        outlets = _story_sources(s, [row.story_id for row in rows], req.include_hidden)
+        ranks = [float(row.rank) if rank is not None else 0.0 for row in rows]
+        return page_hits(s, plan, rows, ranks, req.include_hidden)
+
+
+def page_hits(
+    s: Session, plan: _Plan, rows: Sequence[Any], ranks: Sequence[float], include_hidden: bool
+) -> list[SearchHit]:
+    """The hits of one page: ``rows`` (id, url, title, published_at, name, story_id) in order
+    with their ``ranks``; snippets and the story's other outlets are read here."""
+    snippets = _snippets(s, plan, [row.id for row in rows])
+    outlets = _story_sources(s, [row.story_id for row in rows], include_hidden)
     return [
         SearchHit(
             id=row.id,
@@ -340,11 +349,11 @@ def search(engine: Engine, req: SearchRequest) -> list[SearchHit]:
             published=row.published_at,
             source=row.name,
             snippet=snippets.get(row.id, ""),
-            rank=float(row.rank) if rank is not None else 0.0,
+            rank=rank,
             story_id=row.story_id,
             also_in=[name for name in outlets.get(row.story_id, []) if name != row.name],
         )
-        for row in rows
+        for row, rank in zip(rows, ranks, strict=True)
     ]
 
 

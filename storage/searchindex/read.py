@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from storage.counts import Counts
 from storage.models import Article, Source
-from storage.query import SearchHit, _Plan, _plan, _snippets, _story_sources
+from storage.query import SearchHit, _Plan, _plan, page_hits
 from storage.request import BY, PERIODS, SearchRequest
 from storage.searchindex.schema import (
     DATED,
@@ -206,27 +206,9 @@ def _hits(engine: Engine, plan: _Plan, req: SearchRequest, page: list[_Doc]) -> 
     )
     with Session(engine) as s:
         found = {row.id: row for row in s.execute(stmt)}
-        snippets = _snippets(s, plan, ids)
-        outlets = _story_sources(s, [row.story_id for row in found.values()], req.include_hidden)
-    hits = []
-    for d in page:
-        row = found.get(d.id)
-        if row is None:  # deleted since the index was synced
-            continue
-        hits.append(
-            SearchHit(
-                id=row.id,
-                url=row.url,
-                title=row.title,
-                published=row.published_at,
-                source=row.name,
-                snippet=snippets.get(row.id, ""),
-                rank=d.score if plan.fts else 0.0,
-                story_id=row.story_id,
-                also_in=[name for name in outlets.get(row.story_id, []) if name != row.name],
-            )
-        )
-    return hits
+        kept = [d for d in page if d.id in found]  # an article deleted since the index was synced drops out
+        ranks = [d.score if plan.fts else 0.0 for d in kept]
+        return page_hits(s, plan, [found[d.id] for d in kept], ranks, req.include_hidden)
 
 
 # -- counting -----------------------------------------------------------------------------
