@@ -53,6 +53,12 @@ JUNK_SAMPLES = (
     "Laporan Wartawan PalembangKini.com, Rizky",
     "(Foto: Sumsel Pos)",
     "Simak breaking news dan berita pilihan kami langsung di ponselmu",
+    "— Diskominfo Sumsel (@diskominfosumsel) December 14, 2021",
+    "Terima kasih warga! #smartcity pic.twitter.com/4321x",
+    "(red/js)",
+    "-----",
+    "14/12/2021 09:30 WIB",
+    "Senin, 04 April 2022 | 09:15 WIB",
 )
 
 

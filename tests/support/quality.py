@@ -42,6 +42,11 @@ BOILERPLATE: tuple[tuple[str, str], ...] = (
     ("Halaman 1", r"\bHalaman\s+1\b"),
     ("Selanjutnya (pagination)", r"(?i)(?:\d\s+|^|halaman\s+)selanjutnya\s*[»›>]?\s*$"),
     ("Tampilkan Semua", r"(?i)\btampilkan\s+semua\b"),
+    # issue 21's kinds
+    ("embedded post", r"\(@\w{1,30}\)|pic\.twitter\.com/"),
+    ("editor initials", r"\((?:[a-z]{2,5}/){1,4}[a-z]{2,5}\)\s*$"),
+    ("separator line", r"^\s*[-–—=*]{3,}\s*$"),
+    ("date line", r"^\s*(?:\w+,?\s+)?\d{1,2}[\s/]\w+[\s/]\d{4},?\s+(?:\|\s+)?\d{2}[:.]\d{2}(?:\s+WI[BT]A?)?\s*$"),
 )
 _BOILERPLATE = tuple((label, re.compile(rx)) for label, rx in BOILERPLATE)
 
