@@ -278,6 +278,8 @@ def test_the_lead_before_the_container_moves_in_but_not_a_caption_or_standfirst(
     lead = "VIVA.co.id – Otoritas Thailand memperketat pemeriksaan kendaraan dan pelintas batas di perbatasan selatan."
     tree = fromstring(
         "<html><body><div class='detail'><h1>Judul</h1><p class='lead'>" + "Ringkasan berita. " * 8 + "</p>"
+        "<div class='post-meta'><p>Oleh MC Kabupaten Penukal Abab Lematang Ilir, Selasa, 12 September 2023 | "
+        "09:10 WIB - Redaktur: Eka Yonavilbia - 2730</p></div>"
         "<div class='featured-image-caption'><p>" + "Keterangan foto yang panjang. " * 5 + "</p></div>"
         f"<div class='share-box'><a>Facebook</a></div><p>{lead}</p>"
         f"<div class='article-content'>{PARA * 4}</div></div></body></html>"
@@ -320,6 +322,12 @@ def test_embeds_are_kept_on_english_pages():
             "<div class='post-meta'><p>Oleh MC Kabupaten Lahat, Kamis, 29 Februari 2024 | 12:40 WIB - Redaktur: "
             "Fajar Wahyu - 4462</p></div>",
             "MC Kabupaten Lahat",
+        ),
+        (
+            "",
+            "<p class='byline'>By <a>Mike Wuerthele and Malcolm Owen</a>\n<br>\n<span>Monday, November 18, 2019, "
+            "04:05 pm PT</span></p>",
+            "Mike Wuerthele and Malcolm Owen",
         ),
     ],
 )

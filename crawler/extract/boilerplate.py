@@ -213,10 +213,16 @@ BOILERPLATE_TOKENS: tuple[str, ...] = tuple(token for tokens in TOKEN_GROUPS.val
 PROSE_FREE_GROUPS: tuple[str, ...] = ("share",)
 PROSE_MIN_CHARS = 100
 LEAD_MAX_PARAGRAPHS = 2
-#: Class/id tokens of media blocks and standfirsts before the story (the featured image and its
-#: caption; a summary styled "lead"/"excerpt" that is not the story's first paragraph): passed
-#: over, never taken for the lead.
+#: Class/id tokens of media blocks, standfirsts and bylines before the story (the featured image
+#: and its caption; a summary styled "lead"/"excerpt" that is not the story's first paragraph;
+#: "post-meta" with the author and the date): passed over, never taken for the lead.
 MEDIA_TOKENS: tuple[str, ...] = (
+    "meta",
+    "byline",
+    "author",
+    "penulis",
+    "date",
+    "tanggal",
     "lead",
     "teaser",
     "subtitle",

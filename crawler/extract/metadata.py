@@ -132,6 +132,8 @@ GENERIC_AUTHORS = frozenset({"admin", "administrator", "webmaster", "editor", "r
 # Class/id tokens (and rel/itemprop values) of byline elements.
 BYLINE_TOKENS = frozenset("author byline penulis reporter writer wartawan pewarta vcard fn".split())
 _VIEW_COUNTER = re.compile(B.VIEW_COUNTER_IN_BYLINE, re.I)
+# the date run into a byline: "Surur on November 19", "Mike Wuerthele and Malcolm Owen Monday"
+_BYLINE_DATE = re.compile(rf"\s+(?:on\s+\S.*|(?:{'|'.join(re.escape(w) for w in W.WEEKDAYS if len(w) > 4)}))$", re.I)
 
 # Function words telling Indonesian from English text (frequent, short, unambiguous).
 LANGUAGE_WORDS: dict[str, frozenset[str]] = {
@@ -421,6 +423,7 @@ def clean_author(name: str, site_name: str = "", host: str = "") -> str:
     name = _VIEW_COUNTER.sub(" ", " ".join((name or "").split()))
     name = " ".join(name.split()).strip(" ,|-–—:·•")
     name = re.sub(r"^(?:oleh|by|penulis|reporter|author)(?:\s*:\s*|\s+|$)", "", name, flags=re.I)
+    name = _BYLINE_DATE.sub("", name)
     if not name or len(name) > 80 or "://" in name or name.startswith(("@", "www.")):
         return ""
     low = name.lower()
