@@ -27,6 +27,7 @@ from typing import IO, TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from crawler.extractpool import ordered_map
+from crawler.urls import canonicalize
 from jobs import filters
 from storage.fingerprint import signature
 from storage.textlimit import TRUNCATED_FROM, bound_text
@@ -123,10 +124,15 @@ def read_record(data: Any) -> Record:
     source = _string("source", given["source"])
     if not source or not source.strip() or len(source.strip()) > MAX_SOURCE_CHARS:
         raise RecordError(f"source: give a name of 1 to {MAX_SOURCE_CHARS} characters")
+    aliases = _aliases(data.get("aliases"))
     tags = _relevance(data) if "score" in data else None
     if tags is not None:
         fields.update(relevant=tags["relevant"], score=tags["score"], reasons=tags["reasons"])
-    return Record(fields, source.strip(), _aliases(data.get("aliases")), tags, _story(data.get("story_id")))
+    else:  # not kabar's: stored under its canonical URL, as a crawl stores a page, the URL as given an alias
+        canonical = canonicalize(fields["url"])
+        if canonical != fields["url"]:
+            fields["url"], aliases = canonical, (fields["url"], *aliases)
+    return Record(fields, source.strip(), aliases, tags, _story(data.get("story_id")))
 
 
 def _first(data: Mapping[str, Any], names: tuple[str, ...]) -> Any:
