@@ -337,4 +337,4 @@ def test_author_is_a_person_before_a_company(meta, byline, author):
     html = f"<html><head><meta name='author' content='{meta}'></head><body><h1>Judul</h1>{byline}</body></html>"
     tree = fromstring(html)
     page = read_page(tree, "https://x.test/a")
-    assert author_of(page, [], tree, "x.test", page_credits=credit_line_names(tree)) == author
+    assert author_of(page, [], tree, "x.test", page_credits=lambda: credit_line_names(tree)) == author

@@ -347,8 +347,10 @@ READ_ALSO_MAX = 300
 
 #: Link menus without a telling class (old portal templates open with a menu of 100+ channel
 #: links: "Home", "News", "Otomotif", "Bola", …, in a <td>, a bare <ul> or <a>s between <br>s).
-#: An element with at least MENU_MIN_LINKS links whose text is at least MENU_LINK_SHARE link
-#: text, MENU_MAX_WORDS words a link on average, is pruned ("link-menu").
+#: An element at most MENU_DEPTH levels above its links, with at least MENU_MIN_LINKS links,
+#: whose text is at least MENU_LINK_SHARE link text, MENU_MAX_WORDS words a link on average, is
+#: pruned ("link-menu").
+MENU_DEPTH = 3
 MENU_MIN_LINKS = 10
 MENU_LINK_SHARE = 0.9
 MENU_MAX_WORDS = 3.0

@@ -27,7 +27,7 @@ from .boilerplate import FAMILY_LANGUAGES, HEADLINE_MAX
 from .decode import decode_html
 from .lines import CleanResult, clean_lines, credit_line_names, norm_key
 from .pages import page_urls
-from .prune import PRUNE_XPATH, main_container, mark_boilerplate, shown_text
+from .prune import PRUNE_XPATH, main_container, mark_boilerplate, shows_text
 
 __all__ = ["EXTRACTOR_VERSION", "archive_fields", "extract", "extract_text", "combine_pages"]
 
@@ -132,9 +132,20 @@ def _unshown_description(description: str, tree: HtmlElement) -> tuple[str, ...]
     summary added as a paragraph, not the lead or a standfirst), else ()."""
     key = norm_key(description)
     body = tree.find(".//body")
-    if not key or (body is not None and key in norm_key(shown_text(body))):
+    if not key or (body is not None and shows_text(body, key)):
         return ()
     return (description,)
+
+
+def _teasers(
+    lines: list[str], description: str, tree: HtmlElement, known: dict[str, tuple[str, ...]]
+) -> tuple[str, ...]:
+    """:func:`_unshown_description`, looked for (once, kept in ``known``) only when one of
+    ``lines`` is the description."""
+    key = norm_key(description)
+    if "" not in known and key and any(norm_key(line) == key for line in lines):
+        known[""] = _unshown_description(description, tree)
+    return known.get("", ())
 
 
 def _extract(
@@ -163,11 +174,13 @@ def _extract(
     main = main_container(tree)
     scoped = [f for f in FAMILY_LANGUAGES if f not in without]
     if scoped:
-        story_language = M.guess_language(tree, page.meta, f"{title} {shown_text(main) if main is not None else ''}")
+        story_language = M.guess_language(tree, page.meta, f"{title} {main.text_content() if main is not None else ''}")
         without = without | {f for f in scoped if story_language not in FAMILY_LANGUAGES[f]}
-    teasers, headings = _unshown_description(page.description, tree), _story_headings(main)
+    headings = _story_headings(main)
+    known: dict[str, tuple[str, ...]] = {}
 
     def clean(found: list[str]) -> CleanResult:
+        teasers = _teasers(found, page.description, tree, known)
         return clean_lines(found, captions=captions, title=title, teasers=teasers, headings=headings, without=without)
 
     mark_boilerplate(tree, without, main=main)
@@ -197,7 +210,7 @@ def _extract(
         tree, page.meta, page.ld, text, now, offset, extra_text="\n".join(cleaned.removed_text()), url=url, title=title
     )
     credit_names = [name for rule, name in cleaned.credits if name]
-    author = M.author_of(page, credit_names, tree, host, page_credits=credit_line_names(tree), without=without)
+    author = M.author_of(page, credit_names, tree, host, page_credits=lambda: credit_line_names(tree), without=without)
     dateline = M.find_dateline(cleaned.lines[0]) if cleaned.lines else ""
     article = Article(
         url=url,

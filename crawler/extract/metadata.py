@@ -33,7 +33,7 @@ import json
 import logging
 import os
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, time
 from functools import lru_cache
@@ -438,12 +438,12 @@ def author_of(
     tree: HtmlElement,
     host: str,
     *,
-    page_credits: Sequence[str] = (),
+    page_credits: Callable[[], Iterable[str]] = tuple,
     without: frozenset[str] = frozenset(),
 ) -> str:
     """The author: from structured data, else from the body's credit lines ("Penulis: …", found
     by crawler.extract.lines), else from a byline element, else from credit lines elsewhere on
-    the page (``page_credits``); "" when none names a person. A company ("Kompas Cyber Media",
+    the page (``page_credits()``, asked only then); "" when none names a person. A company ("Kompas Cyber Media",
     boilerplate.COMPANY_AUTHOR) is taken only when nothing names a person (rule family
     "bylines", which ``without`` may leave out, with ``page_credits``)."""
 
@@ -452,7 +452,7 @@ def author_of(
         yield from (clean_author(name, page.site_name, host) for name in credit_names)
         yield byline_author(tree, page.site_name, host)
         if "bylines" not in without:
-            yield from (clean_author(name, page.site_name, host) for name in page_credits)
+            yield from (clean_author(name, page.site_name, host) for name in page_credits())
 
     if "bylines" in without:
         return next((name for name in candidates() if name), "")

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections import Counter
 from functools import lru_cache
 
 from lxml import etree
@@ -29,7 +30,7 @@ __all__ = [
     "main_container",
     "mark_boilerplate",
     "reveal_hidden",
-    "shown_text",
+    "shows_text",
     "tokens_of",
 ]
 
@@ -54,6 +55,15 @@ _HIDDEN_CLASSES = frozenset(B.HIDDEN_CLASSES)
 _UNSHOWN = frozenset(B.UNSHOWN_CLASSES)
 _MEDIA = frozenset(B.MEDIA_TOKENS)
 _MENU_SKIP = frozenset({"html", "body", "a", "script", "style", "head", "title"})
+_UNSEEN_TAGS = frozenset({"script", "style", "noscript", "template"})
+_WORDS = re.compile(r"\w+")
+#: elements that may hide their text (the rest is checked in Python: _is_hidden, _unshown)
+_MAY_HIDE = etree.XPath(
+    ".//script | .//style | .//noscript | .//template | .//*[@hidden or @aria-hidden='true'"
+    " or @style[contains(., 'none') or contains(., 'hidden')] or @class[contains(., 'hid') or contains(., 'none')"
+    " or contains(., 'collapse') or contains(., 'invisible') or contains(., 'sr-only') or contains(., 'visually')"
+    " or contains(., 'screen-reader')]]"
+)
 
 
 def _head_text(el: HtmlElement, depth: int = 3) -> str:
@@ -161,43 +171,29 @@ def group_of(token: str) -> str:
     return _GROUP_OF.get(tuple(t for t in _SPLIT.split(token.lower()) if t), "")
 
 
-def _own_text(el: HtmlElement) -> int:
-    """Characters of ``el``'s own text and its children's tails (not inside child elements)."""
-    return len((el.text or "").strip()) + sum(len((c.tail or "").strip()) for c in el)
-
-
 def link_menus(tree: HtmlElement) -> list[HtmlElement]:
-    """Menus of short links without a telling class: the outermost elements with at least
-    MENU_MIN_LINKS links that are nearly all link text, a few words a link (boilerplate section 3)."""
-    links: dict[HtmlElement, int] = {}
-    words: dict[HtmlElement, int] = {}
-    link_chars: dict[HtmlElement, int] = {}
-    chars: dict[HtmlElement, int] = {}
-    order = [el for el in tree.iter() if isinstance(el.tag, str)]
-    for el in reversed(order):  # children before their parents
-        if el.tag in ("script", "style"):
-            continue
-        n_links = n_words = n_link_chars = 0
-        n_chars = _own_text(el)
-        if el.tag == "a":
-            text = " ".join(el.text_content().split())
-            n_links, n_words, n_link_chars, n_chars = 1, len(text.split()), len(text), len(text)
-        else:
-            for child in el:
-                if child in chars:
-                    n_links += links[child]
-                    n_words += words[child]
-                    n_link_chars += link_chars[child]
-                    n_chars += chars[child]
-        links[el], words[el], link_chars[el], chars[el] = n_links, n_words, n_link_chars, n_chars
-    found = []
-    for el in order:
-        if el.tag in _MENU_SKIP or el not in chars or links[el] < B.MENU_MIN_LINKS:
-            continue
+    """Menus of short links without a telling class: the outermost elements, at most MENU_DEPTH
+    levels above their links, with at least MENU_MIN_LINKS links that are nearly all link text
+    (letters and digits counted), a few words a link (boilerplate section 3)."""
+    counts: Counter[HtmlElement] = Counter()
+    sizes: dict[HtmlElement, tuple[int, int]] = {}
+    for a in tree.iter("a"):
+        tokens = _WORDS.findall(a.text_content())
+        sizes[a] = (sum(map(len, tokens)), len(tokens))
+        for depth, parent in enumerate(a.iterancestors()):
+            if depth >= B.MENU_DEPTH:
+                break
+            counts[parent] += 1
+    candidates = [el for el, n in counts.items() if n >= B.MENU_MIN_LINKS and el.tag not in _MENU_SKIP]
+    candidates.sort(key=lambda el: sum(1 for _ in el.iterancestors()))
+    found: list[HtmlElement] = []
+    for el in candidates:
         if any(parent in found for parent in el.iterancestors()):
             continue
-        share = link_chars[el] / max(chars[el], 1)
-        if share >= B.MENU_LINK_SHARE and words[el] / links[el] <= B.MENU_MAX_WORDS:
+        links = [sizes[a] for a in el.iter("a") if a in sizes]
+        chars = sum(map(len, _WORDS.findall(el.text_content())))
+        link_chars, words = sum(n for n, _ in links), sum(w for _, w in links)
+        if link_chars >= B.MENU_LINK_SHARE * chars and words <= B.MENU_MAX_WORDS * len(links):
             found.append(el)
     return found
 
@@ -215,23 +211,27 @@ def _holds_prose(el: HtmlElement) -> bool:
     return False
 
 
-def shown_text(el: HtmlElement) -> str:
-    """The text of ``el`` a reader sees: without hidden or screen-reader-only elements."""
-    parts: list[str] = []
+def _key_count(text: str, key: str) -> int:
+    """How often ``key`` (a ``norm_key``: lower-case words) occurs in ``text``."""
+    low = text.lower()
+    if key.split(" ", 1)[0] not in low:
+        return 0
+    return " ".join(_WORDS.findall(low)).count(key)
 
-    def walk(node: HtmlElement) -> None:
-        if _is_hidden(node) or not _UNSHOWN.isdisjoint((node.get("class") or "").lower().split()):
-            return
-        if node.tag in ("script", "style", "template", "noscript"):
-            return
-        parts.append(node.text or "")
-        for child in node:
-            if isinstance(child.tag, str):
-                walk(child)
-            parts.append(child.tail or "")
 
-    walk(el)
-    return " ".join("".join(parts).split())
+def shows_text(el: HtmlElement, key: str) -> bool:
+    """Does ``el`` show a reader the text whose ``norm_key`` is ``key``? (Not when it is only in
+    hidden or screen-reader-only elements, scripts or styles.)"""
+    whole = _key_count(el.text_content(), key) if key else 0
+    if not whole:
+        return False
+    unseen = {u for u in _MAY_HIDE(el) if u.tag in _UNSEEN_TAGS or _is_hidden(u) or _unshown(u)}
+    outermost = [u for u in unseen if not any(parent in unseen for parent in u.iterancestors())]
+    return whole > sum(_key_count(u.text_content(), key) for u in outermost)
+
+
+def _unshown(el: HtmlElement) -> bool:
+    return not _UNSHOWN.isdisjoint((el.get("class") or "").lower().split())
 
 
 def _is_hidden(el: HtmlElement) -> bool:
@@ -252,12 +252,11 @@ def reveal_hidden(tree: HtmlElement, main: HtmlElement | None) -> list[HtmlEleme
     scope = main.getparent() if main.getparent() is not None else main
     around = {main, *main.iterancestors()}
     hidden: list[HtmlElement] = []
-    for el in scope.iter():
-        if not isinstance(el.tag, str):
+    for el in _MAY_HIDE(scope):  # document order
+        if el.tag in _UNSEEN_TAGS or el in around or not _is_hidden(el):
             continue
-        if _is_hidden(el) and el not in around and el.tag not in ("script", "style", "template", "noscript"):
-            if _holds_prose(el) and not any(h in hidden for h in el.iterancestors()):
-                hidden.append(el)
+        if _holds_prose(el) and not any(h in hidden for h in el.iterancestors()):
+            hidden.append(el)
     hidden += [el for el in around if _is_hidden(el) and el.tag not in ("html", "body") and _holds_prose(el)]
     if not hidden:
         return []
