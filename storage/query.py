@@ -88,7 +88,9 @@ class SearchHit:
 
 
 @dataclass
-class _Plan:
+class Plan:
+    """A request ready to run: the parsed query (None without words), dialect and sort."""
+
     node: Node | None
     dialect: str
     sort: str
@@ -102,7 +104,9 @@ class _Plan:
         return self.sort == "relevance"
 
 
-def _plan(engine: Engine, req: SearchRequest) -> _Plan:
+def plan_request(engine: Engine, req: SearchRequest) -> Plan:
+    """The checked request as the statements need it: its parsed query, dialect and sort; a bad
+    limit, offset or sort is a QueryError, a naive date a ValueError."""
     if req.limit is not None and req.limit < 0:
         raise QueryError("limit must be 0 or more")
     if req.offset < 0:
@@ -117,7 +121,7 @@ def _plan(engine: Engine, req: SearchRequest) -> _Plan:
     sort = req.sort or ("relevance" if node is not None else "newest")
     if node is None and sort == "relevance":
         sort = "newest"  # without words there is nothing to rank by
-    return _Plan(node, engine.dialect.name, sort)
+    return Plan(node, engine.dialect.name, sort)
 
 
 def _pg_tsquery(node: Node) -> ColumnElement[Any]:
@@ -153,7 +157,7 @@ def _fts_table():
     return _FTS_TABLE
 
 
-def _rank(plan: _Plan) -> ColumnElement[float]:
+def _rank(plan: Plan) -> ColumnElement[float]:
     assert plan.node is not None
     if plan.dialect == "postgresql":
         return func.ts_rank_cd(_PG_VECTOR, _pg_tsquery(plan.node), _PG_RANK_NORMALISATION, type_=Float)
@@ -161,7 +165,7 @@ def _rank(plan: _Plan) -> ColumnElement[float]:
     return -func.bm25(literal_column("article_fts"), type_=Float)
 
 
-def _filtered(stmt: Select, plan: _Plan, req: SearchRequest) -> Select:
+def _filtered(stmt: Select, plan: Plan, req: SearchRequest) -> Select:
     stmt = stmt.join(Source, Source.id == Article.source_id)
     if plan.node is not None:
         if plan.dialect == "postgresql":
@@ -200,7 +204,7 @@ def group_key() -> ColumnElement[int]:
     return func.coalesce(Article.story_id, -Article.id)
 
 
-def _grouped(stmt: Select, plan: _Plan, req: SearchRequest) -> Select:
+def _grouped(stmt: Select, plan: Plan, req: SearchRequest) -> Select:
     """One row per story: the best-ranked match (sorted by relevance), else the earliest
     published (the story's representative when it matches), in search order and paged.
 
@@ -233,7 +237,7 @@ def area_filter(values: list[str], *, provinces: bool) -> Select:
     return select(ArticleRegion.article_id).where(kind, match)
 
 
-def _order(plan: _Plan, published: Any, ident: Any, rank: Any | None) -> list[Any]:
+def _order(plan: Plan, published: Any, ident: Any, rank: Any | None) -> list[Any]:
     """ORDER BY terms of ``plan.sort``: by rank then newest first, newest first, or oldest
     first (undated last in every order; the id breaks ties, so pages never overlap)."""
     if plan.sort == "oldest":
@@ -244,7 +248,7 @@ def _order(plan: _Plan, published: Any, ident: Any, rank: Any | None) -> list[An
     return by_date
 
 
-def _ordered(stmt: Select, plan: _Plan, rank: ColumnElement[float] | None) -> Select:
+def _ordered(stmt: Select, plan: Plan, rank: ColumnElement[float] | None) -> Select:
     return stmt.order_by(*_order(plan, Article.published_at, Article.id, rank))
 
 
@@ -254,7 +258,7 @@ def _paged(stmt: Select, req: SearchRequest) -> Select:
     return stmt.offset(req.offset) if req.offset else stmt
 
 
-def run_read(session: Session, stmt: Any, plan: _Plan) -> Any:
+def run_read(session: Session, stmt: Any, plan: Plan) -> Any:
     """Execute a search statement: a failing full-text query becomes a QueryError."""
     try:
         return session.execute(stmt)
@@ -308,7 +312,7 @@ def search(engine: Engine, req: SearchRequest) -> list[SearchHit]:
     article, or without a text query its earliest published matching article (the
     representative); ``also_in`` names the other sources that carried the story.
     """
-    plan = _plan(engine, req)
+    plan = plan_request(engine, req)
     index = answering_index(engine)
     if index is not None:
         return index.search(engine, req)
@@ -335,7 +339,7 @@ def search(engine: Engine, req: SearchRequest) -> list[SearchHit]:
 
 
 def page_hits(
-    s: Session, plan: _Plan, rows: Sequence[Any], ranks: Sequence[float], include_hidden: bool
+    s: Session, plan: Plan, rows: Sequence[Any], ranks: Sequence[float], include_hidden: bool
 ) -> list[SearchHit]:
     """The hits of one page: ``rows`` (id, url, title, published_at, name, story_id) in order
     with their ``ranks``; snippets and the story's other outlets are read here."""
@@ -378,7 +382,7 @@ def _story_sources(s: Session, story_ids: list[int | None], include_hidden: bool
     return found
 
 
-def _snippets(s: Session, plan: _Plan, ids: list[int]) -> dict[int, str]:
+def _snippets(s: Session, plan: Plan, ids: list[int]) -> dict[int, str]:
     if not ids:
         return {}
     body = func.coalesce(Article.text, Article.description, "")
@@ -397,7 +401,7 @@ def _snippets(s: Session, plan: _Plan, ids: list[int]) -> dict[int, str]:
 def count(engine: Engine, req: SearchRequest) -> int:
     """How many hits ``search`` gives for ``req`` without limit and offset, exactly: stories
     when ``group_stories``, else articles."""
-    plan = _plan(engine, req)
+    plan = plan_request(engine, req)
     index = answering_index(engine)
     if index is not None:
         return int(index.count(engine, req))
@@ -407,10 +411,10 @@ def count(engine: Engine, req: SearchRequest) -> int:
         return int(run_read(s, stmt, plan).scalar_one())
 
 
-def matched(engine: Engine, req: SearchRequest, *columns: Any) -> tuple[Select, _Plan]:
+def matched(engine: Engine, req: SearchRequest, *columns: Any) -> tuple[Select, Plan]:
     """The statement selecting ``columns`` of every article matching ``req`` (no order, no
     paging) and its plan, for the counts of storage.counts. Source is joined."""
-    plan = _plan(engine, req)
+    plan = plan_request(engine, req)
     return _filtered(select(*columns).select_from(Article), plan, req), plan
 
 
@@ -484,7 +488,7 @@ def iter_articles(engine: Engine, req: SearchRequest | None = None) -> Iterator[
     relevance tags.
     """
     req = req if req is not None else SearchRequest(limit=None)
-    plan = _plan(engine, req)
+    plan = plan_request(engine, req)
     rank = _rank(plan) if plan.fts else None
     stmt = select(*_ARTICLE_COLUMNS).select_from(Article)
     stmt = _paged(_ordered(_filtered(stmt, plan, req), plan, rank), req)

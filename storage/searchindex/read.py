@@ -30,7 +30,7 @@ from sqlalchemy.orm import Session
 
 from storage.counts import Counts
 from storage.models import Article, Source
-from storage.query import SearchHit, _Plan, _plan, page_hits
+from storage.query import Plan, SearchHit, page_hits, plan_request
 from storage.request import BY, PERIODS, SearchRequest
 from storage.searchindex.schema import (
     DATED,
@@ -88,7 +88,7 @@ def _flag(schema: tantivy.Schema, field: str, value: int) -> tantivy.Query:
 def search(searcher: tantivy.Searcher, schema: tantivy.Schema, engine: Engine, req: SearchRequest) -> list[SearchHit]:
     """storage.query.search over the index; the page's fields, snippets and other outlets
     are read from ``engine``."""
-    plan = _plan(engine, req)
+    plan = plan_request(engine, req)
     if req.limit == 0:
         return []
     query = request_query(schema, plan.node, req)
@@ -157,7 +157,7 @@ def _first_key(d: _Doc, field: str | None) -> Any:
 
 
 def _picks(
-    searcher: tantivy.Searcher, schema: tantivy.Schema, query: tantivy.Query, docs: Iterator[_Doc], plan: _Plan
+    searcher: tantivy.Searcher, schema: tantivy.Schema, query: tantivy.Query, docs: Iterator[_Doc], plan: Plan
 ) -> Iterator[_Doc]:
     """The hits of ``docs`` that stand for their story, in the same order."""
     picks: dict[int, int] = {}
@@ -195,7 +195,7 @@ def _scores(
     return {d.id: d.score for d in _docs(searcher, hits, scored=True)}
 
 
-def _hits(engine: Engine, plan: _Plan, req: SearchRequest, page: list[_Doc]) -> list[SearchHit]:
+def _hits(engine: Engine, plan: Plan, req: SearchRequest, page: list[_Doc]) -> list[SearchHit]:
     ids = [d.id for d in page]
     if not ids:
         return []
@@ -216,7 +216,7 @@ def _hits(engine: Engine, plan: _Plan, req: SearchRequest, page: list[_Doc]) -> 
 
 def count(searcher: tantivy.Searcher, schema: tantivy.Schema, engine: Engine, req: SearchRequest) -> int:
     """storage.query.count over the index: stories when ``group_stories``, else articles."""
-    plan = _plan(engine, req)
+    plan = plan_request(engine, req)
     return _count(searcher, schema, request_query(schema, plan.node, req), req.group_stories)
 
 
@@ -277,7 +277,7 @@ def counts(
         raise ValueError(f"by must be one of {', '.join(BY)}, not {by!r}")
     if share and by not in PERIODS:
         raise ValueError("share is for counts over time (day, week, month, year)")
-    plan = _plan(engine, req)
+    plan = plan_request(engine, req)
     query = request_query(schema, plan.node, req)
     if by not in PERIODS:
         return _facet(searcher, schema, query, by, req.group_stories)
