@@ -23,11 +23,11 @@ from storage.textlimit import bound_text
 
 from . import metadata as M
 from .article import Article
-from .boilerplate import FAMILY_LANGUAGES, HEADLINE_MAX
+from .boilerplate import FAMILY_LANGUAGES
 from .decode import decode_html
 from .lines import CleanResult, clean_lines, credit_line_names, norm_key
 from .pages import page_urls
-from .prune import PRUNE_XPATH, main_container, mark_boilerplate, shows_text
+from .prune import PRUNE_XPATH, main_container, mark_boilerplate, shows_text, story_headings
 
 __all__ = ["EXTRACTOR_VERSION", "archive_fields", "extract", "extract_text", "combine_pages"]
 
@@ -113,18 +113,10 @@ def _safe_canonical(url: str) -> str:
 
 
 def _story_headings(main: HtmlElement | None) -> tuple[str, ...]:
-    """The story's own headings (listicle items): <h2>-<h4> around the story's container that
-    are not links (related titles are), headline-long."""
+    """The texts of the story's own headings around its container (listicle items), which the
+    line rules keep as lines."""
     scope = main.getparent() if main is not None and main.getparent() is not None else main
-    if scope is None:
-        return ()
-    found = []
-    for h in scope.iter("h2", "h3", "h4"):
-        text = " ".join(h.text_content().split())
-        linked = sum(len(" ".join(a.text_content().split())) for a in h.iter("a"))
-        if text and len(text) <= HEADLINE_MAX and 2 * linked < len(text):
-            found.append(text)
-    return tuple(found)
+    return tuple(text for _, text in story_headings(scope)) if scope is not None else ()
 
 
 def _unshown_description(description: str, tree: HtmlElement) -> tuple[str, ...]:

@@ -31,6 +31,7 @@ __all__ = [
     "mark_boilerplate",
     "reveal_hidden",
     "shows_text",
+    "story_headings",
     "tokens_of",
 ]
 
@@ -341,19 +342,27 @@ def mark_boilerplate(
     return marked
 
 
-def headings_as_paragraphs(main: HtmlElement) -> list[HtmlElement]:
-    """The story's own headings (listicle items: <h2>-<h4> in the story's container, not links,
-    headline-long) made paragraphs: trafilatura drops headings when it does not know the
-    container's class ("isi-artikel", "body-paragraph", "detail-text"). Returns them; the old
-    tag stays in ``data-kabar-heading``."""
+def story_headings(scope: HtmlElement) -> list[tuple[HtmlElement, str]]:
+    """The story's own headings under ``scope`` (listicle items), with their text: <h2>-<h4>
+    that are not links (related titles are), headline-long, not pruned."""
     found = []
-    for h in main.iter("h2", "h3", "h4"):
+    for h in scope.iter("h2", "h3", "h4"):
         text = " ".join(h.text_content().split())
         linked = sum(len(" ".join(a.text_content().split())) for a in h.iter("a"))
         if text and len(text) <= B.HEADLINE_MAX and 2 * linked < len(text) and not h.get(MARK):
-            h.set("data-kabar-heading", h.tag)
-            h.tag = "p"
-            found.append(h)
+            found.append((h, text))
+    return found
+
+
+def headings_as_paragraphs(main: HtmlElement) -> list[HtmlElement]:
+    """The story's own headings in its container made paragraphs: trafilatura drops headings
+    when it does not know the container's class ("isi-artikel", "body-paragraph",
+    "detail-text"). Returns them; the old tag stays in ``data-kabar-heading``."""
+    found = []
+    for h, _ in story_headings(main):
+        h.set("data-kabar-heading", h.tag)
+        h.tag = "p"
+        found.append(h)
     return found
 
 
