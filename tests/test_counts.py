@@ -11,6 +11,7 @@ from datetime import datetime
 
 import pytest
 
+from storage.archive import Archive
 from storage.counts import BY, counts
 from storage.db import open_archive
 from storage.errors import QueryError
@@ -249,3 +250,34 @@ def test_kabar_db_reindex_builds_the_index_again_and_a_lost_one_comes_back(kabar
     assert again.returncode == 0, again.stderr
     assert json.loads(again.stdout)["total"] == truth
     assert (directory / "kabar-search-index.json").exists()
+
+
+def test_sql_answers_when_the_index_cannot_be_brought_in_step(planted, tmp_path, caplog):
+    from storage.query import answering_index, use_index
+    from storage.searchindex import SearchIndex
+
+    index = SearchIndex(tmp_path / "index")
+    index.sync(planted)
+    use_index(planted, index)
+    try:
+        assert answering_index(planted) is index
+        holder = SearchIndex(index.path)._acquire(0)  # another process writing the index
+        try:
+            found = matching(ARTICLES, RARE)
+            alone = next(a for a in found if sum(b.story == a.story for b in ARTICLES) == 1)
+            Archive(planted).hide(alone.id, "test")  # a change the index cannot take in now
+            assert count(planted, SearchRequest(query=RARE)) == len({a.story for a in found}) - 1
+        finally:
+            holder.wait_merging_threads()
+            Archive(planted).unhide(alone.id)
+    finally:
+        use_index(planted, None)
+
+
+def test_an_unusable_index_directory_leaves_sql_answering_with_a_warning(kabar, tmp_path):
+    (tmp_path / "data").mkdir(exist_ok=True)
+    (tmp_path / "data" / "search-index").write_text("not a directory")
+    result = kabar("count", RARE, "--by", "year", "--format", "json")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["total"] == len({a.story for a in matching(ARTICLES, RARE)})
+    assert "no search index at" in result.stderr and "Traceback" not in result.stderr
