@@ -16,6 +16,16 @@ def test_phrase_index_is_leftmost_longest():
     assert idx.find(["a", "smart", "city", "smart"]) == [(1, 3, "sc"), (3, 4, "s")]
 
 
+def test_phrase_index_overlapping_replacing_and_tuples():
+    idx = PhraseIndex([(("a", "b"), 1), (("b", "c", "d"), 2), (("b",), 3), (("a", "b"), 4)])
+    assert len(idx) == 3  # ("a", "b") replaced
+    tokens = ["a", "b", "c", "d", "b", "c"]
+    assert idx.find(tokens) == [(0, 2, 4), (4, 5, 3)]
+    assert idx.find(tokens, overlapping=True) == [(0, 2, 4), (1, 4, 2), (4, 5, 3)]
+    assert idx.find(tuple(tokens)) == idx.find(tokens)
+    assert idx.find([]) == [] and idx.find(["x", "a"]) == []
+
+
 def test_stemming_joins_affixed_forms():
     assert phrase_key("pelayanan publik") == phrase_key("layanan publik")
     assert stems("E-Government") == stems("e government")

@@ -1,12 +1,14 @@
 """Leftmost-longest phrase matching over token sequences, indexed by first token.
 
-Linear in the number of tokens: at each position only the phrases that start with that token
-are tried, longest first. Used for vocabulary (stemmed tokens) and region names (folded tokens).
+Linear in the number of tokens: only the positions whose token starts a phrase are tried
+(found in one pass in C), and at each only one dictionary look-up per phrase length, longest
+first. Used for vocabulary (stemmed tokens) and region names (folded tokens).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from itertools import compress
 from typing import Generic, TypeVar
 
 __all__ = ["PhraseIndex"]
@@ -18,7 +20,8 @@ class PhraseIndex(Generic[T]):
     """Map token tuples to payloads; ``find`` returns non-overlapping ``(start, end, payload)``."""
 
     def __init__(self, entries: Iterable[tuple[tuple[str, ...], T]] = ()) -> None:
-        self._by_first: dict[str, list[tuple[tuple[str, ...], T]]] = {}
+        # first token -> [(length, {phrase: payload})], longest first
+        self._by_first: dict[str, list[tuple[int, dict[tuple[str, ...], T]]]] = {}
         for key, payload in entries:
             self.add(key, payload)
 
@@ -26,31 +29,29 @@ class PhraseIndex(Generic[T]):
         """Add (or replace) one phrase."""
         if not key:
             return
-        bucket = self._by_first.setdefault(key[0], [])
-        bucket[:] = [(k, p) for k, p in bucket if k != key]
-        bucket.append((key, payload))
-        bucket.sort(key=lambda kp: -len(kp[0]))
+        lengths = self._by_first.setdefault(key[0], [])
+        for length, phrases in lengths:
+            if length == len(key):
+                phrases[key] = payload
+                return
+        lengths.append((len(key), {key: payload}))
+        lengths.sort(key=lambda lp: -lp[0])
 
     def __len__(self) -> int:
-        return sum(len(b) for b in self._by_first.values())
+        return sum(len(phrases) for lengths in self._by_first.values() for _, phrases in lengths)
 
     def find(self, tokens: Sequence[str], overlapping: bool = False) -> list[tuple[int, int, T]]:
         """Matches in ``tokens``; with ``overlapping`` every start position is tried."""
         found: list[tuple[int, int, T]] = []
-        i, n = 0, len(tokens)
         by_first = self._by_first
-        while i < n:
-            bucket = by_first.get(tokens[i])
-            hit = None
-            if bucket:
-                for key, payload in bucket:
-                    k = len(key)
-                    if k == 1 or tuple(tokens[i : i + k]) == key:
-                        hit = (i, i + k, payload)
-                        break
-            if hit:
-                found.append(hit)
-                i = i + 1 if overlapping else hit[1]
-            else:
-                i += 1
+        free = 0  # the first position not inside the last match
+        for i in compress(range(len(tokens)), map(by_first.__contains__, tokens)):
+            if i < free:
+                continue
+            for length, phrases in by_first[tokens[i]]:
+                phrase = tuple(tokens[i : i + length])
+                if phrase in phrases:
+                    found.append((i, i + length, phrases[phrase]))
+                    free = i + 1 if overlapping else i + length
+                    break
         return found

@@ -50,7 +50,7 @@ def _matches(tokens: list[str], vocab: Vocabulary, everything: list[str], cache:
     blocked = {j for s, e, _ in vocab.negatives.find(tokens, overlapping=True) for j in range(s, e)}
     counts: dict[Term, int] = defaultdict(int)
     for s, e, term in vocab.terms.find(tokens):
-        if any(j in blocked for j in range(s, e)):
+        if blocked and any(j in blocked for j in range(s, e)):
             continue
         if term.unless and _present(everything, term.unless, cache):
             continue
