@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 import csv
+import random
+import re
 from importlib import resources
 
 import pytest
 
 from crawler.relevance import classify, load_gazetteer
+from crawler.relevance.gazetteer import _SENTENCE_END
+from crawler.relevance.normalize import tokenize, tokens_and_starts
 
 DATA = resources.files("crawler.relevance") / "data"
 
@@ -167,3 +171,19 @@ def test_every_alias_in_regions_toml_points_at_a_known_area():
     g = load_gazetteer()
     assert all(code in g.areas for code in data["aliases"].values())
     assert all(code in g.areas for codes_ in data["capitals"].values() for code in codes_)
+
+
+def test_sentence_ends_as_the_plain_pattern_finds_them():
+    plain = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
+    rng = random.Random(3)
+    alphabet = ".!?\"')(\n \tAa1”’“‘\u00a0\r"
+    texts = ["".join(rng.choice(alphabet) for _ in range(rng.randrange(30))) for _ in range(20_000)]
+    texts.append('Kata "dia." Lalu\n\n1. Dua! (Tiga) ‘Empat’? 5 enam.')
+    for text in texts:
+        assert [m.end() for m in _SENTENCE_END.finditer(text)] == [m.end() for m in plain.finditer(text)], text
+
+
+@pytest.mark.parametrize("text", ["", "  ", "Kota Pidië, e-government_x 12 ΟΔΟΣ.Α\u0301 x", "a\u200bb—c"])
+def test_tokens_and_starts_are_those_of_tokenize(text):
+    words, starts = tokens_and_starts(text)
+    assert list(zip(words, starts, strict=True)) == [(t, s) for t, s, _ in tokenize(text)]

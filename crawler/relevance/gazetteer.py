@@ -23,7 +23,7 @@ from importlib import resources
 from typing import Any
 
 from .matcher import PhraseIndex
-from .normalize import fold, tokenize
+from .normalize import fold, fold_word, tokenize, tokens_and_starts
 
 __all__ = ["Area", "Gazetteer", "load_gazetteer"]
 
@@ -35,7 +35,10 @@ _PREFIXES = (
     ("Kabupaten ", "kabupaten"),
     ("Kota ", "kota"),
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|\n+")
+# Where a sentence ends: after . ! ? (and closing quotes) and spaces before a capital or digit,
+# or after line breaks. Written to start with its first character, which the regex engine
+# scans for quickly; it ends where (?<=[.!?])["'”’)]*\s+(?=["'“‘(]?[A-Z0-9])|\n+ does.
+_SENTENCE_END = re.compile(r"[.!?\n](?:(?<=[.!?])[\"'”’)]*\s+(?=[\"'“‘(]?[A-Z0-9])|(?<=\n)\n*)")
 _NUMBERED_LINE = re.compile(r"^\s*\d{1,3}[.)]\s", re.M)
 
 
@@ -125,6 +128,11 @@ class Gazetteer:
         self.cues: dict[str, list[tuple[str, ...]]] = {
             kind: sorted((_key(c) for c in cues), key=len, reverse=True) for kind, cues in extra.get("cues", {}).items()
         }
+        # the cues of each kind by length, longest first: one look-up per length
+        self._cues_by_length: dict[str, list[tuple[int, set[tuple[str, ...]]]]] = {
+            kind: [(k, {c for c in cues if len(c) == k}) for k in sorted({len(c) for c in cues}, reverse=True)]
+            for kind, cues in self.cues.items()
+        }
         amb = extra.get("ambiguous", {})
         self.default_type: str = amb.get("default", "kota")
         self.default_kabupaten = {_key(n) for n in amb.get("kabupaten", [])}
@@ -177,29 +185,23 @@ class Gazetteer:
 
     # -- finding mentions ------------------------------------------------------------------
     def _cue_before(self, folded: list[str], i: int) -> str | None:
-        for kind, cues in self.cues.items():
-            for cue in cues:
-                k = len(cue)
-                if i >= k and tuple(folded[i - k : i]) == cue:
+        for kind, by_length in self._cues_by_length.items():
+            for k, cues in by_length:
+                if i >= k and tuple(folded[i - k : i]) in cues:
                     return kind
         return None
 
     def _mentions(self, text: str, where: str) -> list[_Mention]:
-        if self._paren is not None:
+        if self._paren is not None and "(" in text:
             text = self._paren.sub(lambda m: f" {m.group(2)} ({m.group(1)} {m.group(2)})", text)
-        toks = tokenize(text)
-        if not toks:
+        original, starts = tokens_and_starts(text)
+        if not original:
             return []
-        original = [t for t, _, _ in toks]
-        folded = [fold(t) for t in original]
-        blocked = {j for s, e, _ in self.not_regions.find(folded, overlapping=True) for j in range(s, e)}
+        folded = list(map(fold_word, original))
         hits = self.index.find(folded)
         if not hits:
             return []
-        # sentence and line structure, for the lead and for enumerations
-        bounds = [m.end() for m in _SENTENCE_END.finditer(text)]
-        numbered = [m.start() for m in _NUMBERED_LINE.finditer(text)]
-        line_starts = [0] + [m.end() for m in re.finditer(r"\n", text)]
+        blocked = {j for s, e, _ in self.not_regions.find(folded, overlapping=True) for j in range(s, e)}
         accepted: list[tuple[int, _Entry, str | None, int]] = []
         for s, e, entry in hits:
             if s in blocked:
@@ -217,12 +219,17 @@ class Gazetteer:
             if entry.form in self.needs_cue and cue is None and surface not in self.title_case_ok:
                 continue
             accepted.append((s, entry, cue, e))
+        if not accepted:
+            return []
+        # sentence and line structure, for the lead and for enumerations
+        bounds = [m.end() for m in _SENTENCE_END.finditer(text)]
+        numbered = [m.start() for m in _NUMBERED_LINE.finditer(text)]
         per_sentence: dict[int, set[tuple[str, ...]]] = defaultdict(set)  # distinct areas named
         placed = []
         for s, entry, cue, _ in accepted:
-            start = toks[s][1]
+            start = starts[s]
             sentence = bisect_right(bounds, start)
-            line_start = line_starts[bisect_right(line_starts, start) - 1]
+            line_start = text.rfind("\n", 0, start) + 1
             is_numbered = line_start in numbered or (numbered and any(0 <= start - n < 8 for n in numbered))
             if any("." in c for c in entry.candidates):
                 per_sentence[sentence].add(entry.candidates)
