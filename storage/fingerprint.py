@@ -1,5 +1,6 @@
 """Near-duplicate fingerprints (pure): MinHash signatures of word 3-gram shingles and the LSH
-band hashes that the archive indexes to find "same story" candidates.
+band hashes that the archive indexes to find "same story" candidates; :func:`text_keys` gives
+a text's signature with its exact-duplicate hash and full-text stems, the text normalised once.
 
 A signature is ``num_perm`` MinHash values (datasketch, fixed seed and scheme) stored as
 little-endian uint64 bytes, so it can be kept in a database column and compared anywhere.
@@ -24,15 +25,12 @@ miss 45% of pairs at exactly 0.5.
 from __future__ import annotations
 
 import hashlib
+from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
 import numpy as np
 
-from storage.textnorm import words
-
-if TYPE_CHECKING:
-    from datasketch import MinHash
+from storage.textnorm import normalise_text, normalised_hash, normalised_words, stem_words, words
 
 NUM_PERM = 128
 SEED = 1
@@ -51,29 +49,79 @@ _MASK63 = (1 << 63) - 1
 
 def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
     """The distinct word ``size``-grams of the normalised text (casefolded, NFKC, words only)."""
-    tokens = words(text or "")
-    return {" ".join(tokens[i : i + size]) for i in range(len(tokens) - size + 1)}
+    return _grams(words(text or ""), size)
+
+
+def _grams(tokens: list[str], size: int = SHINGLE_WORDS) -> set[str]:
+    return set(map(" ".join, zip(*(tokens[k:] for k in range(size)), strict=False)))
 
 
 @lru_cache(maxsize=8)
-def _template(num_perm: int) -> MinHash:
-    # The permutations depend only on (num_perm, seed, scheme): build them once and copy.
-    # datasketch is imported here: it takes about a second, which readers should not pay.
+def _permutations(num_perm: int) -> tuple[np.ndarray, np.ndarray]:
+    """datasketch's ``(a, b)`` of ``h -> a * h + b mod 2**64`` for each of ``num_perm`` values.
+    datasketch is imported here: it takes about a second, which readers should not pay."""
     from datasketch import MinHash
 
-    return MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME)
+    a, b = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME).permutations
+    return a, b
+
+
+# A SHA-1 digest read as datasketch's sha1_hash64 reads it: its first 8 bytes, little-endian.
+_SHA1_HEAD = np.dtype([("head", "<u8"), ("rest", "V12")])
+# The MurmurHash3 64-bit finalizer with which datasketch's affine64 scheme mixes each hash.
+_FMIX_SHIFT = np.uint64(33)
+_FMIX_1, _FMIX_2 = np.uint64(0xFF51AFD7ED558CCD), np.uint64(0xC4CEB9FE1A85EC53)
 
 
 def signature(text: str, num_perm: int = NUM_PERM) -> bytes | None:
     """The MinHash signature of ``text`` as ``num_perm`` little-endian uint64 values, or None
     when the text has fewer than MIN_SHINGLES distinct word 3-grams (too short to compare)."""
-    grams = shingles(text)
+    return words_signature(words(text or ""), num_perm)
+
+
+def words_signature(tokens: list[str], num_perm: int = NUM_PERM) -> bytes | None:
+    """:func:`signature` of a text's :func:`storage.textnorm.words`.
+
+    The values are those of datasketch's ``MinHash(seed=SEED, scheme=SCHEME).update_batch``
+    over the UTF-8 shingles, computed here with numpy for all shingles at once: each
+    shingle's sha1_hash64, mixed, then ``min(a * h + b)`` over the shingles for each
+    permutation, in uint64 arithmetic that wraps as datasketch's does.
+    """
+    grams = _grams(tokens)
     if len(grams) < MIN_SHINGLES:
         return None
-    template = _template(num_perm)
-    mh = type(template)(seed=SEED, scheme=SCHEME, hashvalues=template.hashvalues, permutations=template.permutations)
-    mh.update_batch([g.encode("utf-8") for g in grams])
-    return np.asarray(mh.hashvalues, dtype="<u8").tobytes()
+    digests = b"".join([hashlib.sha1(g.encode("utf-8")).digest() for g in grams])
+    h = np.frombuffer(digests, dtype=_SHA1_HEAD)["head"].astype(np.uint64)
+    h ^= h >> _FMIX_SHIFT
+    h *= _FMIX_1
+    h ^= h >> _FMIX_SHIFT
+    h *= _FMIX_2
+    h ^= h >> _FMIX_SHIFT
+    a, b = _permutations(num_perm)
+    permuted = np.multiply.outer(h, a)
+    permuted += b
+    return permuted.min(axis=0).astype("<u8").tobytes()
+
+
+@dataclass(frozen=True)
+class TextKeys:
+    """What the archive derives from an article's text (:func:`text_keys`)."""
+
+    text_hash: str
+    signature: bytes | None
+    stems: str | None = None
+
+
+def text_keys(title: str | None, text: str | None, *, stems: bool = False) -> TextKeys:
+    """``text_hash(text)``, ``signature(text)`` and, with ``stems``, ``search_text(title, text)``
+    (of :mod:`storage.textnorm`), the text normalised and split into words once for the three."""
+    normalised = normalise_text(text or "")
+    tokens = normalised_words(normalised)
+    return TextKeys(
+        normalised_hash(normalised),
+        words_signature(tokens),
+        stem_words(words(title or "") + tokens) if stems else None,
+    )
 
 
 def _values(sig: bytes) -> np.ndarray:

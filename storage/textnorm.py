@@ -6,6 +6,7 @@ import hashlib
 import re
 import threading
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 import snowballstemmer
@@ -57,7 +58,12 @@ def normalise_text(text: str) -> str:
 
 def text_hash(text: str) -> str:
     """SHA-1 hex digest of the normalised text (the exact-duplicate fingerprint)."""
-    return hashlib.sha1(normalise_text(text).encode("utf-8")).hexdigest()
+    return normalised_hash(normalise_text(text))
+
+
+def normalised_hash(normalised: str) -> str:
+    """:func:`text_hash` of a text already given to :func:`normalise_text`."""
+    return hashlib.sha1(normalised.encode("utf-8")).hexdigest()
 
 
 def _stemmer() -> snowballstemmer.stemmer:
@@ -76,14 +82,25 @@ def stem_word(word: str) -> str:
 
 def words(text: str) -> list[str]:
     """The casefolded word tokens of ``text``, in order."""
-    return _WORD.findall(normalise_text(text))
+    return normalised_words(normalise_text(text))
+
+
+def normalised_words(normalised: str) -> list[str]:
+    """:func:`words` of a text already given to :func:`normalise_text`."""
+    return _WORD.findall(normalised)
+
+
+def stem_words(tokens: Iterable[str]) -> str:
+    """Word tokens as space-separated Indonesian stems."""
+    return " ".join(map(stem_word, tokens))
 
 
 def stem_text(text: str) -> str:
     """The text as space-separated Indonesian stems."""
-    return " ".join(stem_word(w) for w in words(text))
+    return stem_words(words(text))
 
 
 def search_text(title: str | None, text: str | None) -> str:
-    """An article's SQLite full-text column: the stems of its title and text."""
+    """An article's SQLite full-text column: the stems of its title and text (the words of
+    the two joined by a line break are the title's then the text's)."""
     return stem_text(f"{title or ''}\n{text or ''}")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
 import pytest
 
 from storage.fingerprint import (
@@ -9,13 +12,17 @@ from storage.fingerprint import (
     MIN_SHINGLES,
     NUM_PERM,
     ROWS,
+    SCHEME,
+    SEED,
     STORY_THRESHOLD,
     band_hashes,
     candidate_probability,
     shingles,
     signature,
     similarity,
+    text_keys,
 )
+from storage.textnorm import search_text, text_hash, words
 
 RELEASE = (
     "Pemerintah Kabupaten Musi Banyuasin terus memperkuat penerapan smart city untuk mempercepat "
@@ -113,3 +120,67 @@ def test_s_curve_of_the_default_bands() -> None:
     assert candidate_probability(0.02) < 1e-4  # unrelated articles (shared/NOTES.md)
     assert candidate_probability(0.5) > 0.85  # the story threshold
     assert candidate_probability(0.73) > 0.999  # the lowest example-site syndicated pair
+
+
+# Words for varied texts: plain, accented (composed and decomposed), non-Latin, typographic
+# variants that normalise away, punctuation that splits words, digits, emoji.
+VARIED_WORDS = (
+    "kota cerdas layanan publik Musi Banyuasin dan yang di warga data 2024 3,82".split()
+    + ["Pidi\u00eb", "Pidie\u0308", "\u0130stanbul", "\u039f\u0394\u039f\u03a3", "stra\u00dfe", "\u65e5\u672c\u8a9e"]
+    + [
+        "\u201csmart\u201d",
+        "e-government",
+        "x_y",
+        "\u00a0",
+        "\u200b",
+        "\ufb01ne",
+        "\uff2b\uff4f\uff54\uff41",
+        "\U0001f600",
+    ]
+)
+
+
+def varied_texts(n: int = 300, seed: int = 11) -> list[str]:
+    rng = random.Random(seed)
+    texts = [RELEASE, COPY, OTHER, "", "a", "sama " * 40, "satu dua tiga " * 30, PINNED_TEXT]
+    for _ in range(n):
+        size = rng.choice([MIN_SHINGLES + 1, MIN_SHINGLES + 2, MIN_SHINGLES + 3, 20, 60, 300, 1500])
+        pool = VARIED_WORDS[: rng.choice([4, 8, len(VARIED_WORDS)])]  # few words: repeated shingles
+        texts.append(" ".join(rng.choice(pool) for _ in range(size)))
+    return texts
+
+
+def datasketch_signature(text: str, num_perm: int = NUM_PERM) -> bytes | None:
+    """The signature as datasketch computes it, one shingle at a time (the stored format)."""
+    from datasketch import MinHash
+
+    tokens = words(text)
+    grams = {" ".join(tokens[i : i + 3]) for i in range(len(tokens) - 2)}
+    if len(grams) < MIN_SHINGLES:
+        return None
+    minhash = MinHash(num_perm=num_perm, seed=SEED, scheme=SCHEME)
+    minhash.update_batch([g.encode("utf-8") for g in grams])
+    return np.asarray(minhash.hashvalues, dtype="<u8").tobytes()
+
+
+def test_signature_is_datasketchs_byte_for_byte() -> None:
+    texts = varied_texts()
+    assert sum(signature(t) is None for t in texts) > 5  # short ones included
+    for text in texts:
+        assert signature(text) == datasketch_signature(text), text[:80]
+    for text in texts[:40]:
+        assert signature(text, num_perm=64) == datasketch_signature(text, num_perm=64)
+
+
+def test_text_keys_are_hash_signature_and_search_stems() -> None:
+    rng = random.Random(4)
+    for text in varied_texts(100, seed=5):
+        title = rng.choice([None, "", "Kota \u201cCerdas\u201d", "Pidie\u0308 \u0130stanbul", text[:40]])
+        keys = text_keys(title, text, stems=True)
+        assert (keys.text_hash, keys.signature, keys.stems) == (
+            text_hash(text),
+            signature(text),
+            search_text(title, text),
+        )
+        assert text_keys(title, text).stems is None
+    assert text_keys(None, None) == text_keys("", "")
