@@ -31,8 +31,7 @@ from crawler.extract import Article, extract_page
 from crawler.pagetype import listing_reason
 from crawler.relevance import VocabularyError
 from crawler.relevance.tagging import tag, vocabulary_for
-from storage.fingerprint import signature
-from storage.textnorm import search_text, text_hash
+from storage.fingerprint import text_keys
 
 logger = logging.getLogger(__name__)
 
@@ -80,14 +79,8 @@ def analyse(
         tags = tag(article, vocabulary_for(tag_with))
     except VocabularyError:  # the crawl process reports it
         tags = None
-    return Analysis(
-        article,
-        reason,
-        tags,
-        signature(article.text or ""),
-        text_hash(article.text),
-        search_text(article.title, article.text) if stems else None,
-    )
+    keys = text_keys(article.title, article.text, stems=stems)
+    return Analysis(article, reason, tags, keys.signature, keys.text_hash, keys.stems)
 
 
 #: How a process's stderr log handlers are set up again in its workers: (formatter, filters,

@@ -29,9 +29,8 @@ from urllib.parse import urlsplit
 from crawler.extractpool import ordered_map
 from crawler.urls import canonicalize
 from jobs import filters
-from storage.fingerprint import signature
+from storage.fingerprint import text_keys
 from storage.textlimit import TRUNCATED_FROM, bound_text
-from storage.textnorm import search_text, text_hash
 
 if TYPE_CHECKING:  # the worker processes import this module: SQLAlchemy only where it writes
     from crawler.config import Config
@@ -308,7 +307,8 @@ def prepare(task: tuple[Line, Path | None, bool]) -> Prepared:
         return Prepared(where, number, size, error=str(exc))
     fields = dict(record.fields)
     text, truncated_from = bound_text(fields["text"], (fields.get("meta") or {}).get(TRUNCATED_FROM))
-    fields.update(text=text, truncated_from=truncated_from, text_hash=text_hash(text))
+    keys = text_keys(fields["title"], text, stems=stems)
+    fields.update(text=text, truncated_from=truncated_from, text_hash=keys.text_hash)
     tags = record.tags
     if tags is None:
         from crawler.relevance.tagging import vocabulary_for
@@ -319,8 +319,8 @@ def prepare(task: tuple[Line, Path | None, bool]) -> Prepared:
         number,
         size,
         record=replace(record, fields=fields, tags=tags),
-        signature=signature(text),
-        stems=search_text(fields["title"], text) if stems else None,
+        signature=keys.signature,
+        stems=keys.stems,
     )
 
 
