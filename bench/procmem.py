@@ -4,10 +4,12 @@ the processes that share them, so a forked worker's copy-on-write pages count on
 
 from __future__ import annotations
 
+import ctypes
 import os
 import subprocess
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -45,14 +47,19 @@ def _kb(path: Path, field: str) -> int:
 
 
 _TICK = os.sysconf("SC_CLK_TCK")
+ORPHAN_WAIT = 10.0  # seconds adopted orphans get to end after the run
 
 
-def _cpu_seconds(pid: int) -> float | None:
+def _cpu_seconds(pid: int, reaped: bool = False) -> float | None:
+    """User + system seconds of ``pid``; with ``reaped``, plus those of the children it waited for."""
     try:
         fields = (PROC / str(pid) / "stat").read_text().rsplit(")", 1)[1].split()
     except (OSError, IndexError):
         return None
-    return (int(fields[11]) + int(fields[12])) / _TICK
+    ticks = int(fields[11]) + int(fields[12])
+    if reaped:
+        ticks += int(fields[13]) + int(fields[14])
+    return ticks / _TICK
 
 
 @dataclass
@@ -65,6 +72,12 @@ class Peak:
     processes: int = 0  # most processes in the tree at once
     samples: int = 0
     cpu: dict[int, float] = field(default_factory=dict)  # CPU seconds last seen, per process
+    # (monotonic time, CPU seconds of the live tree, of every child its members waited for and of
+    # the adopted orphans reaped): children that exit between two samples are counted
+    cpu_series: list[tuple[float, float]] = field(default_factory=list)
+    adopted: int = 0  # orphans of the tree adopted (PeakMemory(adopt=True)) and reaped
+    adopted_cpu: float = 0.0  # their CPU seconds, with the children they waited for
+    adopted_commands: Counter = field(default_factory=Counter)  # their command lines, when seen alive
 
     @property
     def cpu_tree(self) -> float:
@@ -72,23 +85,82 @@ class Peak:
         return sum(self.cpu.values())
 
 
-class PeakMemory:
-    """``with PeakMemory(popen) as peak: popen.wait()``: samples every ``interval`` seconds."""
+PR_SET_CHILD_SUBREAPER = 36  # prctl(2)
 
-    def __init__(self, process: subprocess.Popen, interval: float = 0.25) -> None:
+
+def _subreaper(on: bool) -> None:
+    """Make this process adopt the orphans of its descendants (instead of init), or stop."""
+    libc = ctypes.CDLL(None, use_errno=True)
+    if libc.prctl(PR_SET_CHILD_SUBREAPER, int(on), 0, 0, 0) != 0:
+        raise OSError(ctypes.get_errno(), "prctl(PR_SET_CHILD_SUBREAPER)")
+
+
+def _children(pid: int) -> set[int]:
+    """The children of process ``pid`` (of any of its threads)."""
+    out: set[int] = set()
+    for task in (PROC / str(pid) / "task").iterdir():
+        try:
+            out.update(int(p) for p in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return out
+
+
+def _command(pid: int, width: int = 100) -> str:
+    try:
+        return (PROC / str(pid) / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")[:width].strip()
+    except OSError:
+        return ""
+
+
+class PeakMemory:
+    """``with PeakMemory(popen) as peak: popen.wait()``: samples every ``interval`` seconds.
+
+    ``adopt``: this process becomes a subreaper for the run, so a process of the tree whose
+    parent exits without waiting for it (a multiprocessing fork server, a resource tracker) is
+    adopted here rather than by init; adopted processes are sampled with the tree and reaped
+    with their CPU counted (``Peak.adopted_cpu``), which the tree's own rusage would miss.
+    """
+
+    def __init__(self, process: subprocess.Popen, interval: float = 0.25, *, adopt: bool = False) -> None:
         self.pid = process.pid
         self.interval = interval
+        self.adopt = adopt
         self.peak = Peak()
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
+        self._own: set[int] = set()  # children of this process that are not orphans of the tree
+        self._named: set[int] = set()  # orphans whose command line is counted
 
     def __enter__(self) -> Peak:
+        if self.adopt:
+            self._own = _children(os.getpid())
+            _subreaper(True)
         self._thread.start()
         return self.peak
 
     def __exit__(self, *exc: object) -> None:
         self._stop.set()
         self._thread.join()
+        if self.adopt:
+            deadline = time.monotonic() + ORPHAN_WAIT
+            while self._orphans() and time.monotonic() < deadline:
+                self._reap()
+                time.sleep(0.1)
+            _subreaper(False)
+
+    def _orphans(self) -> set[int]:
+        return _children(os.getpid()) - self._own - {self.pid} if self.adopt else set()
+
+    def _reap(self) -> None:
+        for pid in self._orphans():
+            try:
+                reaped, _, usage = os.wait4(pid, os.WNOHANG)
+            except ChildProcessError:
+                continue
+            if reaped:
+                self.peak.adopted += 1
+                self.peak.adopted_cpu += usage.ru_utime + usage.ru_stime
 
     def _run(self) -> None:
         while not self._stop.is_set():
@@ -96,7 +168,12 @@ class PeakMemory:
             self._stop.wait(self.interval)
 
     def sample(self) -> None:
-        pids = descendants(self.pid)
+        self._reap()
+        orphans = self._orphans()
+        for pid in orphans - self._named:
+            self._named.add(pid)
+            self.peak.adopted_commands[_command(pid)] += 1
+        pids = [p for root in (self.pid, *orphans) for p in descendants(root)]
         rss = [_kb(PROC / str(p) / "status", "VmRSS:") for p in pids]
         pss = sum(_kb(PROC / str(p) / "smaps_rollup", "Pss:") for p in pids)
         peak = self.peak
@@ -109,6 +186,8 @@ class PeakMemory:
             cpu = _cpu_seconds(pid)
             if cpu is not None:
                 peak.cpu[pid] = cpu
+        live = sum(_cpu_seconds(p, reaped=True) or 0.0 for p in pids)
+        peak.cpu_series.append((time.monotonic(), live + peak.adopted_cpu))
 
 
 @dataclass

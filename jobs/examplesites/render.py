@@ -197,7 +197,7 @@ class SiteRenderer:
             self._article(i, copy)
         self._feed()
         self._sitemaps()
-        self._add("/robots.txt", make_page(self._render("common/robots.txt"), "text/plain", STATIC_MTIME))
+        self._robots()
         for path in self.site.static_pages:
             self._html(path, "page.html", STATIC_MTIME, kind="static", slug=path.strip("/"))
         if self.site.search:
@@ -206,6 +206,18 @@ class SiteRenderer:
                 self._add(f"{self.site.search}?q={q.replace(' ', '+')}", self.search_page(q))
         logger.debug("rendered %d pages for %s", len(self.pages), self.site.key)
         return self.pages
+
+    def build_for_feed(self, newest: int) -> dict[str, Page]:
+        """robots.txt, the feed and the pages of the ``newest`` copies: what a feed reader fetches
+        from a site that just published (bench/sitefarm.py renders only these)."""
+        for i, copy in enumerate(self.copies[:newest]):
+            self._article(i, copy)
+        self._feed()
+        self._robots()
+        return self.pages
+
+    def _robots(self) -> None:
+        self._add("/robots.txt", make_page(self._render("common/robots.txt"), "text/plain", STATIC_MTIME))
 
     def not_found(self) -> Page:
         """The site's 404 page."""

@@ -41,7 +41,7 @@ class Request:
     status: int
 
 
-class _SiteHandler(BaseHTTPRequestHandler):
+class SiteHandler(BaseHTTPRequestHandler):
     """Answers from the site's rendered pages; configured per server via attributes."""
 
     protocol_version = "HTTP/1.1"
@@ -135,7 +135,7 @@ class ExampleSites:
         try:
             for i, key in enumerate(SITES):
                 port = 0 if self.base_port is None else self.base_port + i
-                handler = type(f"{key}Handler", (_SiteHandler,), {"site_key": key})
+                handler = type(f"{key}Handler", (SiteHandler,), {"site_key": key})
                 server = ThreadingHTTPServer((self.host, port), handler)
                 server.daemon_threads = True
                 self._servers[key] = server
