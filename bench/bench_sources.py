@@ -52,6 +52,7 @@ WITHIN = INTERVAL + 60  # an article counts as archived in time this long after 
 STOP_WAIT = 120  # seconds the daemon gets to stop after SIGTERM before SIGKILL
 WARNINGS = {  # log lines counted in the daemon's stderr (its crawl children write there too)
     "max-instances": "maximum number of running instances",
+    "missed": "was missed by",  # APScheduler: a run dropped past its misfire grace
     "leaked-semaphore": "leaked semaphore",
 }
 # the bar of issue 19, at N = 200 and 500
@@ -83,6 +84,7 @@ class Outcome:
     peak: Peak
     warnings: Counter
     anchored_on_log: bool
+    load: float  # the machine's 1-minute load average when the run started
 
     @property
     def cpu_per_run(self) -> float | None:
@@ -186,6 +188,7 @@ def measure(tree: Path, design: str, sites: int, seconds: float) -> Outcome:
     """Run the daemon of ``tree`` over ``sites`` sites for ``seconds`` and read its figures."""
     with tempfile.TemporaryDirectory(prefix="kabar-sources-") as tmp:
         workdir = Path(tmp)
+        load = os.getloadavg()[0]
         start = time.time() + 3 + sites / 100  # the farm binds its addresses meanwhile
         until = start + seconds - min(WITHIN, seconds / 2)
         farm, port = _start_farm(sites, start, until)
@@ -233,6 +236,7 @@ def measure(tree: Path, design: str, sites: int, seconds: float) -> Outcome:
         peak=peak,
         warnings=warnings,
         anchored_on_log=logged_start is not None,
+        load=load,
     )
 
 
@@ -282,8 +286,10 @@ def _note(o: Outcome) -> str:
         programs[command.split(";")[0].rsplit("/", 1)[-1]] += n
     adopted = ", ".join(f"{n}× `{program}`" for program, n in programs.most_common(3))
     return (
-        f'- {o.design}, N = {o.sites}: {o.warnings["max-instances"]} APScheduler "maximum number of running '
-        f'instances" warnings, {o.warnings["leaked-semaphore"]} "leaked semaphore" warnings; '
+        f"- {o.design}, N = {o.sites} (load average {o.load:.1f} on {os.cpu_count()} cores at its start): "
+        f'{o.warnings["max-instances"]} APScheduler "maximum number of running '
+        f'instances" and {o.warnings["missed"]} "run time … was missed" warnings, '
+        f'{o.warnings["leaked-semaphore"]} "leaked semaphore" warnings; '
         f"{o.peak.adopted} processes orphaned in the tree ({o.peak.adopted_cpu:.1f} CPU-s)"
         + (f", e.g. {adopted}" if adopted else "")
         + ("" if o.anchored_on_log else "; no `started` log line: grid from the first run")
