@@ -46,6 +46,7 @@ logger = logging.getLogger(__name__)
 ROOT = Path(__file__).resolve().parent.parent
 #: the daemon before issue 19's crawl workers
 BASELINE = "443638390ef10bc44dd8f3eb538f58177c68bf72"
+ENV = "KABAR_BENCH_SOURCES_"  # prefix of the variables that choose what is measured
 SECONDS = 300.0  # how long the daemon runs
 INTERVAL = 60.0  # every source's schedule, and the sites' publication interval
 WITHIN = INTERVAL + 60  # an article counts as archived in time this long after publication
@@ -303,6 +304,9 @@ def report(outcomes: list[Outcome], checkout: list[Outcome], seconds: float) -> 
         if seconds != SECONDS
         else ""
     )
+    chosen = " ".join(f"{k}={v}" for k, v in sorted(os.environ.items()) if k.startswith(ENV) and k != f"{ENV}KEEP")
+    if chosen:
+        shortened += f" This run: `{chosen} python -m bench sources`."
     lines = [
         "## Hundreds of sources on one machine",
         "",
