@@ -247,6 +247,10 @@ def default_extract_workers() -> int:
     return max(1, min(os.cpu_count() or 1, MAX_DEFAULT_EXTRACT_WORKERS))
 
 
+def default_daemon_workers() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
 @dataclass(frozen=True)
 class CrawlConfig:
     """Politeness and depth; the defaults are polite, the example config lifts them."""
@@ -273,7 +277,13 @@ class DaemonConfig:
     poll_start: timedelta = toml_key(timedelta(hours=1), read=_interval)  # sources without a schedule start here...
     poll_floor: timedelta = toml_key(timedelta(minutes=10), read=_interval)  # ...and adapt between these bounds
     poll_ceiling: timedelta = toml_key(timedelta(hours=6), read=_interval)
-    max_parallel: int = toml_key(8, read=_whole_number("a whole number"))  # crawls running at once
+    max_parallel: int = toml_key(8, read=_whole_number("a whole number"))  # Scrapyd jobs at once (cluster)
+    # long-lived crawl worker processes (jobs.crawlworkers) and the crawls each runs at once
+    workers: int = toml_key(read=_whole_number("a whole number"), default_factory=default_daemon_workers)
+    crawls_per_worker: int = toml_key(32, read=_whole_number("a whole number"))
+    # a worker is replaced after this many runs, or once its resident memory passes this
+    worker_runs: int = toml_key(1000, read=_whole_number("a whole number"))
+    worker_memory_mb: int = toml_key(600, read=_whole_number("a whole number of megabytes"))
     timezone: str = toml_key("Asia/Jakarta", read=_timezone)  # cron schedules are read in this zone
 
     def check(self, where: str) -> None:

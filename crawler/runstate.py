@@ -100,6 +100,7 @@ class RunState:
     known_urls: set[str] = field(default_factory=set)
     error_samples: list[str] = field(default_factory=list)
     pending_validators: list[tuple[str, str, int, dict[str, Any]]] = field(default_factory=list)
+    recorded: str | None = None  # the status the run row was closed with
 
     @classmethod
     def open(cls, crawler: Crawler, source_name: str) -> RunState:
@@ -262,6 +263,7 @@ class RunRecorder:
             error_samples=run.error_samples,
             offsite_dropped=summary["offsite_dropped"],
         )
+        run.recorded = status
         logger.info("%s: run %s %s: %s", run.source.name, run.run_id, status, summary)
 
 

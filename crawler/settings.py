@@ -40,6 +40,10 @@ DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 REDIRECT_MAX_TIMES = 10
 COOKIES_ENABLED = False
 TELNETCONSOLE_ENABLED = False
+# Scrapy 2.19's remote control: an HTTP server per crawl that runs the Python code it is sent
+# (token-protected, on localhost) and writes a job file to the home directory. Not wanted in a
+# crawler that runs unattended, and a crawl worker would start one per run.
+REMOTE_CONTROL_ENABLED = False
 # Scrapy's downloader with CONCURRENT_REQUESTS_PER_DOMAIN kept without a download delay too
 # (crawler/downloader.py).
 DOWNLOADER = "crawler.downloader.SlotLimitedDownloader"

@@ -1,9 +1,12 @@
 """``kabar daemon``: crawl every source on its schedule until SIGTERM/SIGINT.
 
 APScheduler 3.11 with its job store in the archive database, one job per source (coalesce,
-max_instances=1, misfire grace of half the interval). Each crawl runs as its own ``kabar crawl``
-child process with a time limit, so a crash, a leak or a hang never takes the daemon down; what
-a child could not record (killed, crashed) the daemon records.
+misfire grace of half the interval). A job hands its source to the long-lived crawl workers
+(:mod:`jobs.crawlworkers`: ``[daemon] workers`` processes crawling many sources at once) and
+returns; the run's end is recorded when the worker reports it, and what a worker could not
+record (it died, hung, was stopped) the daemon records. A source still crawling when it is due
+again is skipped, with one INFO line when that starts. With ``[cluster] scrapyd`` nodes the
+job hands the crawl to the least busy node instead and follows it there.
 """
 
 from __future__ import annotations
@@ -23,10 +26,11 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 
-from crawler.config import Paths, SourceConfig
+from crawler.config import Config, Paths, SourceConfig
 from jobs import logsetup, metrics
 from jobs.cluster import NodeError, ScrapydNode, least_busy
-from jobs.schedules import describe, misfire_grace, next_poll_seconds, trigger_for
+from jobs.crawlworkers.pool import Outcome, PoolSettings, WorkerPool
+from jobs.schedules import describe, interval_of, misfire_grace, next_poll_seconds, trigger_for
 from storage.archive import Archive
 from storage.db import create_engine_for, open_archive
 from storage.runs import close_unfinished_runs, latest_run, poll_interval, record_poll_interval
@@ -38,6 +42,7 @@ lifecycle = logging.getLogger(f"{__name__}.lifecycle")
 JOBSTORE_TABLE = "kabar_schedule"
 JOB_PREFIX = "source:"
 KILL_WAIT = 10  # seconds between SIGTERM and SIGKILL for a crawl past its limit
+JOB_THREADS = 4  # scheduler threads with local workers (a job only hands its source over)
 CHECK_JOB = "checks:daily"  # the daily `kabar sources check` of every source
 CHECK_EVERY = timedelta(days=1)
 CHECK_PROCESS = "(sources check)"  # its key among the running children (not a source name)
@@ -50,7 +55,10 @@ class DaemonContext:
     paths: Paths
     scheduler: BackgroundScheduler
     archive: Archive
-    running: dict[str, subprocess.Popen] = field(default_factory=dict)
+    pool: WorkerPool | None = None  # None: crawls go to Scrapyd nodes
+    running: dict[str, subprocess.Popen] = field(default_factory=dict)  # the daily check's process
+    crawling: dict[str, datetime] = field(default_factory=dict)  # source -> when its run started
+    overrun: set[str] = field(default_factory=set)  # sources whose overrun was logged
     lock: threading.Lock = field(default_factory=threading.Lock)
     stopping: threading.Event = field(default_factory=threading.Event)
 
@@ -63,7 +71,8 @@ def job_id(source: str) -> str:
 
 
 def crawl_source(source_name: str) -> None:
-    """The job of one source: one crawl in a child process, recorded whatever happens."""
+    """The job of one source: its crawl handed to a crawl worker (or a Scrapyd node), recorded
+    whatever happens; skipped while the source's previous crawl still runs."""
     context = _context
     if context is None or context.stopping.is_set():
         return
@@ -74,53 +83,64 @@ def crawl_source(source_name: str) -> None:
         logger.warning("%s: not in the config any more; skipping", source_name)
         return
     started = datetime.now(UTC)
+    with context.lock:
+        running_since = context.crawling.get(source_name)
+        if running_since is None:
+            context.crawling[source_name] = started
+    if running_since is not None:
+        _overrun(context, source_name, started - running_since)
+        return
     limit = config.daemon.crawl_timeout.total_seconds()
     metrics.crawl_started()
-    if config.cluster.scrapyd:
+    if context.pool is None:
         status, reason = _crawl_on_node(context, source_name, limit)
-    else:
-        status, reason = _crawl_locally(context, source_name, limit)
-    _record_outcome(context, source_name, started, status, reason)
-    if source.schedule is None and not context.stopping.is_set():
-        _adapt(context, source, started)
+        _ended(context, source, started, status, reason)
+        return
+
+    def done(outcome: Outcome) -> None:
+        _ended(context, source, started, None if outcome.recorded else outcome.status, outcome.reason)
+
+    context.pool.submit(source_name, limit, done)
 
 
-def _crawl_locally(context: DaemonContext, source_name: str, limit: float) -> tuple[str | None, str]:
-    """The crawl as a ``kabar crawl`` child process; (status the daemon decided, reason)."""
-    config = context.paths.config
-    command = [
-        sys.executable,
-        "-m",
-        "jobs.cli",
-        "crawl",
-        "--source",
+def _overrun(context: DaemonContext, source_name: str, running: timedelta) -> None:
+    """One INFO line when a source's crawl outlasts its interval (not one per skipped run)."""
+    with context.lock:
+        if source_name in context.overrun:
+            return
+        context.overrun.add(source_name)
+    job = context.scheduler.get_job(job_id(source_name))
+    interval = interval_of(job.trigger) if job is not None else None
+    logger.info(
+        "%s: a crawl takes %s, longer than its %s interval; runs are skipped until it ends",
         source_name,
-        "--trigger",
-        "daemon",
-        "--no-lock",
-        "--timeout",
-        f"{limit * 0.9:.0f}",
-        "--db",
-        context.paths.database_url,
-        "--data-dir",
-        str(context.paths.data_dir),
-        *logsetup.options().child_args(),
-    ]
-    if config.path:
-        command += ["--config", str(config.path)]
-    logger.info("%s: crawl starting", source_name)
-    process = subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL)
-    with context.lock:
-        context.running[source_name] = process
-    status = _wait(process, limit, context)
-    with context.lock:
-        context.running.pop(source_name, None)
-    if status is None and process.returncode not in (0, 1):
-        return "failed", f"crawl process exited with code {process.returncode}"
-    return status, {
-        "timeout": f"crawl killed after its time limit of {config.daemon.crawl_timeout}",
-        "killed": "crawl killed when the daemon stopped",
-    }.get(status or "", "")
+        _span(running),
+        _span(interval) if interval else "scheduled",
+    )
+
+
+def _span(delta: timedelta) -> str:
+    """``45 s``, ``7 min``, ``2.5 h``."""
+    seconds = delta.total_seconds()
+    if seconds < 120:
+        return f"{seconds:.0f} s"
+    if seconds < 7200:
+        return f"{seconds / 60:.0f} min"
+    return f"{seconds / 3600:.1f} h"
+
+
+def _ended(context: DaemonContext, source: SourceConfig, started: datetime, status: str | None, reason: str) -> None:
+    """A run ended: recorded (by the daemon when the crawl could not), then the source may run again."""
+    try:
+        _record_outcome(context, source.name, started, status, reason)
+        if source.schedule is None and not context.stopping.is_set():
+            _adapt(context, source, started)
+    except Exception:  # the archive away: the next run tries again
+        logger.exception("%s: could not record the end of its run", source.name)
+    finally:
+        with context.lock:
+            context.crawling.pop(source.name, None)
+            context.overrun.discard(source.name)
 
 
 def _crawl_on_node(context: DaemonContext, source_name: str, limit: float) -> tuple[str | None, str]:
@@ -223,18 +243,25 @@ class Daemon:
         global _context
         logsetup.show_info(lifecycle.name)
         engine = open_archive(self.paths.database_url)
-        daemon = self.paths.config.daemon
+        config = self.paths.config
+        daemon = config.daemon
+        pool = None if config.cluster.scrapyd else WorkerPool(self.paths, pool_settings(config))
+        threads = JOB_THREADS if pool is not None else daemon.max_parallel + 1
         scheduler = BackgroundScheduler(
             jobstores={
                 "default": SQLAlchemyJobStore(
                     engine=create_engine_for(self.paths.database_url), tablename=JOBSTORE_TABLE
                 )
             },
-            executors={"default": ThreadPoolExecutor(max_workers=daemon.max_parallel)},
-            job_defaults={"coalesce": True, "max_instances": 1},
+            executors={"default": ThreadPoolExecutor(max_workers=threads)},
+            # a job finding its source still crawling returns at once (crawl_source): the second
+            # instance is let in to say so once, instead of APScheduler's warning every interval
+            job_defaults={"coalesce": True, "max_instances": 2},
             timezone=UTC,
         )
-        _context = DaemonContext(paths=self.paths, scheduler=scheduler, archive=Archive(engine))
+        _context = DaemonContext(paths=self.paths, scheduler=scheduler, archive=Archive(engine), pool=pool)
+        if pool is not None:
+            pool.start()
         if self.metrics_port is not None:
             metrics.serve(self.metrics_port)
         for sig in (signal.SIGTERM, signal.SIGINT):
@@ -268,17 +295,44 @@ class Daemon:
     def _stop(self, context: DaemonContext) -> None:
         """No new runs; running crawls get the grace period to finish and flush, then die."""
         context.scheduler.pause()
+        grace = context.paths.config.daemon.grace.total_seconds()
+        deadline = time.monotonic() + grace
         with context.lock:
             children = dict(context.running)
         for process in children.values():
             process.send_signal(signal.SIGTERM)
-        deadline = time.monotonic() + context.paths.config.daemon.grace.total_seconds()
+        if context.pool is not None:
+            context.pool.stop(grace)
         for process in children.values():
             try:
                 process.wait(timeout=max(0.0, deadline - time.monotonic()))
             except subprocess.TimeoutExpired:
                 process.kill()
         context.scheduler.shutdown(wait=True)
+
+
+def pool_settings(config: Config) -> PoolSettings:
+    """The crawl workers' size and limits from ``[daemon]``; the extraction processes of
+    ``[crawl] extract_workers`` shared out among the workers (at least one each)."""
+    daemon = config.daemon
+    return PoolSettings(
+        workers=daemon.workers,
+        per_worker=daemon.crawls_per_worker,
+        recycle_runs=daemon.worker_runs,
+        recycle_mb=daemon.worker_memory_mb,
+        extract_workers=max(1, config.crawl.extract_workers // daemon.workers) if config.crawl.extract_workers else 0,
+        kill_wait=close_wait(),
+    )
+
+
+def close_wait() -> float:
+    """Seconds a cancelled crawl may take to close before its worker counts as hung: Scrapy
+    closes a spider only once its downloads in flight end, at the latest at their timeout."""
+    import crawler.settings
+    from crawler.environment import environment_settings
+
+    timeout = environment_settings(os.environ).get("DOWNLOAD_TIMEOUT", crawler.settings.DOWNLOAD_TIMEOUT)
+    return float(timeout) + KILL_WAIT
 
 
 def _log_start(scheduler: BackgroundScheduler, paths: Paths) -> None:

@@ -77,25 +77,28 @@ def test_hung_crawl_is_killed_and_the_next_run_happens(kabar, sites, tmp_path, s
     assert any("time limit" in " ".join(r["error_samples"]) or r["status"] == "timeout" for r in hung)
 
 
-def test_crashed_crawl_is_recorded_failed_and_the_daemon_goes_on(kabar, sites, tmp_path):
-    config = config_for(sites, tmp_path, ["palembangkini"], "4s")
+def test_crashed_worker_is_recorded_failed_replaced_and_the_daemon_goes_on(kabar, sites, tmp_path):
+    config = config_for(sites, tmp_path, ["palembangkini"], "4s", "[daemon]\nworkers = 1\n")
     daemon = DaemonProcess(kabar, config).start()
-    pattern = "jobs.cli crawl --source palembangkini"
     victim = None
     deadline = time.monotonic() + 60
     while victim is None and time.monotonic() < deadline:
-        found = subprocess.run(["pgrep", "-f", pattern], capture_output=True, text=True).stdout.split()
-        ours = [pid for pid in found if str(tmp_path) in command_line(int(pid))]  # not another test's
-        victim = int(ours[0]) if ours else None
-        time.sleep(0.2)
-    assert victim, "no crawl process appeared"
-    time.sleep(1.0)
+        found = subprocess.run(["pgrep", "-f", "jobs.crawlworkers.worker"], capture_output=True, text=True).stdout
+        ours = [pid for pid in found.split() if str(tmp_path) in command_line(int(pid))]  # not another test's
+        running = [r for r in daemon.runs() if r["status"] == "running"]
+        victim = int(ours[0]) if ours and running else None
+        time.sleep(0.1)
+    assert victim, "no crawl worker with a run in hand appeared"
     os.kill(victim, signal.SIGKILL)
     daemon.wait_for(lambda: any(r["status"] == "failed" for r in daemon.runs()), 30, "the crash recorded")
-    daemon.wait_for(lambda: any(r["status"] == "ok" for r in daemon.runs()), 90, "a later run succeeding")
-    assert daemon.stop()[0] == 0
     crashed = [r for r in daemon.runs() if r["status"] == "failed"]
-    assert "exited with code -9" in " ".join(crashed[0]["error_samples"])
+    daemon.wait_for(
+        lambda: any(r["status"] == "ok" and r["id"] > crashed[0]["id"] for r in daemon.runs()),
+        90,
+        "a later run succeeding in a new worker",
+    )
+    assert daemon.stop()[0] == 0
+    assert "crawl worker died (exit code -9)" in " ".join(crashed[0]["error_samples"])
 
 
 def test_systemd_unit_and_crontab_line_name_real_commands():
