@@ -8,6 +8,7 @@ import signal
 import subprocess
 import sys
 import time
+import weakref
 from pathlib import Path
 
 from jobs.examplesites.server import ExampleSites
@@ -24,6 +25,12 @@ def config_for(sites: ExampleSites, directory: Path, names: list[str], every: st
     path = directory / "daemon.toml"
     path.write_text(body + "\n" + extra, encoding="utf-8")
     return path
+
+
+def _kill(process: subprocess.Popen) -> None:
+    if process.poll() is None:
+        process.kill()
+        process.wait()
 
 
 class DaemonProcess:
@@ -43,6 +50,8 @@ class DaemonProcess:
             stderr=subprocess.PIPE,
             text=True,
         )
+        # a test that fails before stop() leaves no daemon behind (its workers follow it)
+        weakref.finalize(self, _kill, self.process)
         return self
 
     def stop(self, timeout: float = 40) -> tuple[int, str]:
