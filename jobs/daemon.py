@@ -204,7 +204,12 @@ def _record_outcome(context: DaemonContext, source: str, started: datetime, stat
         run = latest_run(engine, source, since=since)
         if run is not None and run["status"] != "running":
             metrics.crawl_finished(source, run["status"], started, run)
-            logger.info("%s: crawl %s", source, run["status"])
+            counts = {k: run[k] for k in ("pages", "new", "errors")}
+            logsetup.say(
+                f"{source}: crawl {run['status']} ({counts['pages']} pages, {counts['new']} new, "
+                f"{counts['errors']} errors)",
+                fields={"source": source, "status": run["status"], **counts},
+            )
             return
         status, reason = "failed", "the crawl ended without recording its run"
     if not close_unfinished_runs(engine, source, since=since, status=status, reason=reason):
