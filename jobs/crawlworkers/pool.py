@@ -258,7 +258,7 @@ class WorkerPool:
                 elif now - worker.told_to_stop > self.settings.kill_wait:
                     worker.process.kill()
             return []
-        self._workers.remove(worker)
+        self._forget(worker)
         ended = [
             (run, Outcome(run.source, None, "failed", f"crawl worker died (exit code {code})", recorded=False))
             for run in worker.runs.values()
@@ -274,7 +274,7 @@ class WorkerPool:
     def _kill(self, worker: _Worker, reason: str, late: _Run | None = None) -> list[tuple[_Run, Outcome]]:
         worker.process.kill()
         worker.process.wait()
-        self._workers.remove(worker)
+        self._forget(worker)
         if not self._stopping.is_set():
             self._workers.append(self._spawn())
         limit = self.paths.config.daemon.crawl_timeout
@@ -287,6 +287,16 @@ class WorkerPool:
             )
             for run in worker.runs.values()
         ]
+
+    def _forget(self, worker: _Worker) -> None:
+        """Drop an ended worker and close its command pipe (a long-running daemon replaces
+        workers all the time: an unclosed pipe each would use up its file descriptors)."""
+        self._workers.remove(worker)
+        worker.gone = True
+        try:
+            worker.commands.close()
+        except OSError:
+            pass
 
     def _send(self, worker: _Worker, message: Cancel | Stop) -> None:
         try:
